@@ -1,0 +1,194 @@
+//! Kho's catalog service: every action on datasets, resources, agencies,
+//! groups, users and tokens, as one API used by the HTTP server and the CLI.
+//!
+//! Each action takes the acting [`Actor`], checks permission through
+//! [`kho_core::authz`], validates its input with [`kho_core::input`], writes
+//! in one transaction through [`kho_store`], records an activity with a
+//! diff, and returns the record in CKAN's shape. Actions are grouped by
+//! subject: [`datasets`], [`resources`], [`organizations`], [`users`];
+//! [`demo`] loads the demonstration catalog.
+//!
+//! Architecture invariants:
+//! - No HTTP here. Callers pass loosely typed dictionaries or typed inputs
+//!   and get domain values or [`kho_core::Error`] back.
+//! - Permission is always decided by `kho_core::authz`, never inline.
+//! - A write and its activity commit together or not at all.
+
+pub mod auth;
+pub mod datasets;
+pub mod demo;
+pub mod organizations;
+pub mod resources;
+pub mod synthetic;
+pub mod users;
+
+pub use kho_core::authz::Actor;
+pub use kho_core::{Error, Result};
+pub use kho_files::{FileStore, StoredFile};
+pub use kho_store::{Backend, Store, StoreOptions};
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What the catalog needs to open.
+#[derive(Debug, Clone)]
+pub struct CatalogOptions {
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    /// The public base URL. `Some` makes it authoritative (the server sets
+    /// it); `None` uses the one the server last recorded (CLI commands).
+    pub site_url: Option<String>,
+    pub site_title: String,
+    pub max_upload_bytes: u64,
+    pub db_max_connections: u32,
+}
+
+/// The catalog: storage, files and settings.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    files: FileStore,
+    site_url: String,
+    site_title: String,
+    max_upload_bytes: u64,
+}
+
+/// Version of the stored package document format. Bump it when the shape
+/// of `package_show` changes; documents are rebuilt at the next start.
+const DOC_VERSION: &str = "1";
+
+impl Catalog {
+    /// Opens the catalog: connects, migrates, opens the file store and, if
+    /// the site URL or document format changed, rebuilds stored documents.
+    pub async fn open(opts: CatalogOptions) -> Result<Catalog> {
+        std::fs::create_dir_all(&opts.data_dir)
+            .map_err(|e| Error::internal(format!("cannot create data directory {}: {e}", opts.data_dir.display())))?;
+        let store = Store::connect(
+            &opts.database_url,
+            &StoreOptions { max_connections: opts.db_max_connections, ..Default::default() },
+        )
+        .await
+        .map_err(|e| Error::Unavailable(e.to_string()))?;
+        store.migrate().await.map_err(|e| Error::Unavailable(e.to_string()))?;
+        let files = FileStore::open(opts.data_dir.join("files")).await?;
+
+        let mut conn = store.conn().await?;
+        let recorded_url = kho_store::meta::get(&mut conn, "site_url").await?;
+        let recorded_doc = kho_store::meta::get(&mut conn, "doc_version").await?;
+        drop(conn);
+        let site_url = match (&opts.site_url, &recorded_url) {
+            (Some(u), _) => u.trim_end_matches('/').to_string(),
+            (None, Some(u)) => u.clone(),
+            (None, None) => "http://127.0.0.1:8080".to_string(),
+        };
+        let catalog = Catalog {
+            inner: Arc::new(Inner {
+                store,
+                files,
+                site_url: site_url.clone(),
+                site_title: opts.site_title,
+                max_upload_bytes: opts.max_upload_bytes,
+            }),
+        };
+        if opts.site_url.is_some()
+            && (recorded_url.as_deref() != Some(site_url.as_str()) || recorded_doc.as_deref() != Some(DOC_VERSION))
+        {
+            let n = catalog.rebuild_documents(|_, _| {}).await?;
+            let mut tx = catalog.store().write().await?;
+            kho_store::meta::set(&mut tx, "site_url", &site_url).await?;
+            kho_store::meta::set(&mut tx, "doc_version", DOC_VERSION).await?;
+            tx.commit().await.map_err(kho_store::StoreError::from)?;
+            if n > 0 {
+                tracing::info!(datasets = n, site_url = %site_url, "rebuilt dataset documents");
+            }
+        }
+        Ok(catalog)
+    }
+
+    /// The storage layer.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The file store.
+    pub fn files(&self) -> &FileStore {
+        &self.inner.files
+    }
+
+    /// The public base URL.
+    pub fn site_url(&self) -> &str {
+        &self.inner.site_url
+    }
+
+    /// The portal's name.
+    pub fn site_title(&self) -> &str {
+        &self.inner.site_title
+    }
+
+    /// Largest accepted upload, in bytes.
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.inner.max_upload_bytes
+    }
+
+    /// Rebuilds every dataset's stored document, in batches; `progress` is
+    /// told `(done, batch)` after each batch. Returns how many were rebuilt.
+    pub async fn rebuild_documents(&self, mut progress: impl FnMut(u64, u64)) -> Result<u64> {
+        let mut last = String::new();
+        let mut done = 0u64;
+        loop {
+            let mut tx = self.store().write().await?;
+            let ids = kho_store::packages::ids_after(&mut tx, &last, 500).await?;
+            if ids.is_empty() {
+                break;
+            }
+            for id in &ids {
+                kho_store::packages::refresh_doc(&mut tx, id, self.site_url()).await?;
+            }
+            commit(tx).await?;
+            done += ids.len() as u64;
+            progress(done, ids.len() as u64);
+            last = ids.last().cloned().unwrap_or_default();
+        }
+        Ok(done)
+    }
+
+    /// Closes the database pool.
+    pub async fn close(&self) {
+        self.inner.store.close().await;
+    }
+}
+
+/// Commits a transaction, mapping the error.
+pub(crate) async fn commit(tx: kho_store::Tx) -> Result<()> {
+    tx.commit().await.map_err(kho_store::StoreError::from)?;
+    Ok(())
+}
+
+/// Requires a signed-in actor for a write; anonymous callers get CKAN's
+/// authorization error before any input is examined.
+pub(crate) fn require_user(actor: &Actor, action: &str) -> Result<()> {
+    if actor.user.is_none() {
+        return Err(Error::forbidden(format!("Action {action} requires an authenticated user")));
+    }
+    Ok(())
+}
+
+/// Paging limits shared by list actions.
+pub(crate) fn page(limit: Option<i64>, offset: Option<i64>, default: i64, max: i64) -> Result<(i64, i64)> {
+    let limit = limit.unwrap_or(default);
+    let offset = offset.unwrap_or(0);
+    let mut errs = kho_core::ValidationErrors::default();
+    if !(0..=max).contains(&limit) {
+        errs.add("limit", format!("Must be between 0 and {max}"));
+    }
+    if offset < 0 {
+        errs.add("offset", "Must be a positive integer");
+    }
+    errs.into_result()?;
+    Ok((limit, offset))
+}

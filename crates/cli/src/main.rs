@@ -1,0 +1,124 @@
+//! `kho`: the one binary of Kho. It serves the portal and API, administers
+//! users and tokens, loads demo content and runs benchmarks. Every command
+//! reads the same configuration (see `kho-config`) and talks to the catalog
+//! through `kho-catalog`; none of them needs the server to be stopped.
+
+mod admin;
+mod bench;
+mod loadgen;
+mod logging;
+mod serve;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Kho — kho dữ liệu: an open national data platform (catalog, CKAN-compatible API).
+#[derive(Parser)]
+#[command(name = "kho", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Settings every command shares. Each also comes from `KHO_<NAME>` or kho.toml.
+#[derive(Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Config file (TOML) [env: KHO_CONFIG] [default: ./kho.toml if present].
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory: SQLite database, uploaded files, indexes [env: KHO_DATA_DIR] [default: ./kho-data].
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [env: KHO_DATABASE_URL] [default: sqlite://DATA_DIR/kho.db].
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (API, downloads) on the configured data.
+    Serve(serve::ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(admin::TokenCommand),
+    /// Demonstration and synthetic content.
+    #[command(subcommand)]
+    Demo(admin::DemoCommand),
+    /// Check the database's consistency (after a crash, before a backup).
+    Check,
+    /// Measure Kho's performance and print the figures.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("kho: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kho: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let g = cli.global;
+    match cli.command {
+        Command::Serve(args) => serve::run(&g, args).await,
+        Command::Migrate => admin::migrate(&g).await,
+        Command::User(c) => admin::user(&g, c).await,
+        Command::Token(c) => admin::token(&g, c).await,
+        Command::Demo(c) => admin::demo(&g, c).await,
+        Command::Check => admin::check(&g).await,
+        Command::Bench(c) => bench::run(&g, c).await,
+    }
+}
+
+impl GlobalArgs {
+    /// Loads the configuration with these flags (and an optional bind/site URL).
+    pub fn config(&self, bind: Option<String>, site_url: Option<String>) -> anyhow::Result<kho_config::Config> {
+        Ok(kho_config::Config::load(kho_config::Overrides {
+            config_file: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            bind,
+            site_url,
+        })?)
+    }
+}
+
+/// Opens the catalog for a command. `authoritative_site_url` is set only by
+/// `serve`, which owns the public URL stored with dataset documents.
+pub async fn open_catalog(
+    config: &kho_config::Config,
+    authoritative_site_url: bool,
+) -> anyhow::Result<kho_catalog::Catalog> {
+    let catalog = kho_catalog::Catalog::open(kho_catalog::CatalogOptions {
+        database_url: config.database_url.clone(),
+        data_dir: config.data_dir.clone(),
+        site_url: authoritative_site_url.then(|| config.site_url.clone()),
+        site_title: config.site_title.clone(),
+        max_upload_bytes: config.max_upload_bytes,
+        db_max_connections: config.db_max_connections,
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(catalog)
+}

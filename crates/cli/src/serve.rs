@@ -1,0 +1,75 @@
+//! `kho serve`: the web server.
+
+use crate::{GlobalArgs, logging, open_catalog};
+use clap::Args;
+use kho_server::{AppState, Limits};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on [env: KHO_BIND] [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    bind: Option<String>,
+    /// Public base URL used in links and download URLs [env: KHO_SITE_URL] [default: http://BIND].
+    #[arg(long, value_name = "URL")]
+    site_url: Option<String>,
+    /// Load the demonstration catalog (agencies, themes, a dozen datasets) if not loaded yet.
+    #[arg(long)]
+    demo: bool,
+}
+
+pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let config = g.config(args.bind, args.site_url)?;
+    logging::init(&config.log_format, "info");
+    let catalog = open_catalog(&config, true).await?;
+    if args.demo && catalog.load_demo().await.map_err(|e| anyhow::anyhow!("loading demo content: {e}"))? {
+        tracing::info!("demo content loaded");
+    }
+    let listener = tokio::net::TcpListener::bind(&config.bind).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {}: {e} (is another server running there? use --bind)", config.bind)
+    })?;
+    tracing::info!(
+        bind = %config.bind,
+        site_url = %config.site_url,
+        data_dir = %config.data_dir.display(),
+        database = %kho_store::redact_url(&config.database_url),
+        startup_ms = started.elapsed().as_millis() as u64,
+        "Kho is ready"
+    );
+    let state = AppState::new(
+        catalog.clone(),
+        Limits {
+            max_json_bytes: config.max_json_bytes,
+            request_timeout_secs: config.request_timeout_secs,
+            upload_idle_timeout_secs: config.upload_idle_timeout_secs,
+        },
+    );
+    kho_server::serve(listener, state, shutdown_signal(), Duration::from_secs(config.shutdown_grace_secs)).await?;
+    catalog.close().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGTERM (service managers) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,15 @@
+//! Kho's HTTP-level integration suite: one test binary (each extra binary
+//! would link the whole server again, the slow part of a CI build), one
+//! module per capability. Tests in `backends!` run on SQLite and PostgreSQL.
+
+mod support;
+
+mod access;
+mod api;
+mod bad_input;
+mod ckanapi;
+mod cli;
+mod crash;
+mod datasets;
+mod organizations;
+mod resources;

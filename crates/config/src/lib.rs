@@ -1,0 +1,222 @@
+//! Kho's configuration, loaded in exactly one place.
+//!
+//! Precedence, lowest to highest: built-in defaults, the TOML file
+//! (`--config FILE`, `KHO_CONFIG`, or `./kho.toml` if present), environment
+//! variables `KHO_<KEY>` (e.g. `KHO_DATA_DIR`, `KHO_MAX_UPLOAD_BYTES`), and
+//! command-line flags. Every key has the same name in all three places
+//! (`data_dir` in TOML, `KHO_DATA_DIR` in the environment, `--data-dir` on
+//! the command line). Errors name the source of the bad value.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Every setting, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Where Kho keeps its SQLite database, uploaded files and indexes.
+    pub data_dir: PathBuf,
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// `sqlite://…` or `postgres://…`; defaults to `sqlite://<data_dir>/kho.db`.
+    pub database_url: String,
+    /// Public base URL of the site, used in links and download URLs.
+    pub site_url: String,
+    /// Name of the portal.
+    pub site_title: String,
+    /// Largest accepted upload, in bytes.
+    pub max_upload_bytes: u64,
+    /// Largest accepted JSON or form request body, in bytes.
+    pub max_json_bytes: u64,
+    /// Time limit for an ordinary (non-upload) request, in seconds.
+    pub request_timeout_secs: u64,
+    /// An upload that sends nothing for this long is dropped, in seconds.
+    pub upload_idle_timeout_secs: u64,
+    /// How long shutdown waits for in-flight requests, in seconds.
+    pub shutdown_grace_secs: u64,
+    /// Most database connections.
+    pub db_max_connections: u32,
+    /// `auto` (pretty on a terminal, JSON otherwise), `pretty` or `json`.
+    pub log_format: String,
+}
+
+/// Values given on the command line; `None` means "not given".
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub database_url: Option<String>,
+    pub site_url: Option<String>,
+}
+
+/// A configuration problem, naming where the bad value came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid value for {key} (from {source_name}): {message}")]
+    Value { key: &'static str, source_name: String, message: String },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    bind: Option<String>,
+    database_url: Option<String>,
+    site_url: Option<String>,
+    site_title: Option<String>,
+    max_upload_bytes: Option<u64>,
+    max_json_bytes: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    upload_idle_timeout_secs: Option<u64>,
+    shutdown_grace_secs: Option<u64>,
+    db_max_connections: Option<u32>,
+    log_format: Option<String>,
+}
+
+/// Default data directory.
+pub const DEFAULT_DATA_DIR: &str = "./kho-data";
+/// Default listen address.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+impl Config {
+    /// Loads the configuration from the process environment.
+    pub fn load(overrides: Overrides) -> Result<Config, ConfigError> {
+        Self::load_with(overrides, |k| std::env::var(k).ok())
+    }
+
+    /// Loads with an explicit environment lookup (for tests).
+    pub fn load_with(overrides: Overrides, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let file_path = overrides.config_file.clone().or_else(|| env("KHO_CONFIG").map(PathBuf::from));
+        let (file, file_name) = match file_path {
+            Some(p) => (read_file(&p)?, p.display().to_string()),
+            None if Path::new("kho.toml").exists() => (read_file(Path::new("kho.toml"))?, "kho.toml".to_string()),
+            None => (FileConfig::default(), String::new()),
+        };
+
+        let text = |key: &'static str, flag: Option<String>, file: Option<String>| -> Option<String> {
+            flag.or_else(|| env(&env_name(key))).or(file)
+        };
+        let number = |key: &'static str, file: Option<u64>, default: u64| -> Result<u64, ConfigError> {
+            match env(&env_name(key)) {
+                Some(v) => v.trim().parse::<u64>().map_err(|_| ConfigError::Value {
+                    key,
+                    source_name: format!("environment variable {}", env_name(key)),
+                    message: format!("\"{v}\" is not a whole number"),
+                }),
+                None => Ok(file.unwrap_or(default)),
+            }
+        };
+
+        let data_dir = overrides
+            .data_dir
+            .or_else(|| env("KHO_DATA_DIR").map(PathBuf::from))
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let bind = text("bind", overrides.bind, file.bind).unwrap_or_else(|| DEFAULT_BIND.to_string());
+        if bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError::Value {
+                key: "bind",
+                source_name: "flag, KHO_BIND or config".into(),
+                message: format!("\"{bind}\" is not an address like 127.0.0.1:8080"),
+            });
+        }
+        let database_url = text("database_url", overrides.database_url, file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("kho.db").display()));
+        let site_url = text("site_url", overrides.site_url, file.site_url)
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_string();
+        if !(site_url.starts_with("http://") || site_url.starts_with("https://")) {
+            return Err(ConfigError::Value {
+                key: "site_url",
+                source_name: "flag, KHO_SITE_URL or config".into(),
+                message: format!("\"{site_url}\" must start with http:// or https://"),
+            });
+        }
+        let log_format = text("log_format", None, file.log_format).unwrap_or_else(|| "auto".into());
+        if !["auto", "pretty", "json"].contains(&log_format.as_str()) {
+            return Err(ConfigError::Value {
+                key: "log_format",
+                source_name: if file_name.is_empty() { "KHO_LOG_FORMAT".into() } else { file_name.clone() },
+                message: "use auto, pretty or json".into(),
+            });
+        }
+        Ok(Config {
+            site_title: text("site_title", None, file.site_title).unwrap_or_else(|| "Cổng dữ liệu mở Kho".into()),
+            max_upload_bytes: number("max_upload_bytes", file.max_upload_bytes, 2 * 1024 * 1024 * 1024)?,
+            max_json_bytes: number("max_json_bytes", file.max_json_bytes, 5 * 1024 * 1024)?,
+            request_timeout_secs: number("request_timeout_secs", file.request_timeout_secs, 30)?,
+            upload_idle_timeout_secs: number("upload_idle_timeout_secs", file.upload_idle_timeout_secs, 60)?,
+            shutdown_grace_secs: number("shutdown_grace_secs", file.shutdown_grace_secs, 30)?,
+            db_max_connections: number("db_max_connections", file.db_max_connections.map(u64::from), 8)?.clamp(1, 1000)
+                as u32,
+            data_dir,
+            bind,
+            database_url,
+            site_url,
+            log_format,
+        })
+    }
+}
+
+fn env_name(key: &str) -> String {
+    format!("KHO_{}", key.to_ascii_uppercase())
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn precedence_is_flag_env_file_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kho.toml");
+        std::fs::write(&file, "bind = \"127.0.0.1:9000\"\nsite_title = \"Tỉnh X\"\nmax_upload_bytes = 10\n").unwrap();
+        let env: HashMap<&str, &str> = [("KHO_BIND", "127.0.0.1:9100"), ("KHO_MAX_UPLOAD_BYTES", "20")].into();
+        let get = |k: &str| env.get(k).map(|s| s.to_string());
+
+        let c = Config::load_with(Overrides { config_file: Some(file.clone()), ..Default::default() }, get).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:9100", "env beats file");
+        assert_eq!(c.site_title, "Tỉnh X", "file beats default");
+        assert_eq!(c.max_upload_bytes, 20);
+        assert_eq!(c.site_url, "http://127.0.0.1:9100");
+        assert_eq!(c.database_url, "sqlite://./kho-data/kho.db");
+
+        let c = Config::load_with(
+            Overrides { config_file: Some(file), bind: Some("127.0.0.1:9200".into()), ..Default::default() },
+            get,
+        )
+        .unwrap();
+        assert_eq!(c.bind, "127.0.0.1:9200", "flag beats env");
+    }
+
+    #[test]
+    fn errors_name_their_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kho.toml");
+        std::fs::write(&file, "bnd = \"x\"\n").unwrap();
+        let e = Config::load_with(Overrides { config_file: Some(file), ..Default::default() }, |_| None).unwrap_err();
+        assert!(e.to_string().contains("kho.toml") && e.to_string().contains("bnd"), "{e}");
+
+        let e = Config::load_with(Overrides::default(), |k| (k == "KHO_MAX_JSON_BYTES").then(|| "lots".into()))
+            .unwrap_err();
+        assert!(e.to_string().contains("KHO_MAX_JSON_BYTES"), "{e}");
+        let e =
+            Config::load_with(Overrides { bind: Some("nowhere".into()), ..Default::default() }, |_| None).unwrap_err();
+        assert!(e.to_string().contains("bind"));
+    }
+}

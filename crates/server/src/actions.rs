@@ -1,0 +1,603 @@
+//! The CKAN Action API: `GET|POST /api/3/action/{action}` (and
+//! `/api/action/{action}`, the path `ckanapi` calls).
+//!
+//! A request becomes a dictionary (query string for GETs; JSON, form or
+//! multipart body for POSTs), the action runs in the catalog, and the result
+//! is wrapped in CKAN's envelope. Read actions accept GET and POST; write
+//! actions only POST, as in CKAN.
+
+use crate::AppState;
+use crate::error::{error_response, json_bytes};
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use kho_catalog::Actor;
+use kho_catalog::resources::Upload;
+use kho_core::input::{Fields, id_or_name};
+use kho_core::licenses::LICENSES;
+use kho_core::{Error, Result};
+use serde_json::{Map, Value, json};
+use std::time::Duration;
+
+/// One action of the API.
+pub struct ActionDef {
+    pub name: &'static str,
+    /// Side-effect free: answers GET as well as POST.
+    pub read: bool,
+    /// Accepts a file in the multipart field `upload`.
+    pub upload: bool,
+    /// What `help_show` says.
+    pub doc: &'static str,
+}
+
+const fn read(name: &'static str, doc: &'static str) -> ActionDef {
+    ActionDef { name, read: true, upload: false, doc }
+}
+const fn write(name: &'static str, doc: &'static str) -> ActionDef {
+    ActionDef { name, read: false, upload: false, doc }
+}
+const fn upload(name: &'static str, doc: &'static str) -> ActionDef {
+    ActionDef { name, read: false, upload: true, doc }
+}
+
+/// Every action Kho answers.
+pub const ACTIONS: &[ActionDef] = &[
+    read("status_show", "Return the site's status: title, URL, API version (compatible CKAN version) and Kho version."),
+    read("site_read", "Return true: the site can be read."),
+    read("help_show", "Return the help text of an action. Parameters: name."),
+    read("package_show", "Return a dataset. Parameters: id (id or name)."),
+    read("package_list", "Return the names of active public datasets. Parameters: limit, offset."),
+    read(
+        "current_package_list_with_resources",
+        "Return the most recently modified datasets the caller may see, with resources. Parameters: limit (default 10), offset.",
+    ),
+    read(
+        "package_activity_list",
+        "Return a dataset's activity stream, newest first. Parameters: id, limit (default 31), offset.",
+    ),
+    read("resource_show", "Return a resource. Parameters: id."),
+    read(
+        "organization_show",
+        "Return an organization. Parameters: id, include_datasets (default false), include_users (default true).",
+    ),
+    read(
+        "organization_list",
+        "Return organization names, or records with all_fields=true. Parameters: all_fields, sort (name|title|package_count [asc|desc]), q, limit, offset.",
+    ),
+    read(
+        "organization_list_for_user",
+        "Return the organizations where a user holds a permission. Parameters: id (user, default: caller), permission (read|create_dataset|update_dataset|delete_dataset|manage_group, default manage_group).",
+    ),
+    read("organization_activity_list", "Return an organization's activity stream. Parameters: id, limit, offset."),
+    read("group_show", "Return a group (theme). Parameters: id, include_datasets, include_users."),
+    read(
+        "group_list",
+        "Return group names, or records with all_fields=true. Parameters: all_fields, sort, q, limit, offset.",
+    ),
+    read("group_activity_list", "Return a group's activity stream. Parameters: id, limit, offset."),
+    read("tag_list", "Return tags of datasets the caller may see. Parameters: query, all_fields, limit, offset."),
+    read("license_list", "Return the licences datasets may use."),
+    read(
+        "user_show",
+        "Return a user. Parameters: id (default: caller). The e-mail is shown only to the user and sysadmins.",
+    ),
+    read("user_list", "Return users. Parameters: limit, offset."),
+    read("api_token_list", "Return a user's API tokens (not the secrets). Parameters: user (default: caller)."),
+    write(
+        "package_create",
+        "Create a dataset. Required: name, owner_org. See package_show for the fields; custom metadata goes in extras.",
+    ),
+    write(
+        "package_update",
+        "Replace a dataset's metadata. Parameters: id plus the fields. Absent resources, tags, groups and extras are kept.",
+    ),
+    write("package_patch", "Change only the given fields of a dataset. Parameters: id plus the fields."),
+    write("package_delete", "Mark a dataset deleted. Parameters: id."),
+    write("dataset_purge", "Remove a dataset completely (sysadmins). Parameters: id."),
+    upload(
+        "resource_create",
+        "Add a resource to a dataset. Parameters: package_id, url or a file in the multipart field upload, name, format, …",
+    ),
+    upload("resource_update", "Replace a resource. Parameters: id plus the fields; a new file in upload."),
+    upload("resource_patch", "Change only the given fields of a resource. Parameters: id plus the fields."),
+    write("resource_delete", "Mark a resource deleted. Parameters: id."),
+    write(
+        "organization_create",
+        "Create an organization (sysadmins). Parameters: name, title, description, image_url, agency_kind, agency_code, parent, title_translated, extras, users.",
+    ),
+    write("organization_update", "Replace an organization's fields. Parameters: id plus the fields."),
+    write("organization_patch", "Change only the given fields of an organization. Parameters: id plus the fields."),
+    write("organization_delete", "Delete an organization that owns no datasets. Parameters: id."),
+    write("group_create", "Create a group (sysadmins). Parameters: name, title, description, image_url."),
+    write("group_update", "Replace a group's fields. Parameters: id plus the fields."),
+    write("group_patch", "Change only the given fields of a group. Parameters: id plus the fields."),
+    write("group_delete", "Delete a group. Parameters: id."),
+    write(
+        "member_create",
+        "Add a member. Parameters: id (group or organization), object (user or dataset), object_type (user|package), capacity (admin|editor|member).",
+    ),
+    write("member_delete", "Remove a member. Parameters: id, object, object_type."),
+    write("organization_member_create", "Add a user to an organization. Parameters: id, username, role."),
+    write("organization_member_delete", "Remove a user from an organization. Parameters: id, username."),
+    write("group_member_create", "Add a user to a group. Parameters: id, username, role."),
+    write("group_member_delete", "Remove a user from a group. Parameters: id, username."),
+    write("user_create", "Create a user (sysadmins). Parameters: name, email, password, fullname, about, sysadmin."),
+    write(
+        "api_token_create",
+        "Create an API token; the result holds the token, shown only this once. Parameters: user, name, expires_in, unit (seconds per unit, default 86400).",
+    ),
+    write("api_token_revoke", "Revoke an API token. Parameters: token, or jti (the token id)."),
+];
+
+/// Finds an action by name.
+pub fn find(name: &str) -> Option<&'static ActionDef> {
+    ACTIONS.iter().find(|a| a.name == name)
+}
+
+/// What an action returns: a value, or stored JSON passed through unparsed.
+pub enum Reply {
+    Value(Value),
+    Raw(String),
+    RawList(Vec<String>),
+}
+
+impl From<Value> for Reply {
+    fn from(v: Value) -> Self {
+        Reply::Value(v)
+    }
+}
+
+fn to_reply<T: serde::Serialize>(v: T) -> Result<Reply> {
+    serde_json::to_value(v).map(Reply::Value).map_err(Error::internal)
+}
+
+/// The help URL CKAN puts in every envelope.
+pub fn help_url(site_url: &str, action: &str) -> String {
+    format!("{site_url}/api/3/action/help_show?name={action}")
+}
+
+fn success(help: &str, reply: Reply) -> Response {
+    let mut body = Vec::with_capacity(256);
+    body.extend_from_slice(b"{\"help\":");
+    body.extend_from_slice(&json_bytes(&Value::String(help.to_string())));
+    body.extend_from_slice(b",\"success\":true,\"result\":");
+    match reply {
+        Reply::Value(v) => body.extend_from_slice(&json_bytes(&v)),
+        Reply::Raw(s) => body.extend_from_slice(s.as_bytes()),
+        Reply::RawList(items) => {
+            body.push(b'[');
+            for (i, s) in items.iter().enumerate() {
+                if i > 0 {
+                    body.push(b',');
+                }
+                body.extend_from_slice(s.as_bytes());
+            }
+            body.push(b']');
+        }
+    }
+    body.push(b'}');
+    let mut resp = Response::new(Body::from(body));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json;charset=utf-8"));
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+/// `GET|POST /api/3/action/{action}`.
+pub async fn handle(State(state): State<AppState>, Path(action): Path<String>, req: Request) -> Response {
+    let help = help_url(state.catalog.site_url(), &action);
+    let Some(def) = find(&action) else {
+        let err = Error::BadRequest(format!("Action name not known: {action}"));
+        return error_response(&err, Some(&help));
+    };
+    match run(&state, def, req).await {
+        Ok(reply) => success(&help, reply),
+        Err(e) => error_response(&e, Some(&help)),
+    }
+}
+
+async fn run(state: &AppState, def: &ActionDef, req: Request) -> Result<Reply> {
+    if req.method() != Method::POST && !(def.read && (req.method() == Method::GET || req.method() == Method::HEAD)) {
+        return Err(Error::BadRequest(format!(
+            "JSON Error: Invalid request. Please use the POST method for {}",
+            def.name
+        )));
+    }
+    let actor = crate::auth::actor(&state.catalog, req.headers()).await?;
+    let is_multipart = content_type(&req).starts_with("multipart/form-data");
+    if is_multipart {
+        // Uploads may take long; they are bounded by an idle timeout instead.
+        let (fields, upload) = read_multipart(state, def, req).await?;
+        return dispatch(state, def, &actor, fields, upload).await;
+    }
+    let limit = Duration::from_secs(state.request_timeout_secs);
+    let work = async {
+        let fields = read_dict(state, req).await?;
+        dispatch(state, def, &actor, fields, None).await
+    };
+    match tokio::time::timeout(limit, work).await {
+        Ok(r) => r,
+        Err(_) => Err(Error::Unavailable(format!(
+            "the request took longer than {} s (setting request_timeout_secs)",
+            state.request_timeout_secs
+        ))),
+    }
+}
+
+fn content_type(req: &Request) -> String {
+    req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase()
+}
+
+/// Query-string or form pairs into a dictionary; repeated keys become lists.
+fn pairs_to_map(pairs: impl Iterator<Item = (String, String)>) -> Map<String, Value> {
+    let mut map = Map::new();
+    for (k, v) in pairs {
+        match map.get_mut(&k) {
+            Some(Value::Array(list)) => list.push(Value::String(v)),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = Value::Array(vec![first, Value::String(v)]);
+            }
+            None => {
+                map.insert(k, Value::String(v));
+            }
+        }
+    }
+    map
+}
+
+async fn read_limited(body: Body, limit: u64) -> Result<Bytes> {
+    let limited = http_body_util::Limited::new(body, limit as usize);
+    match limited.collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            Err(Error::TooLarge(format!("the request body exceeds {limit} bytes (setting max_json_bytes)")))
+        }
+        Err(e) => Err(Error::BadRequest(format!("could not read the request body: {e}"))),
+    }
+}
+
+async fn read_dict(state: &AppState, req: Request) -> Result<Fields> {
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        let query = req.uri().query().unwrap_or("");
+        if query.len() as u64 > state.max_json_bytes {
+            return Err(Error::TooLarge("the query string is too long".into()));
+        }
+        let pairs = form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned()));
+        return Ok(Fields::new(pairs_to_map(pairs)));
+    }
+    let ct = content_type(&req);
+    let bytes = read_limited(req.into_body(), state.max_json_bytes).await?;
+    if ct.starts_with("application/x-www-form-urlencoded") {
+        let pairs: Vec<(String, String)> =
+            form_urlencoded::parse(&bytes).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        // CKAN quirk: a form whose only key is JSON and whose value is "" or
+        // "1" carries the dictionary in the key.
+        if pairs.len() == 1 && (pairs[0].1.is_empty() || pairs[0].1 == "1") && pairs[0].0.trim_start().starts_with('{')
+        {
+            return parse_json(pairs[0].0.as_bytes());
+        }
+        return Ok(Fields::new(pairs_to_map(pairs.into_iter())));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Fields::new(Map::new()));
+    }
+    parse_json(&bytes)
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Fields> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| Error::BadRequest(format!("JSON Error: Error decoding JSON data: {e}")))?;
+    match value {
+        Value::Object(map) => Ok(Fields::new(map)),
+        other => Err(Error::BadRequest(format!(
+            "JSON Error: Request data JSON decoded to {} but it needs to be a dictionary",
+            kho_core::input::json_kind(&other)
+        ))),
+    }
+}
+
+async fn read_multipart(state: &AppState, def: &ActionDef, req: Request) -> Result<(Fields, Option<Upload>)> {
+    let mut mp = Multipart::from_request(req, &())
+        .await
+        .map_err(|e| Error::BadRequest(format!("invalid multipart body: {e}")))?;
+    let idle = Duration::from_secs(state.upload_idle_timeout_secs);
+    let mut map = Map::new();
+    let mut text_bytes: u64 = 0;
+    let mut upload: Option<Upload> = None;
+    loop {
+        let field = match tokio::time::timeout(idle, mp.next_field()).await {
+            Ok(Ok(Some(f))) => f,
+            Ok(Ok(None)) => break,
+            Ok(Err(e)) => {
+                return Err(cleanup(state, upload, Error::BadRequest(format!("invalid multipart body: {e}"))).await);
+            }
+            Err(_) => return Err(cleanup(state, upload, idle_error(idle)).await),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if let Some(filename) = field.file_name().map(str::to_string) {
+            if !def.upload || name != "upload" {
+                let e = Error::BadRequest(format!(
+                    "file field \"{name}\" is not accepted; send files as \"upload\" to resource_create, resource_update or resource_patch"
+                ));
+                return Err(cleanup(state, upload, e).await);
+            }
+            if upload.is_some() {
+                return Err(cleanup(state, upload, Error::BadRequest("only one file may be uploaded".into())).await);
+            }
+            let content_type = field.content_type().map(str::to_string);
+            let stream = Box::pin(futures_util::stream::unfold(Some(field), move |f| async move {
+                let mut f = f?;
+                match tokio::time::timeout(idle, f.chunk()).await {
+                    Ok(Ok(Some(b))) => Some((Ok(b), Some(f))),
+                    Ok(Ok(None)) => None,
+                    Ok(Err(e)) => Some((Err(e.to_string()), None)),
+                    Err(_) => Some((Err(format!("no data received for {} s", idle.as_secs())), None)),
+                }
+            }));
+            upload = Some(state.catalog.store_upload(stream, &filename, content_type).await?);
+            continue;
+        }
+        let mut field = field;
+        let mut buf = Vec::new();
+        loop {
+            match tokio::time::timeout(idle, field.chunk()).await {
+                Ok(Ok(Some(b))) => {
+                    text_bytes += b.len() as u64;
+                    if text_bytes > state.max_json_bytes {
+                        let e = Error::TooLarge(format!(
+                            "form fields exceed {} bytes (setting max_json_bytes)",
+                            state.max_json_bytes
+                        ));
+                        return Err(cleanup(state, upload, e).await);
+                    }
+                    buf.extend_from_slice(&b);
+                }
+                Ok(Ok(None)) => break,
+                Ok(Err(e)) => {
+                    return Err(cleanup(state, upload, Error::BadRequest(format!("invalid multipart body: {e}"))).await);
+                }
+                Err(_) => return Err(cleanup(state, upload, idle_error(idle)).await),
+            }
+        }
+        let text = String::from_utf8(buf)
+            .map_err(|_| Error::BadRequest(format!("form field \"{name}\" is not valid UTF-8")))?;
+        map.insert(name, Value::String(text));
+    }
+    Ok((Fields::new(map), upload))
+}
+
+fn idle_error(idle: Duration) -> Error {
+    Error::BadRequest(format!(
+        "upload interrupted: no data received for {} s (setting upload_idle_timeout_secs)",
+        idle.as_secs()
+    ))
+}
+
+/// Drops an upload stored before the request failed.
+async fn cleanup(state: &AppState, upload: Option<Upload>, err: Error) -> Error {
+    if let Some(up) = upload {
+        state.catalog.discard_upload(&up).await;
+    }
+    err
+}
+
+/// An optional integer parameter; a malformed one fails the call at once.
+fn int(f: &mut Fields, key: &str) -> Result<Option<i64>> {
+    let v = f.int(key);
+    f.take_errors().into_result()?;
+    Ok(v)
+}
+
+fn opt_text(f: &mut Fields, key: &str) -> Option<String> {
+    f.text(key, 10_000)
+}
+
+async fn dispatch(
+    state: &AppState,
+    def: &ActionDef,
+    actor: &Actor,
+    mut f: Fields,
+    upload: Option<Upload>,
+) -> Result<Reply> {
+    let c = &state.catalog;
+    if upload.is_some() && !def.upload {
+        return Err(Error::BadRequest("this action does not accept files".into()));
+    }
+    let reply = match def.name {
+        "status_show" => json!({
+            "site_title": c.site_title(),
+            "site_description": "",
+            "site_url": c.site_url(),
+            "ckan_version": crate::CKAN_API_VERSION,
+            "kho_version": env!("CARGO_PKG_VERSION"),
+            "locale_default": "vi",
+            "locales_offered": ["vi", "en"],
+            "error_emails_to": null,
+            "extensions": ["activity"],
+        })
+        .into(),
+        "site_read" => Value::Bool(true).into(),
+        "help_show" => {
+            let name = id_or_name(&mut f, "name")?;
+            let def = find(&name).ok_or_else(|| Error::not_found(format!("Action {name}")))?;
+            Value::String(def.doc.to_string()).into()
+        }
+        "package_show" => {
+            let id = match opt_text(&mut f, "id") {
+                Some(id) => id,
+                None => id_or_name(&mut f, "name_or_id").or_else(|_| id_or_name(&mut f, "id"))?,
+            };
+            Reply::Raw(c.package_show_raw(actor, &id).await?)
+        }
+        "package_list" => to_reply(c.package_list(int(&mut f, "limit")?, int(&mut f, "offset")?).await?)?,
+        "current_package_list_with_resources" => Reply::RawList(
+            c.current_package_list_with_resources(actor, int(&mut f, "limit")?, int(&mut f, "offset")?).await?,
+        ),
+        "package_activity_list" => {
+            let id = id_or_name(&mut f, "id")?;
+            to_reply(c.package_activity_list(actor, &id, int(&mut f, "limit")?, int(&mut f, "offset")?).await?)?
+        }
+        "resource_show" => to_reply(c.resource_show(actor, &id_or_name(&mut f, "id")?).await?)?,
+        "organization_show" | "group_show" => {
+            let is_org = def.name == "organization_show";
+            let id = id_or_name(&mut f, "id")?;
+            let include_datasets = f.bool("include_datasets").unwrap_or(false);
+            let include_users = f.bool("include_users").unwrap_or(true);
+            to_reply(c.group_show(actor, &id, is_org, include_datasets, include_users).await?)?
+        }
+        "organization_list" | "group_list" => {
+            let is_org = def.name == "organization_list";
+            let all = f.bool("all_fields").unwrap_or(false);
+            let sort = opt_text(&mut f, "sort");
+            let q = opt_text(&mut f, "q");
+            let (limit, offset) = (int(&mut f, "limit")?, int(&mut f, "offset")?);
+            f.take_errors().into_result()?;
+            Value::Array(c.group_list(actor, is_org, all, sort.as_deref(), q.as_deref(), limit, offset).await?).into()
+        }
+        "organization_list_for_user" => {
+            let user = opt_text(&mut f, "id").or_else(|| opt_text(&mut f, "user"));
+            let perm = opt_text(&mut f, "permission");
+            Value::Array(c.organization_list_for_user(actor, user.as_deref(), perm.as_deref()).await?).into()
+        }
+        "organization_activity_list" | "group_activity_list" => {
+            let id = id_or_name(&mut f, "id")?;
+            let is_org = def.name == "organization_activity_list";
+            to_reply(c.group_activity_list(actor, &id, is_org, int(&mut f, "limit")?, int(&mut f, "offset")?).await?)?
+        }
+        "tag_list" => {
+            let q = opt_text(&mut f, "query").or_else(|| opt_text(&mut f, "q"));
+            let all = f.bool("all_fields").unwrap_or(false);
+            let tags = c.tag_list(actor, q.as_deref(), int(&mut f, "limit")?, int(&mut f, "offset")?).await?;
+            Value::Array(
+                tags.into_iter()
+                    .map(|(id, name)| {
+                        if all {
+                            json!({"id": id, "name": name, "display_name": name, "vocabulary_id": null})
+                        } else {
+                            Value::String(name)
+                        }
+                    })
+                    .collect(),
+            )
+            .into()
+        }
+        "license_list" => to_reply(LICENSES)?,
+        "user_show" => to_reply(c.user_show_dict(actor, f).await?)?,
+        "user_list" => to_reply(c.user_list(actor, int(&mut f, "limit")?, int(&mut f, "offset")?).await?)?,
+        "api_token_list" => {
+            let user = opt_text(&mut f, "user").or_else(|| opt_text(&mut f, "user_id"));
+            let user = match user.or_else(|| actor.user_id().map(str::to_string)) {
+                Some(u) => u,
+                None => return Err(Error::forbidden("Action api_token_list requires an authenticated user")),
+            };
+            to_reply(c.token_list(actor, &user).await?)?
+        }
+        "package_create" => to_reply(c.package_create(actor, f).await?)?,
+        "package_update" => to_reply(c.package_update(actor, f).await?)?,
+        "package_patch" => to_reply(c.package_patch(actor, f).await?)?,
+        "package_delete" => {
+            c.package_delete(actor, &id_or_name(&mut f, "id")?).await?;
+            Value::Null.into()
+        }
+        "dataset_purge" => {
+            c.dataset_purge(actor, &id_or_name(&mut f, "id")?).await?;
+            Value::Null.into()
+        }
+        "resource_create" => to_reply(c.resource_create(actor, f, upload).await?)?,
+        "resource_update" => to_reply(c.resource_update(actor, f, upload).await?)?,
+        "resource_patch" => to_reply(c.resource_patch(actor, f, upload).await?)?,
+        "resource_delete" => {
+            c.resource_delete(actor, &id_or_name(&mut f, "id")?).await?;
+            Value::Null.into()
+        }
+        "organization_create" => to_reply(c.group_create(actor, f, true).await?)?,
+        "organization_update" => to_reply(c.group_update(actor, f, true).await?)?,
+        "organization_patch" => to_reply(c.group_patch(actor, f, true).await?)?,
+        "organization_delete" => {
+            c.group_delete(actor, &id_or_name(&mut f, "id")?, true).await?;
+            Value::Null.into()
+        }
+        "group_create" => to_reply(c.group_create(actor, f, false).await?)?,
+        "group_update" => to_reply(c.group_update(actor, f, false).await?)?,
+        "group_patch" => to_reply(c.group_patch(actor, f, false).await?)?,
+        "group_delete" => {
+            c.group_delete(actor, &id_or_name(&mut f, "id")?, false).await?;
+            Value::Null.into()
+        }
+        "member_create" => {
+            let group = id_or_name(&mut f, "id")?;
+            let object = id_or_name(&mut f, "object")?;
+            let object_type = id_or_name(&mut f, "object_type")?;
+            let capacity = opt_text(&mut f, "capacity").unwrap_or_default();
+            to_reply(c.member_create(actor, &group, &object, &object_type, &capacity).await?)?
+        }
+        "member_delete" => {
+            let group = id_or_name(&mut f, "id")?;
+            let object = id_or_name(&mut f, "object")?;
+            let object_type = id_or_name(&mut f, "object_type")?;
+            c.member_delete(actor, &group, &object, &object_type).await?;
+            Value::Null.into()
+        }
+        "organization_member_create" | "group_member_create" => {
+            let group = id_or_name(&mut f, "id")?;
+            let user = opt_text(&mut f, "username").or_else(|| opt_text(&mut f, "user_id"));
+            let user = user.ok_or_else(|| Error::field("username", "Missing value"))?;
+            let role = opt_text(&mut f, "role").unwrap_or_else(|| "member".into());
+            to_reply(c.member_create(actor, &group, &user, "user", &role).await?)?
+        }
+        "organization_member_delete" | "group_member_delete" => {
+            let group = id_or_name(&mut f, "id")?;
+            let user = opt_text(&mut f, "username").or_else(|| opt_text(&mut f, "user_id"));
+            let user = user.ok_or_else(|| Error::field("username", "Missing value"))?;
+            c.member_delete(actor, &group, &user, "user").await?;
+            Value::Null.into()
+        }
+        "user_create" => to_reply(c.user_create_dict(actor, f).await?)?,
+        "api_token_create" => {
+            let user = id_or_name(&mut f, "user")?;
+            let name = id_or_name(&mut f, "name")?;
+            let expires_in = int(&mut f, "expires_in")?;
+            let unit = int(&mut f, "unit")?.unwrap_or(86_400);
+            f.take_errors().into_result()?;
+            let secs = expires_in.map(|n| n.saturating_mul(unit));
+            let issued = c.token_create(actor, &user, &name, secs).await?;
+            json!({"token": issued.token, "id": issued.record.id, "expires_at": issued.record.expires_at}).into()
+        }
+        "api_token_revoke" => {
+            let token = opt_text(&mut f, "token");
+            let jti = opt_text(&mut f, "jti").or_else(|| opt_text(&mut f, "id"));
+            c.token_revoke(actor, token.as_deref(), jti.as_deref()).await?;
+            Value::Null.into()
+        }
+        other => return Err(Error::internal(format!("action {other} is listed but not dispatched"))),
+    };
+    Ok(reply)
+}
+
+/// `GET /api/3` and `/api`: the API version, as CKAN.
+pub async fn api_root() -> Response {
+    (StatusCode::OK, axum::Json(json!({"version": 3}))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_names_are_unique() {
+        let mut names: Vec<_> = ACTIONS.iter().map(|a| a.name).collect();
+        names.sort();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(n, names.len());
+    }
+
+    #[test]
+    fn repeated_query_keys_become_lists() {
+        let m = pairs_to_map([("a", "1"), ("b", "2"), ("a", "3")].into_iter().map(|(k, v)| (k.into(), v.into())));
+        assert_eq!(Value::Object(m), json!({"a": ["1", "3"], "b": "2"}));
+    }
+}

@@ -1,0 +1,60 @@
+//! Downloads of uploaded resource files at CKAN's stable URL:
+//! `/dataset/{id}/resource/{resource_id}/download/{filename}`.
+//!
+//! Files are streamed from the file store (never read whole into memory),
+//! with the same visibility rules as the dataset, an ETag (the content's
+//! SHA-256, which never changes for a URL's content), and
+//! `Content-Disposition: attachment` so an uploaded HTML or SVG file can
+//! never run as a page of the portal.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// `GET /dataset/{id}/resource/{resource_id}/download[/{filename}]`.
+pub async fn download(
+    State(state): State<AppState>,
+    Path(params): Path<Vec<(String, String)>>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+    let actor = crate::auth::actor(&state.catalog, req.headers()).await?;
+    let dl = state.catalog.resource_download(&actor, get("id"), get("resource_id")).await?;
+    let etag = format!("\"{}\"", dl.sha256);
+    if req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        let mut resp = StatusCode::NOT_MODIFIED.into_response();
+        resp.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).map_err(kho_core::Error::internal)?);
+        return Ok(resp);
+    }
+    let (file, len) = state.catalog.files().open_file(&dl.sha256).await.map_err(kho_core::Error::from)?;
+    let body = if req.method() == axum::http::Method::HEAD {
+        Body::empty()
+    } else {
+        Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024))
+    };
+    let mut resp = Response::new(body);
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&dl.mimetype).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    let ascii: String =
+        dl.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        utf8_percent_encode(&dl.filename, NON_ALPHANUMERIC)
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=0, must-revalidate"));
+    Ok(resp)
+}

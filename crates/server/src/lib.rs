@@ -1,0 +1,145 @@
+//! Kho's HTTP edge: a thin layer that maps HTTP onto the catalog.
+//!
+//! - [`actions`]: the CKAN Action API (`/api/3/action/{action}`, `/api/action/{action}`).
+//! - [`files`]: downloads of uploaded files at CKAN's stable URLs.
+//! - [`health`]: `/healthz` and `/readyz`.
+//! - [`error`]: the one mapping from domain errors to HTTP statuses and
+//!   CKAN error envelopes.
+//! - [`auth`]: the caller's identity from request headers.
+//!
+//! Architecture invariant: no business rule lives here. A handler reads
+//! the request, calls one catalog method, and writes the response.
+
+pub mod actions;
+pub mod auth;
+pub mod error;
+pub mod files;
+pub mod health;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::response::Response;
+use axum::routing::get;
+use kho_catalog::Catalog;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// The CKAN version whose Action API Kho implements (`status_show`).
+pub const CKAN_API_VERSION: &str = "2.11.0";
+
+/// Limits the HTTP edge enforces.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_json_bytes: u64,
+    pub request_timeout_secs: u64,
+    pub upload_idle_timeout_secs: u64,
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub catalog: Catalog,
+    pub max_json_bytes: u64,
+    pub request_timeout_secs: u64,
+    pub upload_idle_timeout_secs: u64,
+}
+
+impl AppState {
+    /// State over a catalog with the given limits.
+    pub fn new(catalog: Catalog, limits: Limits) -> Self {
+        AppState {
+            catalog,
+            max_json_bytes: limits.max_json_bytes,
+            request_timeout_secs: limits.request_timeout_secs,
+            upload_idle_timeout_secs: limits.upload_idle_timeout_secs,
+        }
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let action = get(actions::handle).post(actions::handle);
+    let cors = CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("x-ckan-api-key")]);
+    let api = Router::new()
+        .route("/api/3/action/{action}", action.clone())
+        .route("/api/action/{action}", action)
+        .route("/api/3", get(actions::api_root))
+        .route("/api", get(actions::api_root))
+        .layer(cors)
+        // Limits are enforced by the handler per request kind: JSON bodies
+        // by max_json_bytes, uploads by max_upload_bytes while streaming.
+        .layer(DefaultBodyLimit::disable());
+    let sensitive: Arc<[HeaderName]> =
+        Arc::new([header::AUTHORIZATION, header::COOKIE, HeaderName::from_static("x-ckan-api-key")]);
+    Router::new()
+        .merge(api)
+        .route("/dataset/{id}/resource/{resource_id}/download/{filename}", get(files::download))
+        .route("/dataset/{id}/resource/{resource_id}/download", get(files::download))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(not_found)
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            error::error_response(&kho_core::Error::internal("a request handler panicked"), None)
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetSensitiveRequestHeadersLayer::from_shared(sensitive))
+}
+
+async fn not_found() -> Response {
+    error::error_response(&kho_core::Error::not_found("No such page"), None)
+}
+
+/// Serves until `shutdown` resolves, then stops accepting connections and
+/// lets in-flight requests finish, for at most `grace`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let app = router(state);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = tx.send(());
+    };
+    let server = axum::serve(listener, app).with_graceful_shutdown(signal);
+    let server = tokio::spawn(async move { server.await });
+    let mut server = server;
+    tokio::select! {
+        r = &mut server => return r.map_err(std::io::Error::other)?,
+        _ = rx => {}
+    }
+    tracing::info!(grace_secs = grace.as_secs(), "shutting down: finishing in-flight requests");
+    match tokio::time::timeout(grace, &mut server).await {
+        Ok(r) => r.map_err(std::io::Error::other)?,
+        Err(_) => {
+            tracing::warn!("in-flight requests did not finish within the grace period; stopping");
+            server.abort();
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! Users, API tokens, and loading an [`Actor`] with its effective roles.
+
+use crate::{StoreError, flag};
+use kho_core::authz::{Actor, ActorUser};
+use kho_core::model::{ApiToken, User};
+use kho_core::vocab::{Capacity, Vocabulary};
+use sqlx::{AnyConnection, FromRow};
+use std::collections::BTreeMap;
+
+/// A user row.
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub fullname: Option<String>,
+    pub email: Option<String>,
+    pub about: Option<String>,
+    pub password_hash: Option<String>,
+    pub sysadmin: i64,
+    pub state: String,
+    pub created: String,
+}
+
+impl UserRow {
+    /// The API shape; `with_email` decides whether the e-mail is shown.
+    pub fn to_user(&self, with_email: bool, number_created_packages: i64) -> User {
+        User {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            display_name: self.fullname.clone().filter(|f| !f.is_empty()).unwrap_or_else(|| self.name.clone()),
+            fullname: self.fullname.clone(),
+            about: self.about.clone(),
+            created: self.created.clone(),
+            email: if with_email { self.email.clone() } else { None },
+            sysadmin: flag(self.sysadmin),
+            state: self.state.clone(),
+            image_display_url: String::new(),
+            number_created_packages,
+            activity_streams_email_notifications: false,
+        }
+    }
+
+    /// True for sysadmins.
+    pub fn is_sysadmin(&self) -> bool {
+        flag(self.sysadmin)
+    }
+}
+
+const USER_COLUMNS: &str = "id, name, fullname, email, about, password_hash, sysadmin, state, created";
+
+/// Finds a user by id or name.
+pub async fn find(conn: &mut AnyConnection, id_or_name: &str) -> Result<Option<UserRow>, StoreError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 OR name = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id_or_name).fetch_optional(conn).await?)
+}
+
+/// Finds an active user by e-mail address (case-insensitive).
+pub async fn find_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<UserRow>, StoreError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE LOWER(email) = $1 AND state != 'deleted'");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(email.to_lowercase()).fetch_optional(conn).await?)
+}
+
+/// Inserts a user.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert(
+    conn: &mut AnyConnection,
+    id: &str,
+    name: &str,
+    email: &str,
+    fullname: Option<&str>,
+    about: Option<&str>,
+    password_hash: Option<&str>,
+    sysadmin: bool,
+    created: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO users (id, name, email, fullname, about, password_hash, sysadmin, state, created) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8)",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(email)
+    .bind(fullname)
+    .bind(about)
+    .bind(password_hash)
+    .bind(sysadmin as i64)
+    .bind(created)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets a user's password hash.
+pub async fn set_password(conn: &mut AnyConnection, id: &str, hash: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// Sets a user's state (`active`, `deleted`).
+pub async fn set_state(conn: &mut AnyConnection, id: &str, state: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET state = $1 WHERE id = $2").bind(state).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// Lists users by name.
+pub async fn list(conn: &mut AnyConnection, limit: i64, offset: i64) -> Result<Vec<UserRow>, StoreError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE state != 'deleted' ORDER BY name LIMIT $1 OFFSET $2");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(limit).bind(offset).fetch_all(conn).await?)
+}
+
+/// Number of active datasets a user created.
+pub async fn created_package_count(conn: &mut AnyConnection, user_id: &str) -> Result<i64, StoreError> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM packages WHERE creator_user_id = $1 AND state = 'active' AND private = 0")
+            .bind(user_id)
+            .fetch_one(conn)
+            .await?;
+    Ok(n)
+}
+
+/// Stores a new API token (its hash only).
+pub async fn insert_token(
+    conn: &mut AnyConnection,
+    id: &str,
+    user_id: &str,
+    name: &str,
+    token_hash: &str,
+    created: &str,
+    expires_at: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, created, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(name)
+    .bind(token_hash)
+    .bind(created)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct TokenRow {
+    id: String,
+    user_id: String,
+    name: String,
+    created: String,
+    last_access: Option<String>,
+    expires_at: Option<String>,
+}
+
+impl From<TokenRow> for ApiToken {
+    fn from(r: TokenRow) -> Self {
+        ApiToken {
+            id: r.id,
+            name: r.name,
+            user_id: r.user_id,
+            created_at: r.created,
+            last_access: r.last_access,
+            expires_at: r.expires_at,
+        }
+    }
+}
+
+/// A user's tokens that are not revoked.
+pub async fn list_tokens(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<ApiToken>, StoreError> {
+    let rows: Vec<TokenRow> = sqlx::query_as(
+        "SELECT id, user_id, name, created, last_access, expires_at FROM api_tokens \
+         WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(ApiToken::from).collect())
+}
+
+/// Finds a live token by id or by hash; returns `(token id, owner id)`.
+pub async fn find_token(
+    conn: &mut AnyConnection,
+    id: Option<&str>,
+    hash: Option<&str>,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(sqlx::query_as("SELECT id, user_id FROM api_tokens WHERE revoked_at IS NULL AND (id = $1 OR token_hash = $2)")
+        .bind(id.unwrap_or(""))
+        .bind(hash.unwrap_or(""))
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Revokes a token. Revocation is a committed row update, so the next
+/// request that presents the token, in any process, is refused.
+pub async fn revoke_token(conn: &mut AnyConnection, id: &str, when: &str) -> Result<bool, StoreError> {
+    let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(when)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+#[derive(FromRow)]
+struct ActorRow {
+    id: String,
+    name: String,
+    sysadmin: i64,
+    state: String,
+    expires_at: Option<String>,
+    group_id: Option<String>,
+    capacity: Option<String>,
+}
+
+/// Outcome of presenting an API token.
+#[derive(Debug)]
+pub enum TokenLookup {
+    /// The token is live and its user active.
+    Valid(Actor),
+    /// No such token, or it was revoked.
+    Unknown,
+    /// The token passed its expiry time.
+    Expired,
+    /// The token's user is deleted or blocked.
+    UserInactive,
+}
+
+/// Loads the actor behind a token hash in one query: the user and its
+/// effective roles, expanded down the organization hierarchy.
+pub async fn actor_for_token(conn: &mut AnyConnection, token_hash: &str, now: &str) -> Result<TokenLookup, StoreError> {
+    let rows: Vec<ActorRow> = sqlx::query_as(
+        "WITH RECURSIVE tok AS ( \
+             SELECT u.id, u.name, u.sysadmin, u.state, t.expires_at FROM api_tokens t \
+             JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL), \
+         eff(group_id, capacity) AS ( \
+             SELECT m.group_id, m.capacity FROM group_members m JOIN tok ON m.user_id = tok.id \
+             UNION \
+             SELECT g.id, eff.capacity FROM catalog_groups g JOIN eff ON g.parent_id = eff.group_id \
+                 WHERE g.is_organization = 1) \
+         SELECT tok.id, tok.name, tok.sysadmin, tok.state, tok.expires_at, eff.group_id, eff.capacity \
+         FROM tok LEFT JOIN eff ON 1 = 1",
+    )
+    .bind(token_hash)
+    .fetch_all(conn)
+    .await?;
+    let Some(first) = rows.first() else { return Ok(TokenLookup::Unknown) };
+    if first.state != "active" {
+        return Ok(TokenLookup::UserInactive);
+    }
+    if first.expires_at.as_deref().is_some_and(|e| e <= now) {
+        return Ok(TokenLookup::Expired);
+    }
+    let user = ActorUser { id: first.id.clone(), name: first.name.clone(), sysadmin: flag(first.sysadmin) };
+    Ok(TokenLookup::Valid(Actor {
+        user: Some(user),
+        memberships: collect_roles(rows.iter().map(|r| (&r.group_id, &r.capacity))),
+    }))
+}
+
+/// Loads the actor for a user id (sessions, CLI), with effective roles.
+pub async fn actor_for_user(conn: &mut AnyConnection, user: &UserRow) -> Result<Actor, StoreError> {
+    let rows: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+        "WITH RECURSIVE eff(group_id, capacity) AS ( \
+             SELECT m.group_id, m.capacity FROM group_members m WHERE m.user_id = $1 \
+             UNION \
+             SELECT g.id, eff.capacity FROM catalog_groups g JOIN eff ON g.parent_id = eff.group_id \
+                 WHERE g.is_organization = 1) \
+         SELECT group_id, capacity FROM eff",
+    )
+    .bind(&user.id)
+    .fetch_all(conn)
+    .await?;
+    Ok(Actor {
+        user: Some(ActorUser { id: user.id.clone(), name: user.name.clone(), sysadmin: user.is_sysadmin() }),
+        memberships: collect_roles(rows.iter().map(|(g, c)| (g, c))),
+    })
+}
+
+fn collect_roles<'a>(
+    rows: impl Iterator<Item = (&'a Option<String>, &'a Option<String>)>,
+) -> BTreeMap<String, Capacity> {
+    let mut out: BTreeMap<String, Capacity> = BTreeMap::new();
+    for (g, c) in rows {
+        if let (Some(g), Some(c)) = (g, c.as_deref().and_then(Capacity::parse)) {
+            let e = out.entry(g.clone()).or_insert(c);
+            if c > *e {
+                *e = c;
+            }
+        }
+    }
+    out
+}
