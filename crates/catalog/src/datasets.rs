@@ -12,7 +12,7 @@ use kho_core::{ValidationErrors, diff, timefmt};
 use kho_store::activities::{self, NewActivity};
 use kho_store::groups::{self, GroupRow};
 use kho_store::packages::{self, PackageRow, json_text};
-use kho_store::{AnyConnection, new_id};
+use kho_store::{Handle, new_id};
 use serde_json::{Value, json};
 
 /// "Not found" for datasets the caller may not see as well as for those that
@@ -22,14 +22,14 @@ pub(crate) fn dataset_not_found() -> Error {
 }
 
 /// Loads a dataset the actor may read, or fails with "Not found".
-pub(crate) async fn readable_row(conn: &mut AnyConnection, actor: &Actor, id: &str) -> Result<PackageRow> {
+pub(crate) async fn readable_row(conn: &mut dyn Handle, actor: &Actor, id: &str) -> Result<PackageRow> {
     let row = packages::find(conn, id).await?.ok_or_else(dataset_not_found)?;
     authorize(actor, Permission::ReadDataset(&row.access())).map_err(|_| dataset_not_found())?;
     Ok(row)
 }
 
 /// Resolves an organization id or name to an active organization.
-pub(crate) async fn active_org(conn: &mut AnyConnection, id: &str, field: &str) -> Result<GroupRow> {
+pub(crate) async fn active_org(conn: &mut dyn Handle, id: &str, field: &str) -> Result<GroupRow> {
     match groups::find(conn, id, Some(true)).await? {
         Some(g) if g.state == "active" => Ok(g),
         _ => Err(Error::field(field, "Organization does not exist")),
@@ -38,7 +38,7 @@ pub(crate) async fn active_org(conn: &mut AnyConnection, id: &str, field: &str) 
 
 /// Records an activity about a dataset.
 pub(crate) async fn record_dataset_activity(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     actor: &Actor,
     activity_type: &str,
     pkg: &Package,
@@ -184,7 +184,7 @@ impl Catalog {
 
     async fn update_in_tx(
         &self,
-        tx: &mut AnyConnection,
+        tx: &mut dyn Handle,
         actor: &Actor,
         current: PackageRow,
         input: PackageInput,
@@ -351,7 +351,7 @@ fn fields_into_map(fields: Fields) -> serde_json::Map<String, Value> {
 
 /// Checks a name is free for dataset `own_id`; frees it if a deleted dataset holds it.
 async fn claim_name(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     name: &str,
     own_id: Option<&str>,
     errors: &mut ValidationErrors,
@@ -368,11 +368,7 @@ async fn claim_name(
     Ok(())
 }
 
-async fn resolve_groups(
-    conn: &mut AnyConnection,
-    refs: &[String],
-    errors: &mut ValidationErrors,
-) -> Result<Vec<String>> {
+async fn resolve_groups(conn: &mut dyn Handle, refs: &[String], errors: &mut ValidationErrors) -> Result<Vec<String>> {
     let mut ids = Vec::new();
     for r in refs {
         match groups::find(conn, r, Some(false)).await? {

@@ -369,7 +369,7 @@ impl Catalog {
         drop(conn);
         let system = Actor::system();
         for o in ORGS {
-            if kho_store::groups::find(&mut *self.store().conn().await?, o.name, None).await?.is_some() {
+            if kho_store::groups::find(&mut self.store().conn().await?, o.name, None).await?.is_some() {
                 continue;
             }
             let mut dict = json!({
@@ -382,14 +382,14 @@ impl Catalog {
             self.group_create(&system, Fields::from_value(dict)?, true).await?;
         }
         for (name, title, en) in GROUPS {
-            if kho_store::groups::find(&mut *self.store().conn().await?, name, None).await?.is_some() {
+            if kho_store::groups::find(&mut self.store().conn().await?, name, None).await?.is_some() {
                 continue;
             }
             let dict = json!({"name": name, "title": title, "title_translated": {"en": en}});
             self.group_create(&system, Fields::from_value(dict)?, false).await?;
         }
         for d in DATASETS {
-            if kho_store::packages::find(&mut *self.store().conn().await?, d.name).await?.is_some() {
+            if kho_store::packages::find(&mut self.store().conn().await?, d.name).await?.is_some() {
                 continue;
             }
             let notes = if d.official { d.notes.to_string() } else { format!("{}{ILLUSTRATIVE}", d.notes) };

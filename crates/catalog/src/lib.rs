@@ -102,7 +102,7 @@ impl Catalog {
             let mut tx = catalog.store().write().await?;
             kho_store::meta::set(&mut tx, "site_url", &site_url).await?;
             kho_store::meta::set(&mut tx, "doc_version", DOC_VERSION).await?;
-            tx.commit().await.map_err(kho_store::StoreError::from)?;
+            tx.commit().await?;
             if n > 0 {
                 tracing::info!(datasets = n, site_url = %site_url, "rebuilt dataset documents");
             }
@@ -165,7 +165,7 @@ impl Catalog {
 
 /// Commits a transaction, mapping the error.
 pub(crate) async fn commit(tx: kho_store::Tx) -> Result<()> {
-    tx.commit().await.map_err(kho_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use kho_core::{diff, timefmt};
 use kho_store::activities::{self, NewActivity};
 use kho_store::groups::{self, GroupRow, GroupSort};
 use kho_store::packages::{self, json_text};
-use kho_store::{AnyConnection, new_id, users};
+use kho_store::{Handle, new_id, users};
 use serde_json::{Value, json};
 
 fn kind(is_org: bool) -> &'static str {
@@ -24,7 +24,7 @@ fn not_found(is_org: bool) -> Error {
 }
 
 /// Loads a group the actor may see (deleted ones only for sysadmins).
-async fn visible_group(conn: &mut AnyConnection, actor: &Actor, id: &str, is_org: bool) -> Result<GroupRow> {
+async fn visible_group(conn: &mut dyn Handle, actor: &Actor, id: &str, is_org: bool) -> Result<GroupRow> {
     match groups::find(conn, id, Some(is_org)).await? {
         Some(g) if g.state == "active" || actor.is_sysadmin() => Ok(g),
         _ => Err(not_found(is_org)),
@@ -470,7 +470,7 @@ impl Catalog {
     }
 }
 
-async fn set_users(conn: &mut AnyConnection, group_id: &str, list: &[(String, Capacity)], now: &str) -> Result<()> {
+async fn set_users(conn: &mut dyn Handle, group_id: &str, list: &[(String, Capacity)], now: &str) -> Result<()> {
     for (who, cap) in list {
         let u = users::find(conn, who)
             .await?
@@ -481,7 +481,7 @@ async fn set_users(conn: &mut AnyConnection, group_id: &str, list: &[(String, Ca
     Ok(())
 }
 
-async fn render(conn: &mut AnyConnection, actor: &Actor, row: &GroupRow, include_users: bool) -> Result<Group> {
+async fn render(conn: &mut dyn Handle, actor: &Actor, row: &GroupRow, include_users: bool) -> Result<Group> {
     let count = groups::package_count(conn, row, &dataset_filter(actor)).await?;
     let parent = match &row.parent_id {
         Some(p) => groups::find(conn, p, Some(true)).await?,
@@ -498,7 +498,7 @@ async fn render(conn: &mut AnyConnection, actor: &Actor, row: &GroupRow, include
 }
 
 async fn record_group_activity(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     actor: &Actor,
     activity_type: &str,
     group: &Group,
@@ -536,7 +536,7 @@ async fn record_group_activity(
 }
 
 async fn insert_activity(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     actor: &Actor,
     g: &GroupRow,
     activity_type: &str,

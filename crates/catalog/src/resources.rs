@@ -14,7 +14,7 @@ use kho_core::model::Resource;
 use kho_core::timefmt;
 use kho_files::StoredFile;
 use kho_store::packages::{self, ResourceRow, json_text};
-use kho_store::{AnyConnection, new_id};
+use kho_store::{Handle, new_id};
 use serde_json::Value;
 
 /// A file received with a resource, already in the file store.
@@ -126,7 +126,7 @@ fn check_upload_flag(input: &ResourceInput, has_upload: bool, existing_upload: b
 /// resources matched by id are updated, new ones inserted, missing ones
 /// marked deleted. Uploaded files are kept where the client echoes them.
 pub(crate) async fn apply_resources(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     package_id: &str,
     inputs: &[ResourceInput],
     now: &str,
@@ -353,7 +353,7 @@ impl Catalog {
 
     async fn finish_resource_change(
         &self,
-        tx: &mut AnyConnection,
+        tx: &mut dyn Handle,
         actor: &Actor,
         package_id: &str,
         old_doc: &str,

@@ -140,7 +140,7 @@ pub async fn ensure_agencies(catalog: &Catalog) -> Result<Vec<String>> {
     for (code, title) in PROVINCES {
         let name = province_org_name(*code);
         names.push(name.clone());
-        if kho_store::groups::find(&mut *catalog.store().conn().await?, &name, None).await?.is_some() {
+        if kho_store::groups::find(&mut catalog.store().conn().await?, &name, None).await?.is_some() {
             continue;
         }
         let dict = json!({"name": name, "title": format!("UBND {title}"), "agency_kind": "province",
@@ -150,7 +150,7 @@ pub async fn ensure_agencies(catalog: &Catalog) -> Result<Vec<String>> {
     for title in MINISTRIES {
         let name = slugify(title);
         names.push(name.clone());
-        if kho_store::groups::find(&mut *catalog.store().conn().await?, &name, None).await?.is_some() {
+        if kho_store::groups::find(&mut catalog.store().conn().await?, &name, None).await?.is_some() {
             continue;
         }
         let dict = json!({"name": name, "title": title, "agency_kind": "ministry"});
@@ -203,7 +203,7 @@ pub async fn generate(catalog: &Catalog, n: u64, seed: u64, mut progress: impl F
     let system = Actor::system();
     let mut rng = Rng::new(seed);
     let start = kho_store::packages::count_visible(
-        &mut *catalog.store().conn().await?,
+        &mut catalog.store().conn().await?,
         &kho_core::authz::dataset_filter(&system),
     )
     .await? as u64;

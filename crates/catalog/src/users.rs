@@ -7,7 +7,7 @@ use kho_core::input::{Fields, UserInput, id_or_name};
 use kho_core::model::{ApiToken, User};
 use kho_core::timefmt;
 use kho_store::users::{self, UserRow};
-use kho_store::{AnyConnection, new_id};
+use kho_store::{Handle, new_id};
 
 /// A token just issued: the secret (shown once) and its record.
 #[derive(Debug, Clone)]
@@ -16,7 +16,7 @@ pub struct IssuedToken {
     pub record: ApiToken,
 }
 
-async fn find_user(conn: &mut AnyConnection, id: &str) -> Result<UserRow> {
+async fn find_user(conn: &mut dyn Handle, id: &str) -> Result<UserRow> {
     users::find(conn, id).await?.filter(|u| u.state != "deleted").ok_or_else(|| Error::not_found(format!("User {id}")))
 }
 

@@ -14,6 +14,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http_body_util::BodyExt;
+
 use kho_catalog::Actor;
 use kho_catalog::resources::Upload;
 use kho_core::input::{Fields, id_or_name};
@@ -248,14 +249,42 @@ fn pairs_to_map(pairs: impl Iterator<Item = (String, String)>) -> Map<String, Va
     map
 }
 
+/// How much of an oversized body is read and discarded before answering,
+/// so the client (still sending) gets the error instead of a reset
+/// connection. Past this the connection is simply closed.
+const DRAIN_CAP: u64 = 64 * 1024 * 1024;
+
 async fn read_limited(body: Body, limit: u64) -> Result<Bytes> {
-    let limited = http_body_util::Limited::new(body, limit as usize);
-    match limited.collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            Err(Error::TooLarge(format!("the request body exceeds {limit} bytes (setting max_json_bytes)")))
+    let mut body = body;
+    let mut buf = bytes::BytesMut::new();
+    let mut seen: u64 = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| Error::BadRequest(format!("could not read the request body: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            seen += data.len() as u64;
+            if seen <= limit {
+                buf.extend_from_slice(&data);
+            } else if seen > limit + DRAIN_CAP {
+                break;
+            }
         }
-        Err(e) => Err(Error::BadRequest(format!("could not read the request body: {e}"))),
+    }
+    if seen > limit {
+        return Err(Error::TooLarge(format!("the request body exceeds {limit} bytes (setting max_json_bytes)")));
+    }
+    Ok(buf.freeze())
+}
+
+/// Reads and discards the rest of a multipart body after an error.
+async fn drain_multipart(mp: &mut Multipart) {
+    let mut seen: u64 = 0;
+    while let Ok(Some(mut field)) = mp.next_field().await {
+        while let Ok(Some(chunk)) = field.chunk().await {
+            seen += chunk.len() as u64;
+            if seen > DRAIN_CAP {
+                return;
+            }
+        }
     }
 }
 
@@ -303,6 +332,18 @@ async fn read_multipart(state: &AppState, def: &ActionDef, req: Request) -> Resu
     let mut mp = Multipart::from_request(req, &())
         .await
         .map_err(|e| Error::BadRequest(format!("invalid multipart body: {e}")))?;
+    let result = read_multipart_fields(state, def, &mut mp).await;
+    if result.is_err() {
+        drain_multipart(&mut mp).await;
+    }
+    result
+}
+
+async fn read_multipart_fields(
+    state: &AppState,
+    def: &ActionDef,
+    mp: &mut Multipart,
+) -> Result<(Fields, Option<Upload>)> {
     let idle = Duration::from_secs(state.upload_idle_timeout_secs);
     let mut map = Map::new();
     let mut text_bytes: u64 = 0;

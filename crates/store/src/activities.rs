@@ -1,11 +1,10 @@
 //! The activity stream: who changed what, with the record after the change
 //! and a field-level diff.
 
-use crate::StoreError;
-use crate::sql::Sql;
+use crate::{Handle, Sql, StoreError};
 use kho_core::authz::DatasetFilter;
 use kho_core::model::Activity;
-use sqlx::{AnyConnection, FromRow};
+use sqlx::FromRow;
 
 /// A new activity to record.
 #[derive(Debug, Clone)]
@@ -24,8 +23,8 @@ pub struct NewActivity<'a> {
 }
 
 /// Records an activity.
-pub async fn insert(conn: &mut AnyConnection, a: &NewActivity<'_>) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn insert(h: &mut dyn Handle, a: &NewActivity<'_>) -> Result<(), StoreError> {
+    Sql::new(
         "INSERT INTO activities (id, timestamp, user_id, object_id, object_type, activity_type, group_id, data) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -37,7 +36,7 @@ pub async fn insert(conn: &mut AnyConnection, a: &NewActivity<'_>) -> Result<(),
     .bind(a.activity_type)
     .bind(a.group_id)
     .bind(serde_json::to_string(&a.data)?)
-    .execute(conn)
+    .execute(h)
     .await?;
     Ok(())
 }
@@ -68,19 +67,19 @@ impl Row {
 /// Activities about one object, newest first. The caller has already
 /// checked that the actor may read the object.
 pub async fn for_object(
-    conn: &mut AnyConnection,
+    h: &mut dyn Handle,
     object_id: &str,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Activity>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = Sql::new(
         "SELECT id, timestamp, user_id, object_id, activity_type, data FROM activities \
          WHERE object_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3",
     )
     .bind(object_id)
     .bind(limit)
     .bind(offset)
-    .fetch_all(conn)
+    .fetch_all(h)
     .await?;
     Ok(rows.into_iter().map(Row::into_activity).collect())
 }
@@ -89,7 +88,7 @@ pub async fn for_object(
 /// datasets that `filter` lets the caller see *now* (a dataset made private
 /// takes its history with it).
 pub async fn for_group(
-    conn: &mut AnyConnection,
+    h: &mut dyn Handle,
     group_id: &str,
     filter: &DatasetFilter,
     limit: i64,
@@ -99,15 +98,15 @@ pub async fn for_group(
         "SELECT a.id, a.timestamp, a.user_id, a.object_id, a.activity_type, a.data FROM activities a \
          LEFT JOIN packages p ON p.id = a.object_id WHERE a.group_id = ",
     );
-    q.text(group_id).push(" AND (a.object_type != 'package' OR (p.id IS NOT NULL AND ");
-    q.visible(filter).push(")) ORDER BY a.seq DESC LIMIT ").int(limit).push(" OFFSET ").int(offset);
-    let rows: Vec<Row> = q.fetch_all(conn).await?;
+    q.param(group_id).push(" AND (a.object_type != 'package' OR (p.id IS NOT NULL AND ");
+    q.visible(filter).push(")) ORDER BY a.seq DESC LIMIT ").param(limit).push(" OFFSET ").param(offset);
+    let rows: Vec<Row> = q.fetch_all(h).await?;
     Ok(rows.into_iter().map(Row::into_activity).collect())
 }
 
 /// The newest activity sequence number (0 when empty): the catalog's
 /// change-feed position.
-pub async fn last_seq(conn: &mut AnyConnection) -> Result<i64, StoreError> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM activities").fetch_one(conn).await?;
+pub async fn last_seq(h: &mut dyn Handle) -> Result<i64, StoreError> {
+    let (n,): (i64,) = Sql::new("SELECT COALESCE(MAX(seq), 0) FROM activities").fetch_one(h).await?;
     Ok(n)
 }

@@ -1,10 +1,9 @@
 //! Organizations (agencies), groups (themes) and their members.
 
-use crate::sql::Sql;
-use crate::{StoreError, flag};
+use crate::{Handle, Sql, StoreError, flag};
 use kho_core::authz::DatasetFilter;
 use kho_core::model::{Extra, Group, MemberUser, OrganizationSummary, display_name};
-use sqlx::{AnyConnection, FromRow};
+use sqlx::FromRow;
 use std::collections::{BTreeMap, HashMap};
 
 /// A row of `catalog_groups`.
@@ -95,28 +94,28 @@ impl GroupRow {
 
 /// Finds an organization (`Some(true)`), group (`Some(false)`) or either, by id or name.
 pub async fn find(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     id_or_name: &str,
     is_org: Option<bool>,
 ) -> Result<Option<GroupRow>, StoreError> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM catalog_groups WHERE (id = "));
-    q.text(id_or_name).push(" OR name = ").text(id_or_name).push(")");
+    q.param(id_or_name).push(" OR name = ").param(id_or_name).push(")");
     if let Some(o) = is_org {
-        q.push(" AND is_organization = ").int(o as i64);
+        q.push(" AND is_organization = ").param(o as i64);
     }
     Ok(q.fetch_all::<GroupRow>(conn).await?.into_iter().next())
 }
 
 /// Fetches groups by id.
-pub async fn find_many(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<GroupRow>, StoreError> {
+pub async fn find_many(conn: &mut dyn Handle, ids: &[String]) -> Result<Vec<GroupRow>, StoreError> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM catalog_groups WHERE id IN "));
     q.in_list(ids).push(" ORDER BY name");
     q.fetch_all(conn).await
 }
 
 /// Inserts or replaces a group row (by id).
-pub async fn upsert(conn: &mut AnyConnection, g: &GroupRow) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn upsert(conn: &mut dyn Handle, g: &GroupRow) -> Result<(), StoreError> {
+    Sql::new(
         "INSERT INTO catalog_groups (id, name, title, description, image_url, is_organization, agency_kind, \
             agency_code, parent_id, state, extras, title_translated, description_translated, created, modified) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
@@ -179,7 +178,7 @@ impl GroupSort {
 /// Lists active organizations or groups, with the number of datasets in
 /// each that `filter` lets the caller see.
 pub async fn list_with_counts(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     is_org: bool,
     filter: &DatasetFilter,
     query: Option<&str>,
@@ -196,10 +195,10 @@ pub async fn list_with_counts(
     }
     q.push(" AND p.state = 'active' AND ").visible(filter);
     q.push(") AS package_count FROM catalog_groups g WHERE g.state = 'active' AND g.is_organization = ");
-    q.int(is_org as i64);
+    q.param(is_org as i64);
     if let Some(text) = query.filter(|s| !s.is_empty()) {
         let like = format!("%{}%", text.to_lowercase());
-        q.push(" AND (LOWER(g.name) LIKE ").text(like.clone()).push(" OR LOWER(g.title) LIKE ").text(like).push(")");
+        q.push(" AND (LOWER(g.name) LIKE ").param(like.clone()).push(" OR LOWER(g.title) LIKE ").param(like).push(")");
     }
     q.push(match sort {
         GroupSort::NameAsc => " ORDER BY g.name ASC",
@@ -209,7 +208,7 @@ pub async fn list_with_counts(
         GroupSort::PackageCountDesc => " ORDER BY package_count DESC, g.name ASC",
         GroupSort::PackageCountAsc => " ORDER BY package_count ASC, g.name ASC",
     });
-    q.push(" LIMIT ").int(limit).push(" OFFSET ").int(offset);
+    q.push(" LIMIT ").param(limit).push(" OFFSET ").param(offset);
     let rows: Vec<GroupWithCount> = q.fetch_all(conn).await?;
     Ok(rows.into_iter().map(|r| (r.group, r.package_count)).collect())
 }
@@ -222,16 +221,12 @@ struct GroupWithCount {
 }
 
 /// Number of datasets of one organization/group visible under `filter`.
-pub async fn package_count(
-    conn: &mut AnyConnection,
-    group: &GroupRow,
-    filter: &DatasetFilter,
-) -> Result<i64, StoreError> {
+pub async fn package_count(conn: &mut dyn Handle, group: &GroupRow, filter: &DatasetFilter) -> Result<i64, StoreError> {
     let mut q = Sql::new("SELECT COUNT(*) FROM packages p WHERE ");
     if group.is_org() {
-        q.push("p.owner_org = ").text(group.id.clone());
+        q.push("p.owner_org = ").param(group.id.clone());
     } else {
-        q.push("p.id IN (SELECT package_id FROM group_packages WHERE group_id = ").text(group.id.clone()).push(")");
+        q.push("p.id IN (SELECT package_id FROM group_packages WHERE group_id = ").param(group.id.clone()).push(")");
     }
     q.push(" AND p.state = 'active' AND ").visible(filter);
     let (n,): (i64,) = q.fetch_one(conn).await?;
@@ -239,8 +234,8 @@ pub async fn package_count(
 }
 
 /// Number of datasets (any state but purged) owned by an organization.
-pub async fn owned_package_count(conn: &mut AnyConnection, org_id: &str) -> Result<i64, StoreError> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM packages WHERE owner_org = $1 AND state != 'deleted'")
+pub async fn owned_package_count(conn: &mut dyn Handle, org_id: &str) -> Result<i64, StoreError> {
+    let (n,): (i64,) = Sql::new("SELECT COUNT(*) FROM packages WHERE owner_org = $1 AND state != 'deleted'")
         .bind(org_id)
         .fetch_one(conn)
         .await?;
@@ -248,9 +243,9 @@ pub async fn owned_package_count(conn: &mut AnyConnection, org_id: &str) -> Resu
 }
 
 /// Names of the active child organizations.
-pub async fn children(conn: &mut AnyConnection, org_id: &str) -> Result<Vec<String>, StoreError> {
+pub async fn children(conn: &mut dyn Handle, org_id: &str) -> Result<Vec<String>, StoreError> {
     let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT name FROM catalog_groups WHERE parent_id = $1 AND state = 'active' ORDER BY name")
+        Sql::new("SELECT name FROM catalog_groups WHERE parent_id = $1 AND state = 'active' ORDER BY name")
             .bind(org_id)
             .fetch_all(conn)
             .await?;
@@ -258,10 +253,10 @@ pub async fn children(conn: &mut AnyConnection, org_id: &str) -> Result<Vec<Stri
 }
 
 /// Ids of `org_id` and all its ancestors, nearest first (for cycle checks).
-pub async fn ancestors(conn: &mut AnyConnection, org_id: &str) -> Result<Vec<String>, StoreError> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
+pub async fn ancestors(conn: &mut dyn Handle, org_id: &str) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String, i64)> = Sql::new(
         "WITH RECURSIVE up(id, parent_id, depth) AS ( \
-             SELECT id, parent_id, 0 FROM catalog_groups WHERE id = $1 \
+             SELECT id, parent_id, CAST(0 AS BIGINT) FROM catalog_groups WHERE id = $1 \
              UNION ALL \
              SELECT g.id, g.parent_id, up.depth + 1 FROM catalog_groups g JOIN up ON g.id = up.parent_id \
                  WHERE up.depth < 100) \
@@ -274,8 +269,8 @@ pub async fn ancestors(conn: &mut AnyConnection, org_id: &str) -> Result<Vec<Str
 }
 
 /// Members of a group with their user details.
-pub async fn members(conn: &mut AnyConnection, group_id: &str) -> Result<Vec<MemberUser>, StoreError> {
-    let rows: Vec<(String, String, Option<String>, String, i64, String)> = sqlx::query_as(
+pub async fn members(conn: &mut dyn Handle, group_id: &str) -> Result<Vec<MemberUser>, StoreError> {
+    let rows: Vec<(String, String, Option<String>, String, i64, String)> = Sql::new(
         "SELECT u.id, u.name, u.fullname, m.capacity, u.sysadmin, u.state FROM group_members m \
          JOIN users u ON u.id = m.user_id WHERE m.group_id = $1 ORDER BY u.name",
     )
@@ -298,14 +293,14 @@ pub async fn members(conn: &mut AnyConnection, group_id: &str) -> Result<Vec<Mem
 
 /// Adds a member or changes their capacity; returns the membership id.
 pub async fn upsert_member(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     group_id: &str,
     user_id: &str,
     capacity: &str,
     now: &str,
 ) -> Result<String, StoreError> {
     let id = crate::new_id();
-    sqlx::query(
+    Sql::new(
         "INSERT INTO group_members (group_id, user_id, capacity, id, created) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (group_id, user_id) DO UPDATE SET capacity = excluded.capacity",
     )
@@ -316,7 +311,7 @@ pub async fn upsert_member(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    let (id,): (String,) = sqlx::query_as("SELECT id FROM group_members WHERE group_id = $1 AND user_id = $2")
+    let (id,): (String,) = Sql::new("SELECT id FROM group_members WHERE group_id = $1 AND user_id = $2")
         .bind(group_id)
         .bind(user_id)
         .fetch_one(conn)
@@ -325,46 +320,45 @@ pub async fn upsert_member(
 }
 
 /// Removes a member; returns whether one was removed.
-pub async fn delete_member(conn: &mut AnyConnection, group_id: &str, user_id: &str) -> Result<bool, StoreError> {
-    let r = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+pub async fn delete_member(conn: &mut dyn Handle, group_id: &str, user_id: &str) -> Result<bool, StoreError> {
+    let r = Sql::new("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
         .bind(group_id)
         .bind(user_id)
         .execute(conn)
         .await?;
-    Ok(r.rows_affected() > 0)
+    Ok(r > 0)
 }
 
 /// Removes every member of a group.
-pub async fn clear_members(conn: &mut AnyConnection, group_id: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM group_members WHERE group_id = $1").bind(group_id).execute(conn).await?;
+pub async fn clear_members(conn: &mut dyn Handle, group_id: &str) -> Result<(), StoreError> {
+    Sql::new("DELETE FROM group_members WHERE group_id = $1").bind(group_id).execute(conn).await?;
     Ok(())
 }
 
 /// Adds a dataset to a group (theme). Returns false if it was there already.
-pub async fn add_package(conn: &mut AnyConnection, group_id: &str, package_id: &str) -> Result<bool, StoreError> {
-    let r = sqlx::query(
+pub async fn add_package(conn: &mut dyn Handle, group_id: &str, package_id: &str) -> Result<bool, StoreError> {
+    let r = Sql::new(
         "INSERT INTO group_packages (group_id, package_id) VALUES ($1, $2) ON CONFLICT (group_id, package_id) DO NOTHING",
     )
     .bind(group_id)
     .bind(package_id)
-    .execute(conn)
-    .await?;
-    Ok(r.rows_affected() > 0)
+    .execute(conn).await?;
+    Ok(r > 0)
 }
 
 /// Removes a dataset from a group. Returns false if it was not there.
-pub async fn remove_package(conn: &mut AnyConnection, group_id: &str, package_id: &str) -> Result<bool, StoreError> {
-    let r = sqlx::query("DELETE FROM group_packages WHERE group_id = $1 AND package_id = $2")
+pub async fn remove_package(conn: &mut dyn Handle, group_id: &str, package_id: &str) -> Result<bool, StoreError> {
+    let r = Sql::new("DELETE FROM group_packages WHERE group_id = $1 AND package_id = $2")
         .bind(group_id)
         .bind(package_id)
         .execute(conn)
         .await?;
-    Ok(r.rows_affected() > 0)
+    Ok(r > 0)
 }
 
 /// Ids of every dataset whose document shows this group or organization.
-pub async fn package_ids(conn: &mut AnyConnection, group_id: &str) -> Result<Vec<String>, StoreError> {
-    let rows: Vec<(String,)> = sqlx::query_as(
+pub async fn package_ids(conn: &mut dyn Handle, group_id: &str) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = Sql::new(
         "SELECT id FROM packages WHERE owner_org = $1 \
          UNION SELECT package_id FROM group_packages WHERE group_id = $1",
     )
@@ -375,6 +369,6 @@ pub async fn package_ids(conn: &mut AnyConnection, group_id: &str) -> Result<Vec
 }
 
 /// Maps group ids to rows, for rendering many datasets.
-pub async fn by_id(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, GroupRow>, StoreError> {
+pub async fn by_id(conn: &mut dyn Handle, ids: &[String]) -> Result<HashMap<String, GroupRow>, StoreError> {
     Ok(find_many(conn, ids).await?.into_iter().map(|g| (g.id.clone(), g)).collect())
 }

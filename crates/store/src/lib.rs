@@ -1,13 +1,15 @@
 //! Kho's catalog storage: all SQL lives here.
 //!
 //! One code path serves SQLite (the embedded default) and PostgreSQL (for
-//! scale-out) through sqlx's `Any` driver, chosen by the URL at start-up.
-//! The schema keeps to what crosses that driver unchanged: text ids and
-//! times, `BIGINT` numbers and booleans, JSON as text (see the migrations).
+//! scale-out), chosen by the URL at start-up: each query is written once and
+//! runs on sqlx's native driver for the backend (see [`db`]). The schema
+//! keeps to types both decode the same way: text ids and times, `BIGINT`
+//! numbers and booleans, JSON as text (see the migrations).
 //!
 //! - [`Store`] owns the pool and opens transactions ([`Store::write`]).
+//! - [`db`] runs one SQL text on either native driver ([`Sql`], [`Handle`]).
 //! - [`users`], [`groups`], [`packages`], [`activities`], [`meta`] hold the
-//!   queries for each table family. They take a `&mut AnyConnection`, so the
+//!   queries for each table family. They take a `&mut dyn Handle`, so the
 //!   same function runs inside a transaction or on a pooled connection.
 //!
 //! Architecture invariants:
@@ -18,20 +20,21 @@
 //! - Migrations exist in two flavours with identical versions and tables.
 
 pub mod activities;
+pub mod db;
 pub mod error;
 pub mod groups;
 pub mod meta;
 pub mod packages;
 pub mod scratch;
-mod sql;
 pub mod users;
 
+pub use db::{Conn, Handle, Sql, Tx};
 pub use error::StoreError;
-pub use sqlx::AnyConnection;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Executor, Transaction};
-use std::sync::Once;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
 use std::time::Duration;
 
 /// Which database engine a [`Store`] talks to.
@@ -57,9 +60,6 @@ impl Backend {
     }
 }
 
-/// A write transaction.
-pub type Tx = Transaction<'static, Any>;
-
 /// Options for [`Store::connect`].
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -75,133 +75,141 @@ impl Default for StoreOptions {
     }
 }
 
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
 /// The catalog database.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: AnyPool,
-    backend: Backend,
+    pool: Pool,
 }
-
-static DRIVERS: Once = Once::new();
 
 impl Store {
     /// Connects to `url` (`sqlite://path` or `postgres://…`). A SQLite file
     /// is created if missing and put in WAL mode.
     pub async fn connect(url: &str, opts: &StoreOptions) -> Result<Store, StoreError> {
-        DRIVERS.call_once(install_default_drivers);
-        let backend = Backend::from_url(url)?;
-        let url = match backend {
-            Backend::Sqlite if !url.contains("mode=") => {
-                let sep = if url.contains('?') { '&' } else { '?' };
-                format!("{url}{sep}mode=rwc")
+        let connect_err = |e| StoreError::Connect { url: redact_url(url), source: e };
+        let pool = match Backend::from_url(url)? {
+            Backend::Sqlite => {
+                // WAL lets readers run beside the single writer (a CLI
+                // command beside `kho serve`). synchronous=NORMAL in WAL mode
+                // never loses a committed transaction when a process dies
+                // (kill -9); after a power cut the last commits may be lost
+                // but the database stays consistent. Set KHO_DATABASE_URL to
+                // PostgreSQL when every commit must reach the disk.
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(connect_err)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(opts.busy_timeout);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(opts.max_connections)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_err)?;
+                Pool::Sqlite(pool)
             }
-            _ => url.to_string(),
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(opts.max_connections)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_err)?;
+                Pool::Postgres(pool)
+            }
         };
-        let busy_ms = opts.busy_timeout.as_millis();
-        let pool = AnyPoolOptions::new()
-            .max_connections(opts.max_connections)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the single writer (a CLI
-                        // command beside `kho serve`). synchronous=FULL syncs
-                        // the WAL at each commit: an acknowledged write
-                        // survives a power cut, not only a killed process.
-                        let pragmas = format!(
-                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                             PRAGMA foreign_keys=ON; PRAGMA busy_timeout={busy_ms};"
-                        );
-                        conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await
-            .map_err(|e| StoreError::Connect { url: redact_url(&url), source: e })?;
-        Ok(Store { pool, backend })
+        Ok(Store { pool })
     }
 
-    /// Applies pending migrations. Safe to run at every start and from
-    /// several processes (the migrator takes a lock).
+    /// Applies pending migrations and returns the versions applied. Safe to
+    /// run at every start and from several processes (the migrator locks).
     pub async fn migrate(&self) -> Result<Vec<i64>, StoreError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
-        };
         let before = self.applied_migrations().await.unwrap_or_default();
-        migrator.run(&self.pool).await?;
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
         let after = self.applied_migrations().await?;
         Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
     }
 
     async fn applied_migrations(&self) -> Result<Vec<i64>, StoreError> {
-        let rows: Vec<(i64,)> =
-            sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(i64,)> = Sql::new("SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version")
+            .fetch_all(&mut self.conn().await?)
+            .await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
     /// The backend in use.
     pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
-    /// The connection pool, for read queries.
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
     }
 
     /// A pooled connection for a sequence of reads.
-    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
-        Ok(self.pool.acquire().await?)
+    pub async fn conn(&self) -> Result<Conn, StoreError> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+            Pool::Postgres(p) => Conn::Postgres(p.acquire().await?),
+        })
     }
 
     /// Begins a write transaction. On SQLite this takes the write lock at
     /// once (`BEGIN IMMEDIATE`): a deferred transaction that reads first and
     /// writes later fails with SQLITE_BUSY when another writer got in between.
     pub async fn write(&self) -> Result<Tx, StoreError> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
     /// Checks the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Sql::new("SELECT 1").execute(&mut self.conn().await?).await?;
         Ok(())
     }
 
     /// Checks the database's own consistency: SQLite's integrity and
-    /// foreign-key checks; on PostgreSQL, that no row references a missing one.
+    /// foreign-key checks, and on both backends that every resource has its
+    /// dataset and every dataset its stored document.
     pub async fn check_integrity(&self) -> Result<Vec<String>, StoreError> {
         let mut problems = Vec::new();
-        if self.backend == Backend::Sqlite {
-            let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check").fetch_all(&self.pool).await?;
+        let conn = &mut self.conn().await?;
+        if self.backend() == Backend::Sqlite {
+            let rows: Vec<(String,)> = Sql::new("PRAGMA integrity_check").fetch_all(conn).await?;
             problems.extend(rows.into_iter().map(|r| r.0).filter(|r| r != "ok"));
-            let fk: Vec<(String,)> =
-                sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(&self.pool).await?;
+            let fk: Vec<(String,)> = Sql::new("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(conn).await?;
             problems.extend(fk.into_iter().map(|r| format!("foreign key violation in {}", r.0)));
         }
-        let orphans: Vec<(String,)> = sqlx::query_as(
-            "SELECT r.id FROM resources r LEFT JOIN packages p ON p.id = r.package_id WHERE p.id IS NULL",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let orphans: Vec<(String,)> =
+            Sql::new("SELECT r.id FROM resources r LEFT JOIN packages p ON p.id = r.package_id WHERE p.id IS NULL")
+                .fetch_all(conn)
+                .await?;
         problems.extend(orphans.into_iter().map(|r| format!("resource {} has no package", r.0)));
-        let undocumented: Vec<(String,)> =
-            sqlx::query_as("SELECT id FROM packages WHERE doc = '{}'").fetch_all(&self.pool).await?;
+        let undocumented: Vec<(String,)> = Sql::new("SELECT id FROM packages WHERE doc = '{}'").fetch_all(conn).await?;
         problems.extend(undocumented.into_iter().map(|r| format!("package {} has no document", r.0)));
         Ok(problems)
     }
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
-        self.pool.close().await;
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
     }
 }
 

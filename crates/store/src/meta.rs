@@ -1,23 +1,22 @@
 //! Site-level key/value settings kept in the database (`kho_meta`).
 
-use crate::StoreError;
-use sqlx::AnyConnection;
+use crate::{Handle, Sql, StoreError};
 
 /// Reads a setting.
-pub async fn get(conn: &mut AnyConnection, key: &str) -> Result<Option<String>, StoreError> {
+pub async fn get(h: &mut dyn Handle, key: &str) -> Result<Option<String>, StoreError> {
     let row: Option<(String,)> =
-        sqlx::query_as("SELECT value FROM kho_meta WHERE key = $1").bind(key).fetch_optional(conn).await?;
+        Sql::new("SELECT value FROM kho_meta WHERE key = $1").bind(key).fetch_optional(h).await?;
     Ok(row.map(|r| r.0))
 }
 
 /// Writes a setting.
-pub async fn set(conn: &mut AnyConnection, key: &str, value: &str) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn set(h: &mut dyn Handle, key: &str, value: &str) -> Result<(), StoreError> {
+    Sql::new(
         "INSERT INTO kho_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
     .bind(key)
     .bind(value)
-    .execute(conn)
+    .execute(h)
     .await?;
     Ok(())
 }

@@ -7,15 +7,14 @@
 //! disagree with the tables it was built from.
 
 use crate::groups::{self, GroupRow};
-use crate::sql::Sql;
-use crate::{StoreError, flag};
+use crate::{Handle, Sql, StoreError, flag};
 use kho_core::authz::DatasetFilter;
 use kho_core::licenses;
 use kho_core::model::{DatasetAccess, Extra, GroupSummary, Package, Resource, Tag, display_name};
 use kho_core::vocab::{DatasetState, Vocabulary};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
-use sqlx::{AnyConnection, FromRow};
+use sqlx::FromRow;
 use std::collections::BTreeMap;
 
 /// A row of `packages` without its document.
@@ -100,46 +99,44 @@ fn looks_like_uuid(s: &str) -> bool {
 
 /// The stored document and access fields of a dataset, by id or name:
 /// the whole of `package_show` in one indexed lookup.
-pub async fn show(conn: &mut AnyConnection, id_or_name: &str) -> Result<Option<(DatasetAccess, String)>, StoreError> {
+pub async fn show(conn: &mut dyn Handle, id_or_name: &str) -> Result<Option<(DatasetAccess, String)>, StoreError> {
     const BY_ID: &str = "SELECT id, name, owner_org, private, state, creator_user_id, doc FROM packages WHERE id = $1";
     const BY_NAME: &str =
         "SELECT id, name, owner_org, private, state, creator_user_id, doc FROM packages WHERE name = $1";
     let (first, second) = if looks_like_uuid(id_or_name) { (BY_ID, BY_NAME) } else { (BY_NAME, BY_ID) };
-    if let Some(r) = sqlx::query_as::<_, AccessRow>(first).bind(id_or_name).fetch_optional(&mut *conn).await? {
+    if let Some(r) = Sql::new(first).bind(id_or_name).fetch_optional::<AccessRow>(&mut *conn).await? {
         return Ok(Some(r.split()));
     }
-    let r = sqlx::query_as::<_, AccessRow>(second).bind(id_or_name).fetch_optional(conn).await?;
+    let r: Option<AccessRow> = Sql::new(second).bind(id_or_name).fetch_optional(conn).await?;
     Ok(r.map(AccessRow::split))
 }
 
 /// A dataset's row, by id or name.
-pub async fn find(conn: &mut AnyConnection, id_or_name: &str) -> Result<Option<PackageRow>, StoreError> {
+pub async fn find(conn: &mut dyn Handle, id_or_name: &str) -> Result<Option<PackageRow>, StoreError> {
     let by_id = format!("SELECT {COLUMNS} FROM packages WHERE id = $1");
-    if let Some(r) =
-        sqlx::query_as::<_, PackageRow>(sqlx::AssertSqlSafe(by_id)).bind(id_or_name).fetch_optional(&mut *conn).await?
-    {
+    if let Some(r) = Sql::new(&by_id).bind(id_or_name).fetch_optional(&mut *conn).await? {
         return Ok(Some(r));
     }
     let by_name = format!("SELECT {COLUMNS} FROM packages WHERE name = $1");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(by_name)).bind(id_or_name).fetch_optional(conn).await?)
+    Sql::new(&by_name).bind(id_or_name).fetch_optional(conn).await
 }
 
 /// Who holds a name: `(id, state)`.
-pub async fn name_holder(conn: &mut AnyConnection, name: &str) -> Result<Option<(String, String)>, StoreError> {
-    Ok(sqlx::query_as("SELECT id, state FROM packages WHERE name = $1").bind(name).fetch_optional(conn).await?)
+pub async fn name_holder(conn: &mut dyn Handle, name: &str) -> Result<Option<(String, String)>, StoreError> {
+    Sql::new("SELECT id, state FROM packages WHERE name = $1").bind(name).fetch_optional(conn).await
 }
 
 /// Frees the name of a deleted dataset by renaming it to its id, so the name
 /// can be reused (CKAN lets a new dataset take a deleted one's name).
-pub async fn free_name(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE packages SET name = id WHERE id = $1 AND state = 'deleted'").bind(id).execute(conn).await?;
+pub async fn free_name(conn: &mut dyn Handle, id: &str) -> Result<(), StoreError> {
+    Sql::new("UPDATE packages SET name = id WHERE id = $1 AND state = 'deleted'").bind(id).execute(conn).await?;
     Ok(())
 }
 
 /// Inserts or replaces a dataset's row (by id). The document is rebuilt by
 /// [`refresh_doc`], which every caller runs before committing.
-pub async fn upsert(conn: &mut AnyConnection, p: &PackageRow) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn upsert(conn: &mut dyn Handle, p: &PackageRow) -> Result<(), StoreError> {
+    Sql::new(
         "INSERT INTO packages (id, name, title, owner_org, private, state, license_id, notes, url, version, author, \
             author_email, maintainer, maintainer_email, data_sharing, data_importance, temporal_start, \
             temporal_end, spatial, update_frequency, title_translated, notes_translated, creator_user_id, \
@@ -188,8 +185,8 @@ pub async fn upsert(conn: &mut AnyConnection, p: &PackageRow) -> Result<(), Stor
 }
 
 /// Sets a dataset's state and modification time.
-pub async fn set_state(conn: &mut AnyConnection, id: &str, state: DatasetState, now: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE packages SET state = $1, metadata_modified = $2 WHERE id = $3")
+pub async fn set_state(conn: &mut dyn Handle, id: &str, state: DatasetState, now: &str) -> Result<(), StoreError> {
+    Sql::new("UPDATE packages SET state = $1, metadata_modified = $2 WHERE id = $3")
         .bind(state.code())
         .bind(now)
         .bind(id)
@@ -199,13 +196,13 @@ pub async fn set_state(conn: &mut AnyConnection, id: &str, state: DatasetState, 
 }
 
 /// Bumps a dataset's modification time (a resource changed).
-pub async fn touch(conn: &mut AnyConnection, id: &str, now: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE packages SET metadata_modified = $1 WHERE id = $2").bind(now).bind(id).execute(conn).await?;
+pub async fn touch(conn: &mut dyn Handle, id: &str, now: &str) -> Result<(), StoreError> {
+    Sql::new("UPDATE packages SET metadata_modified = $1 WHERE id = $2").bind(now).bind(id).execute(conn).await?;
     Ok(())
 }
 
 /// Removes a dataset and everything hanging off it.
-pub async fn purge(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+pub async fn purge(conn: &mut dyn Handle, id: &str) -> Result<(), StoreError> {
     for sql in [
         "DELETE FROM resources WHERE package_id = $1",
         "DELETE FROM package_tags WHERE package_id = $1",
@@ -213,21 +210,21 @@ pub async fn purge(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError>
         "DELETE FROM group_packages WHERE package_id = $1",
         "DELETE FROM packages WHERE id = $1",
     ] {
-        sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+        Sql::new(sql).bind(id).execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 /// Replaces a dataset's tags.
-pub async fn set_tags(conn: &mut AnyConnection, package_id: &str, tags: &[String]) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM package_tags WHERE package_id = $1").bind(package_id).execute(&mut *conn).await?;
+pub async fn set_tags(conn: &mut dyn Handle, package_id: &str, tags: &[String]) -> Result<(), StoreError> {
+    Sql::new("DELETE FROM package_tags WHERE package_id = $1").bind(package_id).execute(&mut *conn).await?;
     for name in tags {
-        sqlx::query("INSERT INTO tags (id, name) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        Sql::new("INSERT INTO tags (id, name) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(crate::new_id())
             .bind(name)
             .execute(&mut *conn)
             .await?;
-        sqlx::query(
+        Sql::new(
             "INSERT INTO package_tags (package_id, tag_id) SELECT $1, id FROM tags WHERE name = $2 \
              ON CONFLICT (package_id, tag_id) DO NOTHING",
         )
@@ -241,13 +238,13 @@ pub async fn set_tags(conn: &mut AnyConnection, package_id: &str, tags: &[String
 
 /// Replaces a dataset's extras.
 pub async fn set_extras(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     package_id: &str,
     extras: &[(String, String)],
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM package_extras WHERE package_id = $1").bind(package_id).execute(&mut *conn).await?;
+    Sql::new("DELETE FROM package_extras WHERE package_id = $1").bind(package_id).execute(&mut *conn).await?;
     for (k, v) in extras {
-        sqlx::query("INSERT INTO package_extras (package_id, key, value) VALUES ($1, $2, $3)")
+        Sql::new("INSERT INTO package_extras (package_id, key, value) VALUES ($1, $2, $3)")
             .bind(package_id)
             .bind(k)
             .bind(v)
@@ -258,8 +255,8 @@ pub async fn set_extras(
 }
 
 /// Replaces the groups (themes) a dataset belongs to.
-pub async fn set_groups(conn: &mut AnyConnection, package_id: &str, group_ids: &[String]) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM group_packages WHERE package_id = $1").bind(package_id).execute(&mut *conn).await?;
+pub async fn set_groups(conn: &mut dyn Handle, package_id: &str, group_ids: &[String]) -> Result<(), StoreError> {
+    Sql::new("DELETE FROM group_packages WHERE package_id = $1").bind(package_id).execute(&mut *conn).await?;
     for g in group_ids {
         groups::add_package(conn, g, package_id).await?;
     }
@@ -350,7 +347,7 @@ impl ResourceRow {
 
 /// A dataset's resources in order; deleted ones only if asked.
 pub async fn resources(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     package_id: &str,
     include_deleted: bool,
 ) -> Result<Vec<ResourceRow>, StoreError> {
@@ -358,18 +355,13 @@ pub async fn resources(
         "SELECT {RESOURCE_COLUMNS} FROM resources WHERE package_id = $1 {} ORDER BY position, created",
         if include_deleted { "" } else { "AND state = 'active'" }
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(package_id).fetch_all(conn).await?)
+    Sql::new(&sql).bind(package_id).fetch_all(conn).await
 }
 
 /// A resource and the access fields of its dataset.
-pub async fn find_resource(
-    conn: &mut AnyConnection,
-    id: &str,
-) -> Result<Option<(ResourceRow, PackageRow)>, StoreError> {
+pub async fn find_resource(conn: &mut dyn Handle, id: &str) -> Result<Option<(ResourceRow, PackageRow)>, StoreError> {
     let sql = format!("SELECT {RESOURCE_COLUMNS} FROM resources WHERE id = $1");
-    let Some(r): Option<ResourceRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?
-    else {
+    let Some(r): Option<ResourceRow> = Sql::new(&sql).bind(id).fetch_optional(&mut *conn).await? else {
         return Ok(None);
     };
     let p = find(conn, &r.package_id).await?;
@@ -377,8 +369,8 @@ pub async fn find_resource(
 }
 
 /// Inserts or replaces a resource row (by id).
-pub async fn upsert_resource(conn: &mut AnyConnection, r: &ResourceRow) -> Result<(), StoreError> {
-    sqlx::query(
+pub async fn upsert_resource(conn: &mut dyn Handle, r: &ResourceRow) -> Result<(), StoreError> {
+    Sql::new(
         "INSERT INTO resources (id, package_id, position, state, url, url_type, name, description, format, \
             mimetype, mimetype_inner, size, hash, blob_sha256, last_modified, resource_type, name_translated, \
             description_translated, extras, created, metadata_modified) \
@@ -418,32 +410,31 @@ pub async fn upsert_resource(conn: &mut AnyConnection, r: &ResourceRow) -> Resul
 }
 
 /// True when a resource id is taken (by any dataset).
-pub async fn resource_exists(conn: &mut AnyConnection, id: &str) -> Result<bool, StoreError> {
-    let r: Option<(String,)> =
-        sqlx::query_as("SELECT id FROM resources WHERE id = $1").bind(id).fetch_optional(conn).await?;
+pub async fn resource_exists(conn: &mut dyn Handle, id: &str) -> Result<bool, StoreError> {
+    let r: Option<(String,)> = Sql::new("SELECT id FROM resources WHERE id = $1").bind(id).fetch_optional(conn).await?;
     Ok(r.is_some())
 }
 
 /// Builds the package dictionary from the normalised tables.
-pub async fn render(conn: &mut AnyConnection, id: &str, site_url: &str) -> Result<Option<Package>, StoreError> {
+pub async fn render(conn: &mut dyn Handle, id: &str, site_url: &str) -> Result<Option<Package>, StoreError> {
     let Some(p) = find(conn, id).await? else { return Ok(None) };
     let org = match &p.owner_org {
         Some(o) => groups::find(conn, o, Some(true)).await?,
         None => None,
     };
-    let tags: Vec<(String, String)> = sqlx::query_as(
+    let tags: Vec<(String, String)> = Sql::new(
         "SELECT t.id, t.name FROM package_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.package_id = $1 ORDER BY t.name",
     )
     .bind(&p.id)
     .fetch_all(&mut *conn)
     .await?;
     let extras: Vec<(String, String)> =
-        sqlx::query_as("SELECT key, value FROM package_extras WHERE package_id = $1 ORDER BY key")
+        Sql::new("SELECT key, value FROM package_extras WHERE package_id = $1 ORDER BY key")
             .bind(&p.id)
             .fetch_all(&mut *conn)
             .await?;
     let groups: Vec<GroupRow> = {
-        let ids: Vec<(String,)> = sqlx::query_as("SELECT group_id FROM group_packages WHERE package_id = $1")
+        let ids: Vec<(String,)> = Sql::new("SELECT group_id FROM group_packages WHERE package_id = $1")
             .bind(&p.id)
             .fetch_all(&mut *conn)
             .await?;
@@ -524,16 +515,16 @@ fn assemble(
 }
 
 /// Rebuilds and stores a dataset's document; returns the dictionary.
-pub async fn refresh_doc(conn: &mut AnyConnection, id: &str, site_url: &str) -> Result<Option<Package>, StoreError> {
+pub async fn refresh_doc(conn: &mut dyn Handle, id: &str, site_url: &str) -> Result<Option<Package>, StoreError> {
     let Some(pkg) = render(conn, id, site_url).await? else { return Ok(None) };
     let doc = serde_json::to_string(&pkg)?;
-    sqlx::query("UPDATE packages SET doc = $1 WHERE id = $2").bind(doc).bind(id).execute(conn).await?;
+    Sql::new("UPDATE packages SET doc = $1 WHERE id = $2").bind(doc).bind(id).execute(conn).await?;
     Ok(Some(pkg))
 }
 
 /// Ids of datasets after `after_id`, in id order (for batch re-rendering).
-pub async fn ids_after(conn: &mut AnyConnection, after_id: &str, limit: i64) -> Result<Vec<String>, StoreError> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM packages WHERE id > $1 ORDER BY id LIMIT $2")
+pub async fn ids_after(conn: &mut dyn Handle, after_id: &str, limit: i64) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = Sql::new("SELECT id FROM packages WHERE id > $1 ORDER BY id LIMIT $2")
         .bind(after_id)
         .bind(limit)
         .fetch_all(conn)
@@ -542,38 +533,37 @@ pub async fn ids_after(conn: &mut AnyConnection, after_id: &str, limit: i64) -> 
 }
 
 /// Names of active, public datasets, as `package_list` returns them.
-pub async fn list_names(conn: &mut AnyConnection, limit: i64, offset: i64) -> Result<Vec<String>, StoreError> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT name FROM packages WHERE state = 'active' AND private = 0 ORDER BY name LIMIT $1 OFFSET $2",
-    )
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(conn)
-    .await?;
+pub async fn list_names(conn: &mut dyn Handle, limit: i64, offset: i64) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> =
+        Sql::new("SELECT name FROM packages WHERE state = 'active' AND private = 0 ORDER BY name LIMIT $1 OFFSET $2")
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(conn)
+            .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
 /// Documents of visible, active datasets of an organization or group, newest first.
 pub async fn docs_in_group(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     group: &GroupRow,
     filter: &DatasetFilter,
     limit: i64,
 ) -> Result<Vec<String>, StoreError> {
     let mut q = Sql::new("SELECT p.doc FROM packages p WHERE p.state = 'active' AND ");
     if group.is_org() {
-        q.push("p.owner_org = ").text(group.id.clone());
+        q.push("p.owner_org = ").param(group.id.clone());
     } else {
-        q.push("p.id IN (SELECT package_id FROM group_packages WHERE group_id = ").text(group.id.clone()).push(")");
+        q.push("p.id IN (SELECT package_id FROM group_packages WHERE group_id = ").param(group.id.clone()).push(")");
     }
-    q.push(" AND ").visible(filter).push(" ORDER BY p.metadata_modified DESC LIMIT ").int(limit);
+    q.push(" AND ").visible(filter).push(" ORDER BY p.metadata_modified DESC LIMIT ").param(limit);
     let rows: Vec<(String,)> = q.fetch_all(conn).await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
 /// Tags in use on datasets visible under `filter`, optionally containing `query`.
 pub async fn tag_names(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     filter: &DatasetFilter,
     query: Option<&str>,
     limit: i64,
@@ -585,28 +575,28 @@ pub async fn tag_names(
     );
     q.visible(filter);
     if let Some(text) = query.filter(|s| !s.is_empty()) {
-        q.push(" AND LOWER(t.name) LIKE ").text(format!("%{}%", text.to_lowercase()));
+        q.push(" AND LOWER(t.name) LIKE ").param(format!("%{}%", text.to_lowercase()));
     }
-    q.push(" ORDER BY t.name LIMIT ").int(limit).push(" OFFSET ").int(offset);
+    q.push(" ORDER BY t.name LIMIT ").param(limit).push(" OFFSET ").param(offset);
     q.fetch_all(conn).await
 }
 
 /// Documents of datasets visible under `filter`, for listing pages and
 /// `current_package_list_with_resources`.
 pub async fn recent_docs(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     filter: &DatasetFilter,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<String>, StoreError> {
     let mut q = Sql::new("SELECT p.doc FROM packages p WHERE p.state = 'active' AND ");
-    q.visible(filter).push(" ORDER BY p.metadata_modified DESC LIMIT ").int(limit).push(" OFFSET ").int(offset);
+    q.visible(filter).push(" ORDER BY p.metadata_modified DESC LIMIT ").param(limit).push(" OFFSET ").param(offset);
     let rows: Vec<(String,)> = q.fetch_all(conn).await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
 /// Counts datasets by state and visibility (for `status_show` and tests).
-pub async fn count_visible(conn: &mut AnyConnection, filter: &DatasetFilter) -> Result<i64, StoreError> {
+pub async fn count_visible(conn: &mut dyn Handle, filter: &DatasetFilter) -> Result<i64, StoreError> {
     let mut q = Sql::new("SELECT COUNT(*) FROM packages p WHERE ");
     q.visible(filter);
     let (n,): (i64,) = q.fetch_one(conn).await?;
@@ -615,7 +605,7 @@ pub async fn count_visible(conn: &mut AnyConnection, filter: &DatasetFilter) -> 
 
 /// Visibility of every dataset under `filter`, as SQL computes it (for the
 /// test that SQL and Rust agree).
-pub async fn visible_ids(conn: &mut AnyConnection, filter: &DatasetFilter) -> Result<Vec<String>, StoreError> {
+pub async fn visible_ids(conn: &mut dyn Handle, filter: &DatasetFilter) -> Result<Vec<String>, StoreError> {
     let mut q = Sql::new("SELECT p.id FROM packages p WHERE ");
     q.visible(filter).push(" ORDER BY p.id");
     let rows: Vec<(String,)> = q.fetch_all(conn).await?;
@@ -623,19 +613,37 @@ pub async fn visible_ids(conn: &mut AnyConnection, filter: &DatasetFilter) -> Re
 }
 
 /// All datasets' access fields (for tests and maintenance).
-pub async fn all_access(conn: &mut AnyConnection) -> Result<Vec<DatasetAccess>, StoreError> {
+pub async fn all_access(conn: &mut dyn Handle) -> Result<Vec<DatasetAccess>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM packages ORDER BY id");
-    let rows: Vec<PackageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(conn).await?;
+    let rows: Vec<PackageRow> = Sql::new(&sql).fetch_all(conn).await?;
     Ok(rows.iter().map(PackageRow::access).collect())
 }
 
 /// Whether a blob is still referenced by any resource.
-pub async fn blob_in_use(conn: &mut AnyConnection, sha256: &str) -> Result<bool, StoreError> {
-    let r: Option<(String,)> = sqlx::query_as("SELECT id FROM resources WHERE blob_sha256 = $1 LIMIT 1")
-        .bind(sha256)
-        .fetch_optional(conn)
-        .await?;
+pub async fn blob_in_use(conn: &mut dyn Handle, sha256: &str) -> Result<bool, StoreError> {
+    let r: Option<(String,)> =
+        Sql::new("SELECT id FROM resources WHERE blob_sha256 = $1 LIMIT 1").bind(sha256).fetch_optional(conn).await?;
     Ok(r.is_some())
+}
+
+impl Sql {
+    /// Appends the SQL form of a [`DatasetFilter`] over the packages table
+    /// aliased `p`. It must say exactly what [`DatasetFilter::allows`] says;
+    /// the integration test `sql_and_rust_visibility_agree` checks that.
+    pub fn visible(&mut self, f: &DatasetFilter) -> &mut Self {
+        if f.all {
+            return self.push("1 = 1");
+        }
+        self.push("((p.state = 'active' AND (p.private = 0 OR p.owner_org IN ");
+        self.in_list(&f.member_orgs);
+        self.push(")) OR (p.state = 'draft' AND (p.owner_org IN ");
+        self.in_list(&f.editor_orgs);
+        if let Some(u) = &f.user_id {
+            self.push(" OR p.creator_user_id = ");
+            self.param(u.clone());
+        }
+        self.push(")))")
+    }
 }
 
 /// Sets a stored JSON column value list (translated maps) to text.

@@ -5,7 +5,7 @@
 
 use crate::StoreError;
 use sqlx::Executor;
-use sqlx::any::AnyPoolOptions;
+use sqlx::postgres::PgPoolOptions;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn unix_now() -> u64 {
@@ -16,10 +16,9 @@ fn unix_now() -> u64 {
 /// `base_url` and returns `(schema, url)`, where `url` connects with that
 /// schema first on the search path.
 pub async fn create(base_url: &str, prefix: &str) -> Result<(String, String), StoreError> {
-    sqlx::any::install_default_drivers();
     let schema =
         format!("{prefix}_{}_{}", unix_now(), uuid::Uuid::new_v4().simple().to_string().get(..8).unwrap_or("0"));
-    let pool = AnyPoolOptions::new()
+    let pool = PgPoolOptions::new()
         .max_connections(1)
         .connect(base_url)
         .await
@@ -33,15 +32,14 @@ pub async fn create(base_url: &str, prefix: &str) -> Result<(String, String), St
 
 /// Drops a schema made by [`create`].
 pub async fn drop(base_url: &str, schema: &str) -> Result<(), StoreError> {
-    sqlx::any::install_default_drivers();
-    let pool = AnyPoolOptions::new().max_connections(1).connect(base_url).await?;
+    let pool = PgPoolOptions::new().max_connections(1).connect(base_url).await?;
     pool.execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))).await?;
     pool.close().await;
     Ok(())
 }
 
 /// Drops schemas with this prefix created more than six hours ago.
-async fn drop_stale(pool: &sqlx::AnyPool, prefix: &str) {
+async fn drop_stale(pool: &sqlx::PgPool, prefix: &str) {
     let like = format!("{prefix}\\_%");
     let rows: Vec<(String,)> = sqlx::query_as("SELECT nspname FROM pg_namespace WHERE nspname LIKE $1")
         .bind(like)

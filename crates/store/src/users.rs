@@ -1,10 +1,10 @@
 //! Users, API tokens, and loading an [`Actor`] with its effective roles.
 
-use crate::{StoreError, flag};
+use crate::{Handle, Sql, StoreError, flag};
 use kho_core::authz::{Actor, ActorUser};
 use kho_core::model::{ApiToken, User};
 use kho_core::vocab::{Capacity, Vocabulary};
-use sqlx::{AnyConnection, FromRow};
+use sqlx::FromRow;
 use std::collections::BTreeMap;
 
 /// A user row.
@@ -49,21 +49,21 @@ impl UserRow {
 const USER_COLUMNS: &str = "id, name, fullname, email, about, password_hash, sysadmin, state, created";
 
 /// Finds a user by id or name.
-pub async fn find(conn: &mut AnyConnection, id_or_name: &str) -> Result<Option<UserRow>, StoreError> {
+pub async fn find(conn: &mut dyn Handle, id_or_name: &str) -> Result<Option<UserRow>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 OR name = $1");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id_or_name).fetch_optional(conn).await?)
+    Sql::new(&sql).bind(id_or_name).fetch_optional(conn).await
 }
 
 /// Finds an active user by e-mail address (case-insensitive).
-pub async fn find_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<UserRow>, StoreError> {
+pub async fn find_by_email(conn: &mut dyn Handle, email: &str) -> Result<Option<UserRow>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE LOWER(email) = $1 AND state != 'deleted'");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(email.to_lowercase()).fetch_optional(conn).await?)
+    Sql::new(&sql).bind(email.to_lowercase()).fetch_optional(conn).await
 }
 
 /// Inserts a user.
 #[allow(clippy::too_many_arguments)]
 pub async fn insert(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     id: &str,
     name: &str,
     email: &str,
@@ -73,7 +73,7 @@ pub async fn insert(
     sysadmin: bool,
     created: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    Sql::new(
         "INSERT INTO users (id, name, email, fullname, about, password_hash, sysadmin, state, created) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8)",
     )
@@ -91,27 +91,27 @@ pub async fn insert(
 }
 
 /// Sets a user's password hash.
-pub async fn set_password(conn: &mut AnyConnection, id: &str, hash: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(conn).await?;
+pub async fn set_password(conn: &mut dyn Handle, id: &str, hash: &str) -> Result<(), StoreError> {
+    Sql::new("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(conn).await?;
     Ok(())
 }
 
 /// Sets a user's state (`active`, `deleted`).
-pub async fn set_state(conn: &mut AnyConnection, id: &str, state: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET state = $1 WHERE id = $2").bind(state).bind(id).execute(conn).await?;
+pub async fn set_state(conn: &mut dyn Handle, id: &str, state: &str) -> Result<(), StoreError> {
+    Sql::new("UPDATE users SET state = $1 WHERE id = $2").bind(state).bind(id).execute(conn).await?;
     Ok(())
 }
 
 /// Lists users by name.
-pub async fn list(conn: &mut AnyConnection, limit: i64, offset: i64) -> Result<Vec<UserRow>, StoreError> {
+pub async fn list(conn: &mut dyn Handle, limit: i64, offset: i64) -> Result<Vec<UserRow>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE state != 'deleted' ORDER BY name LIMIT $1 OFFSET $2");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(limit).bind(offset).fetch_all(conn).await?)
+    Sql::new(&sql).bind(limit).bind(offset).fetch_all(conn).await
 }
 
 /// Number of active datasets a user created.
-pub async fn created_package_count(conn: &mut AnyConnection, user_id: &str) -> Result<i64, StoreError> {
+pub async fn created_package_count(conn: &mut dyn Handle, user_id: &str) -> Result<i64, StoreError> {
     let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM packages WHERE creator_user_id = $1 AND state = 'active' AND private = 0")
+        Sql::new("SELECT COUNT(*) FROM packages WHERE creator_user_id = $1 AND state = 'active' AND private = 0")
             .bind(user_id)
             .fetch_one(conn)
             .await?;
@@ -120,7 +120,7 @@ pub async fn created_package_count(conn: &mut AnyConnection, user_id: &str) -> R
 
 /// Stores a new API token (its hash only).
 pub async fn insert_token(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     id: &str,
     user_id: &str,
     name: &str,
@@ -128,7 +128,7 @@ pub async fn insert_token(
     created: &str,
     expires_at: Option<&str>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    Sql::new(
         "INSERT INTO api_tokens (id, user_id, name, token_hash, created, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id)
@@ -166,8 +166,8 @@ impl From<TokenRow> for ApiToken {
 }
 
 /// A user's tokens that are not revoked.
-pub async fn list_tokens(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<ApiToken>, StoreError> {
-    let rows: Vec<TokenRow> = sqlx::query_as(
+pub async fn list_tokens(conn: &mut dyn Handle, user_id: &str) -> Result<Vec<ApiToken>, StoreError> {
+    let rows: Vec<TokenRow> = Sql::new(
         "SELECT id, user_id, name, created, last_access, expires_at FROM api_tokens \
          WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created",
     )
@@ -179,26 +179,26 @@ pub async fn list_tokens(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<
 
 /// Finds a live token by id or by hash; returns `(token id, owner id)`.
 pub async fn find_token(
-    conn: &mut AnyConnection,
+    conn: &mut dyn Handle,
     id: Option<&str>,
     hash: Option<&str>,
 ) -> Result<Option<(String, String)>, StoreError> {
-    Ok(sqlx::query_as("SELECT id, user_id FROM api_tokens WHERE revoked_at IS NULL AND (id = $1 OR token_hash = $2)")
+    Sql::new("SELECT id, user_id FROM api_tokens WHERE revoked_at IS NULL AND (id = $1 OR token_hash = $2)")
         .bind(id.unwrap_or(""))
         .bind(hash.unwrap_or(""))
         .fetch_optional(conn)
-        .await?)
+        .await
 }
 
 /// Revokes a token. Revocation is a committed row update, so the next
 /// request that presents the token, in any process, is refused.
-pub async fn revoke_token(conn: &mut AnyConnection, id: &str, when: &str) -> Result<bool, StoreError> {
-    let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+pub async fn revoke_token(conn: &mut dyn Handle, id: &str, when: &str) -> Result<bool, StoreError> {
+    let r = Sql::new("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(when)
         .bind(id)
         .execute(conn)
         .await?;
-    Ok(r.rows_affected() > 0)
+    Ok(r > 0)
 }
 
 #[derive(FromRow)]
@@ -227,8 +227,8 @@ pub enum TokenLookup {
 
 /// Loads the actor behind a token hash in one query: the user and its
 /// effective roles, expanded down the organization hierarchy.
-pub async fn actor_for_token(conn: &mut AnyConnection, token_hash: &str, now: &str) -> Result<TokenLookup, StoreError> {
-    let rows: Vec<ActorRow> = sqlx::query_as(
+pub async fn actor_for_token(conn: &mut dyn Handle, token_hash: &str, now: &str) -> Result<TokenLookup, StoreError> {
+    let rows: Vec<ActorRow> = Sql::new(
         "WITH RECURSIVE tok AS ( \
              SELECT u.id, u.name, u.sysadmin, u.state, t.expires_at FROM api_tokens t \
              JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL), \
@@ -258,8 +258,8 @@ pub async fn actor_for_token(conn: &mut AnyConnection, token_hash: &str, now: &s
 }
 
 /// Loads the actor for a user id (sessions, CLI), with effective roles.
-pub async fn actor_for_user(conn: &mut AnyConnection, user: &UserRow) -> Result<Actor, StoreError> {
-    let rows: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+pub async fn actor_for_user(conn: &mut dyn Handle, user: &UserRow) -> Result<Actor, StoreError> {
+    let rows: Vec<(Option<String>, Option<String>)> = Sql::new(
         "WITH RECURSIVE eff(group_id, capacity) AS ( \
              SELECT m.group_id, m.capacity FROM group_members m WHERE m.user_id = $1 \
              UNION \
