@@ -4,6 +4,8 @@
 use crate::{Handle, Sql, StoreError};
 use kho_core::authz::DatasetFilter;
 use kho_core::model::Activity;
+
+crate::sqlite_row!(Row { id, timestamp, user_id, object_id, activity_type, data });
 use sqlx::FromRow;
 
 /// A new activity to record.

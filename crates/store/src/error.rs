@@ -14,7 +14,7 @@ pub enum StoreError {
         source: sqlx::Error,
     },
     #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(String),
     #[error("a row with the same {constraint} already exists")]
     Unique { constraint: String },
     #[error("the database is busy (another writer held the lock too long)")]
@@ -23,6 +23,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    #[error("SQLite error: {0}")]
+    Sqlite(rusqlite::Error),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -40,6 +42,25 @@ impl From<sqlx::Error> for StoreError {
             return StoreError::Busy;
         }
         StoreError::Database(e)
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+            match f.code {
+                ErrorCode::ConstraintViolation
+                    if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                        || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+                {
+                    return StoreError::Unique { constraint: msg.clone().unwrap_or_default() };
+                }
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => return StoreError::Busy,
+                _ => {}
+            }
+        }
+        StoreError::Sqlite(e)
     }
 }
 

@@ -4,6 +4,30 @@ use crate::{Handle, Sql, StoreError, flag};
 use kho_core::authz::DatasetFilter;
 use kho_core::model::{Extra, Group, MemberUser, OrganizationSummary, display_name};
 use sqlx::FromRow;
+
+crate::sqlite_row!(GroupRow {
+    id,
+    name,
+    title,
+    description,
+    image_url,
+    is_organization,
+    agency_kind,
+    agency_code,
+    parent_id,
+    state,
+    extras,
+    title_translated,
+    description_translated,
+    created,
+    modified
+});
+
+impl crate::db::Row for GroupWithCount {
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(GroupWithCount { group: GroupRow::from_sqlite(row)?, package_count: row.get("package_count")? })
+    }
+}
 use std::collections::{BTreeMap, HashMap};
 
 /// A row of `catalog_groups`.

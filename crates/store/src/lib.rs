@@ -24,6 +24,7 @@ pub mod db;
 pub mod error;
 pub mod groups;
 pub mod meta;
+mod migrate;
 pub mod packages;
 pub mod scratch;
 pub mod users;
@@ -31,10 +32,11 @@ pub mod users;
 pub use db::{Conn, Handle, Sql, Tx};
 pub use error::StoreError;
 
+use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database engine a [`Store`] talks to.
@@ -77,8 +79,20 @@ impl Default for StoreOptions {
 
 #[derive(Clone, Debug)]
 enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite(Arc<db::SqlitePool>),
     Postgres(PgPool),
+}
+
+/// The file path in a `sqlite://PATH[?options]` or `sqlite:PATH` URL.
+pub fn sqlite_path(url: &str) -> Result<PathBuf, StoreError> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = rest.split('?').next().unwrap_or("");
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::Config(format!(
+            "\"{url}\" names no database file; use sqlite://PATH (an in-memory database would vanish with each connection)"
+        )));
+    }
+    Ok(PathBuf::from(path))
 }
 
 /// The catalog database.
@@ -92,28 +106,13 @@ impl Store {
     /// is created if missing and put in WAL mode.
     pub async fn connect(url: &str, opts: &StoreOptions) -> Result<Store, StoreError> {
         let connect_err = |e| StoreError::Connect { url: redact_url(url), source: e };
+        let (opts_busy, max_idle) = (opts.busy_timeout, opts.max_connections as usize);
         let pool = match Backend::from_url(url)? {
             Backend::Sqlite => {
-                // WAL lets readers run beside the single writer (a CLI
-                // command beside `kho serve`). synchronous=NORMAL in WAL mode
-                // never loses a committed transaction when a process dies
-                // (kill -9); after a power cut the last commits may be lost
-                // but the database stays consistent. Set KHO_DATABASE_URL to
-                // PostgreSQL when every commit must reach the disk.
-                let options = SqliteConnectOptions::from_str(url)
-                    .map_err(connect_err)?
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(opts.busy_timeout);
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(opts.max_connections)
-                    .min_connections(1)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(options)
+                let path = sqlite_path(url)?;
+                let pool = tokio::task::spawn_blocking(move || db::SqlitePool::open(path, opts_busy, max_idle))
                     .await
-                    .map_err(connect_err)?;
+                    .map_err(|e| StoreError::Config(format!("opening SQLite failed: {e}")))??;
                 Pool::Sqlite(pool)
             }
             Backend::Postgres => {
@@ -132,22 +131,9 @@ impl Store {
     }
 
     /// Applies pending migrations and returns the versions applied. Safe to
-    /// run at every start and from several processes (the migrator locks).
+    /// run at every start and from several processes at once.
     pub async fn migrate(&self) -> Result<Vec<i64>, StoreError> {
-        let before = self.applied_migrations().await.unwrap_or_default();
-        match &self.pool {
-            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
-            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
-        }
-        let after = self.applied_migrations().await?;
-        Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
-    }
-
-    async fn applied_migrations(&self) -> Result<Vec<i64>, StoreError> {
-        let rows: Vec<(i64,)> = Sql::new("SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version")
-            .fetch_all(&mut self.conn().await?)
-            .await?;
-        Ok(rows.into_iter().map(|r| r.0).collect())
+        migrate::run(self).await
     }
 
     /// The backend in use.
@@ -161,7 +147,7 @@ impl Store {
     /// A pooled connection for a sequence of reads.
     pub async fn conn(&self) -> Result<Conn, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+            Pool::Sqlite(p) => Conn::Sqlite(db::sqlite_conn(p)?),
             Pool::Postgres(p) => Conn::Postgres(p.acquire().await?),
         })
     }
@@ -171,14 +157,14 @@ impl Store {
     /// writes later fails with SQLITE_BUSY when another writer got in between.
     pub async fn write(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(p) => Tx::Sqlite(db::sqlite_begin(p).await?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
     /// Checks the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        Sql::new("SELECT 1").execute(&mut self.conn().await?).await?;
+        let _: (i64,) = Sql::new("SELECT CAST(1 AS BIGINT)").fetch_one(&mut self.conn().await?).await?;
         Ok(())
     }
 
@@ -207,7 +193,7 @@ impl Store {
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(p) => p.close().await,
+            Pool::Sqlite(p) => p.close(),
             Pool::Postgres(p) => p.close().await,
         }
     }

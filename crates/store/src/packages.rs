@@ -15,6 +15,58 @@ use kho_core::vocab::{DatasetState, Vocabulary};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 use sqlx::FromRow;
+
+crate::sqlite_row!(PackageRow {
+    id,
+    name,
+    title,
+    owner_org,
+    private,
+    state,
+    license_id,
+    notes,
+    url,
+    version,
+    author,
+    author_email,
+    maintainer,
+    maintainer_email,
+    data_sharing,
+    data_importance,
+    temporal_start,
+    temporal_end,
+    spatial,
+    update_frequency,
+    title_translated,
+    notes_translated,
+    creator_user_id,
+    metadata_created,
+    metadata_modified
+});
+crate::sqlite_row!(AccessRow { id, name, owner_org, private, state, creator_user_id, doc });
+crate::sqlite_row!(ResourceRow {
+    id,
+    package_id,
+    position,
+    state,
+    url,
+    url_type,
+    name,
+    description,
+    format,
+    mimetype,
+    mimetype_inner,
+    size,
+    hash,
+    blob_sha256,
+    last_modified,
+    resource_type,
+    name_translated,
+    description_translated,
+    extras,
+    created,
+    metadata_modified
+});
 use std::collections::BTreeMap;
 
 /// A row of `packages` without its document.

@@ -5,6 +5,10 @@ use kho_core::authz::{Actor, ActorUser};
 use kho_core::model::{ApiToken, User};
 use kho_core::vocab::{Capacity, Vocabulary};
 use sqlx::FromRow;
+
+crate::sqlite_row!(UserRow { id, name, fullname, email, about, password_hash, sysadmin, state, created });
+crate::sqlite_row!(TokenRow { id, user_id, name, created, last_access, expires_at });
+crate::sqlite_row!(ActorRow { id, name, sysadmin, state, expires_at, group_id, capacity });
 use std::collections::BTreeMap;
 
 /// A user row.
