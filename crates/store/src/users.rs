@@ -8,7 +8,7 @@ use sqlx::FromRow;
 
 crate::sqlite_row!(UserRow { id, name, fullname, email, about, password_hash, sysadmin, state, created });
 crate::sqlite_row!(TokenRow { id, user_id, name, created, last_access, expires_at });
-crate::sqlite_row!(ActorRow { id, name, sysadmin, state, expires_at, group_id, capacity });
+crate::sqlite_row!(ActorRow { id, name, sysadmin, state, expires_at });
 use std::collections::BTreeMap;
 
 /// A user row.
@@ -212,8 +212,6 @@ struct ActorRow {
     sysadmin: i64,
     state: String,
     expires_at: Option<String>,
-    group_id: Option<String>,
-    capacity: Option<String>,
 }
 
 /// Outcome of presenting an API token.
@@ -229,68 +227,84 @@ pub enum TokenLookup {
     UserInactive,
 }
 
-/// Loads the actor behind a token hash in one query: the user and its
-/// effective roles, expanded down the organization hierarchy.
-pub async fn actor_for_token(conn: &mut dyn Handle, token_hash: &str, now: &str) -> Result<TokenLookup, StoreError> {
-    let rows: Vec<ActorRow> = Sql::new(
-        "WITH RECURSIVE tok AS ( \
-             SELECT u.id, u.name, u.sysadmin, u.state, t.expires_at FROM api_tokens t \
-             JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL), \
-         eff(group_id, capacity) AS ( \
-             SELECT m.group_id, m.capacity FROM group_members m JOIN tok ON m.user_id = tok.id \
-             UNION \
-             SELECT g.id, eff.capacity FROM catalog_groups g JOIN eff ON g.parent_id = eff.group_id \
-                 WHERE g.is_organization = 1) \
-         SELECT tok.id, tok.name, tok.sysadmin, tok.state, tok.expires_at, eff.group_id, eff.capacity \
-         FROM tok LEFT JOIN eff ON 1 = 1",
+/// Loads the actor behind a token hash: one indexed query for the token
+/// and its user, then [`effective_roles`] (no query for sysadmins or users
+/// without memberships). Kept to plain indexed lookups: this runs on every
+/// authenticated request.
+pub async fn actor_for_token(h: &mut dyn Handle, token_hash: &str, now: &str) -> Result<TokenLookup, StoreError> {
+    let row: Option<ActorRow> = Sql::new(
+        "SELECT u.id, u.name, u.sysadmin, u.state, t.expires_at FROM api_tokens t \
+         JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
     )
     .bind(token_hash)
-    .fetch_all(conn)
+    .fetch_optional(h)
     .await?;
-    let Some(first) = rows.first() else { return Ok(TokenLookup::Unknown) };
-    if first.state != "active" {
+    let Some(row) = row else { return Ok(TokenLookup::Unknown) };
+    if row.state != "active" {
         return Ok(TokenLookup::UserInactive);
     }
-    if first.expires_at.as_deref().is_some_and(|e| e <= now) {
+    if row.expires_at.as_deref().is_some_and(|e| e <= now) {
         return Ok(TokenLookup::Expired);
     }
-    let user = ActorUser { id: first.id.clone(), name: first.name.clone(), sysadmin: flag(first.sysadmin) };
-    Ok(TokenLookup::Valid(Actor {
-        user: Some(user),
-        memberships: collect_roles(rows.iter().map(|r| (&r.group_id, &r.capacity))),
-    }))
+    let sysadmin = flag(row.sysadmin);
+    let memberships = if sysadmin { BTreeMap::new() } else { effective_roles(h, &row.id).await? };
+    Ok(TokenLookup::Valid(Actor { user: Some(ActorUser { id: row.id, name: row.name, sysadmin }), memberships }))
 }
 
-/// Loads the actor for a user id (sessions, CLI), with effective roles.
-pub async fn actor_for_user(conn: &mut dyn Handle, user: &UserRow) -> Result<Actor, StoreError> {
-    let rows: Vec<(Option<String>, Option<String>)> = Sql::new(
-        "WITH RECURSIVE eff(group_id, capacity) AS ( \
-             SELECT m.group_id, m.capacity FROM group_members m WHERE m.user_id = $1 \
-             UNION \
-             SELECT g.id, eff.capacity FROM catalog_groups g JOIN eff ON g.parent_id = eff.group_id \
-                 WHERE g.is_organization = 1) \
-         SELECT group_id, capacity FROM eff",
-    )
-    .bind(&user.id)
-    .fetch_all(conn)
-    .await?;
+/// Loads the actor for a user (sessions, CLI), with effective roles.
+pub async fn actor_for_user(h: &mut dyn Handle, user: &UserRow) -> Result<Actor, StoreError> {
+    let memberships = if user.is_sysadmin() { BTreeMap::new() } else { effective_roles(h, &user.id).await? };
     Ok(Actor {
         user: Some(ActorUser { id: user.id.clone(), name: user.name.clone(), sysadmin: user.is_sysadmin() }),
-        memberships: collect_roles(rows.iter().map(|(g, c)| (g, c))),
+        memberships,
     })
 }
 
-fn collect_roles<'a>(
-    rows: impl Iterator<Item = (&'a Option<String>, &'a Option<String>)>,
-) -> BTreeMap<String, Capacity> {
-    let mut out: BTreeMap<String, Capacity> = BTreeMap::new();
-    for (g, c) in rows {
-        if let (Some(g), Some(c)) = (g, c.as_deref().and_then(Capacity::parse)) {
-            let e = out.entry(g.clone()).or_insert(c);
-            if c > *e {
-                *e = c;
-            }
+/// A user's roles by organization/group, with each organization role
+/// extended to all descendant organizations (a province's admin manages its
+/// departments). Where two paths give different roles, the stronger wins.
+pub async fn effective_roles(h: &mut dyn Handle, user_id: &str) -> Result<BTreeMap<String, Capacity>, StoreError> {
+    let direct: Vec<(String, String)> =
+        Sql::new("SELECT group_id, capacity FROM group_members WHERE user_id = $1").bind(user_id).fetch_all(h).await?;
+    let mut roles: BTreeMap<String, Capacity> = BTreeMap::new();
+    let mut frontier: Vec<(String, Capacity)> = Vec::new();
+    for (g, c) in direct {
+        if let Some(c) = Capacity::parse(&c) {
+            grant(&mut roles, &g, c);
+            frontier.push((g, c));
         }
     }
-    out
+    // Walk down the hierarchy one level per query; depth is bounded so a
+    // corrupt cycle cannot loop forever.
+    for _ in 0..32 {
+        if frontier.is_empty() {
+            break;
+        }
+        let parents: Vec<String> = frontier.iter().map(|(g, _)| g.clone()).collect();
+        let mut q = Sql::new("SELECT id, parent_id FROM catalog_groups WHERE is_organization = 1 AND parent_id IN ");
+        q.in_list(&parents);
+        let children: Vec<(String, String)> = q.fetch_all(h).await?;
+        let mut next = Vec::new();
+        for (child, parent) in children {
+            let cap = frontier.iter().filter(|(g, _)| *g == parent).map(|(_, c)| *c).max();
+            if let Some(c) = cap
+                && grant(&mut roles, &child, c)
+            {
+                next.push((child, c));
+            }
+        }
+        frontier = next;
+    }
+    Ok(roles)
+}
+
+/// Records role `c` on `group` unless a stronger one is there; true if changed.
+fn grant(roles: &mut BTreeMap<String, Capacity>, group: &str, c: Capacity) -> bool {
+    match roles.get(group) {
+        Some(existing) if *existing >= c => false,
+        _ => {
+            roles.insert(group.to_string(), c);
+            true
+        }
+    }
 }

@@ -1,7 +1,7 @@
 -- Catalog schema, SQLite flavour. Keep in step with ../postgres/0001_catalog.sql:
 -- same tables, columns and version numbers (a test compares them).
 -- Conventions: ids are UUID text; times are CKAN-format UTC text (sortable);
--- booleans are BIGINT 0/1; JSON is TEXT. These cross sqlx's Any driver unchanged.
+-- booleans are BIGINT 0/1; JSON is TEXT. Both drivers decode these the same way.
 
 CREATE TABLE kho_meta (
     key TEXT PRIMARY KEY NOT NULL,
