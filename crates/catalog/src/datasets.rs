@@ -149,6 +149,10 @@ impl Catalog {
         if let Some(org) = &current.owner_org {
             map.entry("owner_org").or_insert_with(|| Value::String(org.clone()));
         }
+        // Unlike CKAN, an absent `private` or `data_sharing` keeps the current
+        // value: a partial update must never publish private-use data.
+        map.entry("private").or_insert(Value::Bool(current.private != 0));
+        map.entry("data_sharing").or_insert_with(|| Value::String(current.data_sharing.clone()));
         map.remove("id");
         let input = PackageInput::parse(Fields::new(map))?;
         let pkg = self.update_in_tx(&mut tx, actor, current, input, &now).await?;

@@ -880,7 +880,6 @@ pub const GROUP_READ_ONLY: &[&str] = &[
     "groups",
     "revision_id",
     "children",
-    "parent_id",
     "parent_name",
 ];
 
@@ -894,8 +893,18 @@ impl GroupInput {
         let description = f.text("description", NOTES_MAX);
         let image_url = f.text("image_url", URL_MAX);
         let (agency_kind, agency_code, parent) = if is_org {
-            (f.vocab::<AgencyKind>("agency_kind"), f.text("agency_code", 100), f.text("parent", 200))
+            // `parent_id` is what organization_show returns, so a show → update
+            // round trip keeps the agency where it is; `parent` wins if both come.
+            let parent = f.text("parent", 200);
+            let parent_id = f.text("parent_id", 200);
+            (f.vocab::<AgencyKind>("agency_kind"), f.text("agency_code", 100), parent.or(parent_id))
         } else {
+            // group_show echoes these as null; only a value is a mistake.
+            for key in ["agency_kind", "agency_code", "parent", "parent_id"] {
+                if f.text(key, 200).is_some() {
+                    f.error(key, "Only organizations have this field");
+                }
+            }
             (None, None, None)
         };
         let title_translated = f.translated("title_translated", TITLE_MAX);

@@ -103,4 +103,17 @@ backends!(get_and_post_and_form_bodies_are_equivalent, |app| async move {
         assert_eq!(r["result"]["name"], "admin", "{h}");
         assert_eq!(r["result"]["email"], "admin@kho.test");
     }
+    // Behind a proxy with Basic auth, the CKAN header still carries the token.
+    let r: serde_json::Value = app
+        .client
+        .get(format!("{}/api/3/action/user_show", app.base))
+        .header("Authorization", "Basic dXNlcjpwYXNz")
+        .header("X-CKAN-API-Key", &app.admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["result"]["name"], "admin", "Basic auth is not a Kho token: {r}");
 });

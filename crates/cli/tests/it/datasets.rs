@@ -107,6 +107,22 @@ backends!(update_keeps_absent_lists_and_patch_changes_one_field, |app| async mov
     assert_eq!(s, StatusCode::NOT_FOUND);
 });
 
+backends!(partial_update_never_publishes_private_data, |app| async move {
+    app.org("cong-an").await;
+    app.ok(
+        "package_create",
+        json!({"name": "ho-tich", "owner_org": "cong-an", "private": true, "data_sharing": "private_use"}),
+        &app.admin,
+    )
+    .await;
+    let u = app.ok("package_update", json!({"id": "ho-tich", "title": "Hộ tịch"}), &app.admin).await;
+    assert_eq!((u["private"].clone(), u["data_sharing"].as_str()), (json!(true), Some("private_use")));
+    let (s, _) = app.get("package_show", &[("id", "ho-tich")], None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "still hidden from the public");
+    let (s, v) = app.post("package_update", json!({"id": "ho-tich", "private": false}), Some(&app.admin)).await;
+    assert_eq!(s, StatusCode::CONFLICT, "private-use data cannot be made public: {v}");
+});
+
 backends!(delete_purge_and_name_reuse, |app| async move {
     app.org("thong-ke").await;
     let editor = app.user("bien-tap").await;

@@ -175,3 +175,25 @@ backends!(groups_are_themes, |app| async move {
     assert_eq!(s, StatusCode::FORBIDDEN);
     let _ = TestApp::error_type(&json!({}));
 });
+
+backends!(show_then_update_round_trips_keep_everything, |app| async move {
+    app.org("tinh").await;
+    app.ok("organization_create", json!({"name": "so-con", "parent": "tinh"}), &app.admin).await;
+    let (_, shown) = app.get("organization_show", &[("id", "so-con")], None).await;
+    let mut org = shown["result"].clone();
+    org["title"] = json!("Sở con (sửa)");
+    let updated = app.ok("organization_update", org, &app.admin).await;
+    assert_eq!(updated["title"], "Sở con (sửa)");
+    assert_eq!(updated["parent_id"], shown["result"]["parent_id"], "show → update keeps the parent");
+
+    app.ok("group_create", json!({"name": "chu-de", "title": "Chủ đề"}), &app.admin).await;
+    let patched = app.ok("group_patch", json!({"id": "chu-de", "description": "Mô tả"}), &app.admin).await;
+    assert_eq!((patched["title"].as_str(), patched["description"].as_str()), (Some("Chủ đề"), Some("Mô tả")));
+    let (_, g) = app.get("group_show", &[("id", "chu-de")], None).await;
+    let mut g = g["result"].clone();
+    g["title"] = json!("Chủ đề mới");
+    assert_eq!(app.ok("group_update", g, &app.admin).await["title"], "Chủ đề mới");
+    let (s, v) = app.post("group_patch", json!({"id": "chu-de", "agency_kind": "province"}), Some(&app.admin)).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(v["error"]["agency_kind"].is_array(), "{v}");
+});
