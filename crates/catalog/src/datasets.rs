@@ -3,7 +3,7 @@
 //! dataset activity stream.
 
 use crate::resources::apply_resources;
-use crate::{Catalog, Error, Result, commit, page, require_user};
+use crate::{Catalog, Error, Result, page, require_user};
 use kho_core::authz::{Actor, Permission, authorize, dataset_filter};
 use kho_core::input::{Fields, PackageInput};
 use kho_core::model::{Activity, DatasetAccess, Package};
@@ -125,7 +125,7 @@ impl Catalog {
             .await?
             .ok_or_else(|| Error::internal("dataset vanished during create"))?;
         record_dataset_activity(&mut tx, actor, "new package", &pkg, None, &now).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         tracing::info!(dataset = %pkg.name, id = %pkg.id, "created dataset");
         Ok(pkg)
     }
@@ -156,7 +156,7 @@ impl Catalog {
         map.remove("id");
         let input = PackageInput::parse(Fields::new(map))?;
         let pkg = self.update_in_tx(&mut tx, actor, current, input, &now).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         tracing::info!(dataset = %pkg.name, "updated dataset");
         Ok(pkg)
     }
@@ -181,7 +181,7 @@ impl Catalog {
         merged.remove("id");
         let input = PackageInput::parse(Fields::new(merged))?;
         let pkg = self.update_in_tx(&mut tx, actor, current, input, &now).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         tracing::info!(dataset = %pkg.name, "updated dataset");
         Ok(pkg)
     }
@@ -249,7 +249,7 @@ impl Catalog {
         packages::set_state(&mut tx, &current.id, DatasetState::Deleted, &now).await?;
         let pkg = packages::refresh_doc(&mut tx, &current.id, self.site_url()).await?.ok_or_else(dataset_not_found)?;
         record_dataset_activity(&mut tx, actor, "deleted package", &pkg, Some(&old), &now).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         tracing::info!(dataset = %current.name, "deleted dataset");
         Ok(())
     }
@@ -277,7 +277,7 @@ impl Catalog {
             },
         )
         .await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         self.collect_blobs(&blobs).await;
         tracing::info!(dataset = %row.name, "purged dataset");
         Ok(())

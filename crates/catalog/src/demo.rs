@@ -422,7 +422,7 @@ impl Catalog {
         }
         let mut tx = self.store().write().await?;
         kho_store::meta::set(&mut tx, MARKER, &kho_core::timefmt::now()).await?;
-        crate::commit(tx).await?;
+        self.commit(tx).await?;
         tracing::info!(datasets = DATASETS.len(), "loaded demo catalog");
         Ok(true)
     }

@@ -19,6 +19,7 @@ pub mod datasets;
 pub mod demo;
 pub mod organizations;
 pub mod resources;
+pub mod search;
 pub mod synthetic;
 pub mod users;
 
@@ -41,6 +42,10 @@ pub struct CatalogOptions {
     pub site_title: String,
     pub max_upload_bytes: u64,
     pub db_max_connections: u32,
+    /// Where this process keeps its search index; `None` for processes that
+    /// do not search (CLI commands), whose writes reach servers' indexes
+    /// through the change feed.
+    pub index_dir: Option<PathBuf>,
 }
 
 /// The catalog: storage, files and settings.
@@ -56,6 +61,8 @@ struct Inner {
     site_url: String,
     site_title: String,
     max_upload_bytes: u64,
+    search: Option<Arc<search::Search>>,
+    poller: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// Version of the stored package document format. Bump it when the shape
@@ -93,6 +100,8 @@ impl Catalog {
                 site_url: site_url.clone(),
                 site_title: opts.site_title,
                 max_upload_bytes: opts.max_upload_bytes,
+                search: None,
+                poller: std::sync::Mutex::new(None),
             }),
         };
         if opts.site_url.is_some()
@@ -107,7 +116,37 @@ impl Catalog {
                 tracing::info!(datasets = n, site_url = %site_url, "rebuilt dataset documents");
             }
         }
+        let Some(index_dir) = opts.index_dir else { return Ok(catalog) };
+        let search = Arc::new(search::Search::open(catalog.store(), index_dir).await?);
+        let inner = Arc::into_inner(catalog.inner).ok_or_else(|| Error::internal("catalog shared during open"))?;
+        let catalog = Catalog { inner: Arc::new(Inner { search: Some(search.clone()), ..inner }) };
+        // Follow writes made by other processes (CLI commands, other servers).
+        let store = catalog.store().clone();
+        let poller = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(search::POLL_INTERVAL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = search.poll(&store).await {
+                    tracing::warn!(error = %e, "search index sync failed; retrying");
+                }
+            }
+        });
+        if let Ok(mut g) = catalog.inner.poller.lock() {
+            *g = Some(poller);
+        }
         Ok(catalog)
+    }
+
+    /// Commits a write and brings this process's search index up to date
+    /// before the caller answers (read-your-writes). The write stands even
+    /// if the index update fails; the poller retries it.
+    pub(crate) async fn commit(&self, tx: kho_store::Tx) -> Result<()> {
+        tx.commit().await?;
+        if let Err(e) = self.search_sync().await {
+            tracing::warn!(error = %e, "search index update after a write failed; the poller will retry");
+        }
+        Ok(())
     }
 
     /// The storage layer.
@@ -149,7 +188,7 @@ impl Catalog {
             for id in &ids {
                 kho_store::packages::refresh_doc(&mut tx, id, self.site_url()).await?;
             }
-            commit(tx).await?;
+            self.commit(tx).await?;
             done += ids.len() as u64;
             progress(done, ids.len() as u64);
             last = ids.last().cloned().unwrap_or_default();
@@ -157,16 +196,18 @@ impl Catalog {
         Ok(done)
     }
 
-    /// Closes the database pool.
+    /// Stops the search poller, releases the index and closes the database pool.
     pub async fn close(&self) {
+        if let Ok(mut g) = self.inner.poller.lock()
+            && let Some(p) = g.take()
+        {
+            p.abort();
+        }
+        if let Some(s) = &self.inner.search {
+            s.close();
+        }
         self.inner.store.close().await;
     }
-}
-
-/// Commits a transaction, mapping the error.
-pub(crate) async fn commit(tx: kho_store::Tx) -> Result<()> {
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Requires a signed-in actor for a write; anonymous callers get CKAN's

@@ -3,7 +3,7 @@
 //! list, members, and the organization activity stream.
 
 use crate::datasets::{readable_row, record_dataset_activity};
-use crate::{Catalog, Error, Result, commit, page, require_user};
+use crate::{Catalog, Error, Result, page, require_user};
 use kho_core::authz::{Actor, Permission, authorize, dataset_filter};
 use kho_core::input::{Fields, GroupInput};
 use kho_core::model::{Activity, Group, Member};
@@ -68,7 +68,7 @@ impl Catalog {
         }
         let group = render(&mut tx, actor, &row, true).await?;
         record_group_activity(&mut tx, actor, &format!("new {}", kind(is_org)), &group, None, &now).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         tracing::info!(name = %row.name, kind = kind(is_org), "created");
         Ok(group)
     }
@@ -160,7 +160,7 @@ impl Catalog {
         }
         let group = render(&mut tx, actor, &row, true).await?;
         record_group_activity(&mut tx, actor, &format!("changed {}", kind(is_org)), &group, Some(&old), &now).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         Ok(group)
     }
 
@@ -203,7 +203,7 @@ impl Catalog {
         }
         let group = render(&mut tx, actor, &row, false).await?;
         record_group_activity(&mut tx, actor, &format!("deleted {}", kind(is_org)), &group, Some(&old), &now).await?;
-        commit(tx).await
+        self.commit(tx).await
     }
 
     /// `organization_show` / `group_show`.
@@ -401,7 +401,7 @@ impl Catalog {
                 ));
             }
         };
-        commit(tx).await?;
+        self.commit(tx).await?;
         Ok(member)
     }
 
@@ -451,7 +451,7 @@ impl Catalog {
                 ));
             }
         }
-        commit(tx).await
+        self.commit(tx).await
     }
 
     /// `organization_activity_list` / `group_activity_list`.

@@ -7,7 +7,7 @@
 //! already uses the same content.
 
 use crate::datasets::{dataset_not_found, readable_row, record_dataset_activity};
-use crate::{Catalog, Error, Result, commit, require_user};
+use crate::{Catalog, Error, Result, require_user};
 use kho_core::authz::{Actor, Permission, authorize};
 use kho_core::input::{Fields, ResourceInput, normalize_format};
 use kho_core::model::Resource;
@@ -247,7 +247,7 @@ impl Catalog {
         }
         packages::upsert_resource(&mut tx, &row).await?;
         let res = self.finish_resource_change(&mut tx, actor, &pkg.id, &old_doc, &id, &now).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         Ok(res)
     }
 
@@ -313,7 +313,7 @@ impl Catalog {
         }
         packages::upsert_resource(&mut tx, &row).await?;
         let res = self.finish_resource_change(&mut tx, actor, &pkg.id, &old_doc, &old.id, &now).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         if let Some(sha) = old.blob_sha256.filter(|s| row.blob_sha256.as_ref() != Some(s)) {
             self.collect_blobs(&[sha]).await;
         }
@@ -348,7 +348,7 @@ impl Catalog {
         let new_pkg = packages::refresh_doc(&mut tx, &pkg.id, self.site_url()).await?.ok_or_else(dataset_not_found)?;
         let old_value: Value = serde_json::from_str(&old_doc).unwrap_or(Value::Null);
         record_dataset_activity(&mut tx, actor, "changed package", &new_pkg, Some(&old_value), &now).await?;
-        commit(tx).await
+        self.commit(tx).await
     }
 
     async fn finish_resource_change(

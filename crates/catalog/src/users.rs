@@ -1,7 +1,7 @@
 //! User accounts and API tokens.
 
 use crate::auth::{generate_token, hash_password, hash_token};
-use crate::{Catalog, Error, Result, commit, page, require_user};
+use crate::{Catalog, Error, Result, page, require_user};
 use kho_core::authz::{Actor, Permission, authorize};
 use kho_core::input::{Fields, UserInput, id_or_name};
 use kho_core::model::{ApiToken, User};
@@ -52,7 +52,7 @@ impl Catalog {
         )
         .await?;
         let row = users::find(&mut tx, &id).await?.ok_or_else(|| Error::internal("user vanished"))?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         tracing::info!(user = %input.name, sysadmin = input.sysadmin, "created user");
         Ok(row.to_user(true, 0))
     }
@@ -89,7 +89,7 @@ impl Catalog {
         let hash = hash_password(password.to_string()).await?;
         let mut tx = self.store().write().await?;
         users::set_password(&mut tx, &row.id, &hash).await?;
-        commit(tx).await
+        self.commit(tx).await
     }
 
     /// `api_token_create`: a new token for `user` (the actor themself, or
@@ -122,7 +122,7 @@ impl Catalog {
         let created = timefmt::format(now);
         users::insert_token(&mut tx, &id, &row.id, name.trim(), &hash_token(&token), &created, expires_at.as_deref())
             .await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         tracing::info!(user = %row.name, token_id = %id, "issued API token");
         Ok(IssuedToken {
             token,
@@ -161,7 +161,7 @@ impl Catalog {
         };
         authorize(actor, Permission::ManageTokens { user_id: &owner })?;
         users::revoke_token(&mut tx, &token_id, &timefmt::now()).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         tracing::info!(token_id = %token_id, "revoked API token");
         Ok(())
     }

@@ -85,7 +85,7 @@ pub enum DemoCommand {
 async fn catalog(g: &GlobalArgs) -> anyhow::Result<kho_catalog::Catalog> {
     let config = g.config(None, None)?;
     logging::init(&config.log_format, "warn");
-    open_catalog(&config, false).await
+    open_catalog(&config, false, false).await
 }
 
 fn domain(e: kho_core::Error) -> anyhow::Error {

@@ -98,7 +98,7 @@ async fn api(g: &GlobalArgs, a: ApiArgs) -> anyhow::Result<ExitCode> {
     config.bind = bind.clone();
 
     // 1. Build the catalog in-process.
-    let catalog = open_catalog(&config, true).await?;
+    let catalog = open_catalog(&config, true, false).await?;
     let system = Actor::system();
     let input =
         UserInput::parse(Fields::from_value(json!({"name": "bench", "email": "bench@example.vn", "sysadmin": true}))?)

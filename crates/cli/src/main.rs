@@ -104,19 +104,23 @@ impl GlobalArgs {
     }
 }
 
-/// Opens the catalog for a command. `authoritative_site_url` is set only by
-/// `serve`, which owns the public URL stored with dataset documents.
+/// Opens the catalog for a command. `serving` is set only by `serve` (and
+/// benchmarks standing in for it), which owns the public URL stored with
+/// dataset documents; `search` opens the search index, which only a server
+/// process keeps (other commands' writes reach it through the change feed).
 pub async fn open_catalog(
     config: &kho_config::Config,
-    authoritative_site_url: bool,
+    serving: bool,
+    search: bool,
 ) -> anyhow::Result<kho_catalog::Catalog> {
     let catalog = kho_catalog::Catalog::open(kho_catalog::CatalogOptions {
         database_url: config.database_url.clone(),
         data_dir: config.data_dir.clone(),
-        site_url: authoritative_site_url.then(|| config.site_url.clone()),
+        site_url: serving.then(|| config.site_url.clone()),
         site_title: config.site_title.clone(),
         max_upload_bytes: config.max_upload_bytes,
         db_max_connections: config.db_max_connections,
+        index_dir: search.then(|| config.index_dir.clone()),
     })
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;

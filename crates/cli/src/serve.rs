@@ -23,7 +23,7 @@ pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let config = g.config(args.bind, args.site_url)?;
     logging::init(&config.log_format, "info");
-    let catalog = open_catalog(&config, true).await?;
+    let catalog = open_catalog(&config, true, true).await?;
     if args.demo && catalog.load_demo().await.map_err(|e| anyhow::anyhow!("loading demo content: {e}"))? {
         tracing::info!("demo content loaded");
     }

@@ -37,6 +37,9 @@ pub struct Config {
     pub db_max_connections: u32,
     /// `auto` (pretty on a terminal, JSON otherwise), `pretty` or `json`.
     pub log_format: String,
+    /// The server's search index; defaults to `<data_dir>/index`. Each
+    /// server process needs its own (they share the database, not this).
+    pub index_dir: PathBuf,
 }
 
 /// Values given on the command line; `None` means "not given".
@@ -68,6 +71,7 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     data_dir: Option<PathBuf>,
+    index_dir: Option<PathBuf>,
     bind: Option<String>,
     database_url: Option<String>,
     site_url: Option<String>,
@@ -158,6 +162,9 @@ impl Config {
             shutdown_grace_secs: number("shutdown_grace_secs", file.shutdown_grace_secs, 30)?,
             db_max_connections: number("db_max_connections", file.db_max_connections.map(u64::from), 8)?.clamp(1, 1000)
                 as u32,
+            index_dir: text("index_dir", None, file.index_dir.map(|p| p.display().to_string()))
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("index")),
             data_dir,
             bind,
             database_url,

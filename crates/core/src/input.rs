@@ -393,6 +393,7 @@ pub fn id_or_name(fields: &mut Fields, key: &str) -> Result<String> {
 /// "show, edit, update" works.
 pub const PACKAGE_READ_ONLY: &[&str] = &[
     "metadata_created",
+    "highlight",
     "metadata_modified",
     "creator_user_id",
     "num_resources",
@@ -894,10 +895,12 @@ impl GroupInput {
         let image_url = f.text("image_url", URL_MAX);
         let (agency_kind, agency_code, parent) = if is_org {
             // `parent_id` is what organization_show returns, so a show → update
-            // round trip keeps the agency where it is; `parent` wins if both come.
+            // round trip keeps the agency where it is; `parent` (even null) wins if both come.
+            let explicit = f.has("parent");
             let parent = f.text("parent", 200);
             let parent_id = f.text("parent_id", 200);
-            (f.vocab::<AgencyKind>("agency_kind"), f.text("agency_code", 100), parent.or(parent_id))
+            let parent = if explicit { parent } else { parent_id };
+            (f.vocab::<AgencyKind>("agency_kind"), f.text("agency_code", 100), parent)
         } else {
             // group_show echoes these as null; only a value is a mistake.
             for key in ["agency_kind", "agency_code", "parent", "parent_id"] {

@@ -52,6 +52,10 @@ pub const ACTIONS: &[ActionDef] = &[
     read("package_show", "Return a dataset. Parameters: id (id or name)."),
     read("package_list", "Return the names of active public datasets. Parameters: limit, offset."),
     read(
+        "package_search",
+        "Search datasets. Parameters: q, fq, fq_list, facet.field (JSON list), facet.limit (default 50, -1 for all), facet.mincount (default 1), rows (default 10, at most 1000), start, sort (default \"score desc, metadata_modified desc\"), include_private, include_drafts, fl.",
+    ),
+    read(
         "current_package_list_with_resources",
         "Return the most recently modified datasets the caller may see, with resources. Parameters: limit (default 10), offset.",
     ),
@@ -472,6 +476,9 @@ async fn dispatch(
                 None => id_or_name(&mut f, "name_or_id").or_else(|_| id_or_name(&mut f, "id"))?,
             };
             Reply::Raw(c.package_show_raw(actor, &id).await?)
+        }
+        "package_search" => {
+            c.package_search(actor, std::mem::replace(&mut f, Fields::new(serde_json::Map::new()))).await?.into()
         }
         "package_list" => to_reply(c.package_list(int(&mut f, "limit")?, int(&mut f, "offset")?).await?)?,
         "current_package_list_with_resources" => Reply::RawList(

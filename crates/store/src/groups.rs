@@ -396,3 +396,13 @@ pub async fn package_ids(conn: &mut dyn Handle, group_id: &str) -> Result<Vec<St
 pub async fn by_id(conn: &mut dyn Handle, ids: &[String]) -> Result<HashMap<String, GroupRow>, StoreError> {
     Ok(find_many(conn, ids).await?.into_iter().map(|g| (g.id.clone(), g)).collect())
 }
+
+/// Titles of organizations and groups by name: `(name, title)`.
+pub async fn titles_by_names(conn: &mut dyn Handle, names: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new("SELECT name, title FROM catalog_groups WHERE name IN ");
+    q.in_list(names);
+    q.fetch_all(conn).await
+}

@@ -27,6 +27,7 @@ pub mod meta;
 mod migrate;
 pub mod packages;
 pub mod scratch;
+pub mod search_feed;
 pub mod users;
 
 pub use db::{Conn, Handle, Sql, Tx};

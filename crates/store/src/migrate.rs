@@ -12,12 +12,20 @@ use crate::{Backend, Sql, Store, StoreError};
 use sha2::{Digest, Sha256};
 
 /// (version, description, SQLite text, PostgreSQL text).
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "catalog",
-    include_str!("../migrations/sqlite/0001_catalog.sql"),
-    include_str!("../migrations/postgres/0001_catalog.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "catalog",
+        include_str!("../migrations/sqlite/0001_catalog.sql"),
+        include_str!("../migrations/postgres/0001_catalog.sql"),
+    ),
+    (
+        2,
+        "search feed",
+        include_str!("../migrations/sqlite/0002_search_feed.sql"),
+        include_str!("../migrations/postgres/0002_search_feed.sql"),
+    ),
+];
 
 /// Arbitrary constant naming Kho's migration lock on PostgreSQL.
 const PG_LOCK: i64 = 0x004b_484f_5f4d_4947;

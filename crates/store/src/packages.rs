@@ -163,6 +163,21 @@ pub async fn show(conn: &mut dyn Handle, id_or_name: &str) -> Result<Option<(Dat
     Ok(r.map(AccessRow::split))
 }
 
+/// Access fields and stored documents of the datasets with these ids
+/// (those that exist), in no particular order.
+pub async fn docs_by_ids(conn: &mut dyn Handle, ids: &[String]) -> Result<Vec<(DatasetAccess, String)>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    // Bounded IN lists keep statements small on both backends.
+    for chunk in ids.chunks(500) {
+        let mut q =
+            Sql::new("SELECT id, name, owner_org, private, state, creator_user_id, doc FROM packages WHERE id IN ");
+        q.in_list(chunk);
+        let rows: Vec<AccessRow> = q.fetch_all(&mut *conn).await?;
+        out.extend(rows.into_iter().map(AccessRow::split));
+    }
+    Ok(out)
+}
+
 /// A dataset's row, by id or name.
 pub async fn find(conn: &mut dyn Handle, id_or_name: &str) -> Result<Option<PackageRow>, StoreError> {
     let by_id = format!("SELECT {COLUMNS} FROM packages WHERE id = $1");
@@ -264,6 +279,7 @@ pub async fn purge(conn: &mut dyn Handle, id: &str) -> Result<(), StoreError> {
     ] {
         Sql::new(sql).bind(id).execute(&mut *conn).await?;
     }
+    crate::search_feed::record(conn, id).await?;
     Ok(())
 }
 
@@ -570,7 +586,8 @@ fn assemble(
 pub async fn refresh_doc(conn: &mut dyn Handle, id: &str, site_url: &str) -> Result<Option<Package>, StoreError> {
     let Some(pkg) = render(conn, id, site_url).await? else { return Ok(None) };
     let doc = serde_json::to_string(&pkg)?;
-    Sql::new("UPDATE packages SET doc = $1 WHERE id = $2").bind(doc).bind(id).execute(conn).await?;
+    Sql::new("UPDATE packages SET doc = $1 WHERE id = $2").bind(doc).bind(id).execute(&mut *conn).await?;
+    crate::search_feed::record(conn, id).await?;
     Ok(Some(pkg))
 }
 

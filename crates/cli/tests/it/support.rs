@@ -108,6 +108,7 @@ impl TestApp {
             site_title: "Kho thử nghiệm".into(),
             max_upload_bytes: TEST_UPLOAD_LIMIT,
             db_max_connections: 8,
+            index_dir: Some(dir.path().join("index")),
         })
         .await
         .expect("open catalog");

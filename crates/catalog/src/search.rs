@@ -1,0 +1,718 @@
+//! Search: `package_search` over the embedded index, and keeping that
+//! index in step with the database.
+//!
+//! How writes reach the index (see also `kho_store::search_feed`):
+//! every transaction that changes a dataset's document appends the
+//! dataset's id to the `search_feed` table. Each server process owns one
+//! index and applies the feed in sequence order:
+//! - right after each of its own writes commits, before the API call
+//!   returns (read-your-writes; concurrent writers share one index commit);
+//! - every [`POLL_INTERVAL`], for writes made by CLI commands or by other
+//!   Kho processes over the same database.
+//!
+//! On PostgreSQL a reader can see feed entry 7 before 6 commits. The sync
+//! applies everything it sees, remembers what it applied above the
+//! contiguous watermark, and when a gap has lasted [`GAP_PATIENCE`] it asks
+//! the database for the settled maximum (`search_feed::settled_max`, which
+//! waits out in-flight writers) and applies anything still missing. So no
+//! change is skipped, and a change made elsewhere shows within about half a
+//! second.
+
+use crate::{Actor, Catalog, Error, Result};
+use kho_core::authz::{DatasetFilter, dataset_filter};
+use kho_core::input::Fields;
+use kho_core::model::Package;
+use kho_search::collect::{MAX_SORT_KEYS, SortField, SortKey};
+use kho_search::{Payload, SearchError, SearchIndex, SearchRequest};
+use kho_store::{Store, packages, search_feed};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// How often a server looks for changes made by other processes.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How long a gap in the change feed may last before it is settled.
+const GAP_PATIENCE: Duration = Duration::from_secs(1);
+/// Feed entries read per round.
+const FEED_BATCH: i64 = 5_000;
+/// Feed entries older than this are pruned; an index further behind is rebuilt.
+const FEED_RETENTION_DAYS: i64 = 7;
+/// Largest `rows`, as CKAN's `ckan.search.rows_max`.
+pub const ROWS_MAX: i64 = 1000;
+/// Default `facet.limit`, as CKAN's `search.facets.limit`.
+const FACET_LIMIT: i64 = 50;
+/// The default sort, as CKAN's.
+const DEFAULT_SORT: &str = "score desc, metadata_modified desc";
+/// Parameters CKAN clients send that Kho accepts and does not need.
+const IGNORED_PARAMS: &[&str] = &[
+    "facet",
+    "defType",
+    "qf",
+    "mm",
+    "tie",
+    "bf",
+    "boost",
+    "df",
+    "q.op",
+    "wt",
+    "callback",
+    "_",
+    "hl",
+    "use_default_schema",
+];
+
+/// The index of one server process and its sync state.
+pub(crate) struct Search {
+    root: PathBuf,
+    database: String,
+    current: RwLock<Arc<SearchIndex>>,
+    sync: tokio::sync::Mutex<SyncState>,
+}
+
+impl std::fmt::Debug for Search {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Search").field("root", &self.root).finish()
+    }
+}
+
+#[derive(Debug, Default)]
+struct SyncState {
+    /// Every feed entry up to here is applied.
+    watermark: i64,
+    /// Entries above the watermark already applied (there is a gap below them).
+    applied_above: BTreeSet<i64>,
+    gap_since: Option<Instant>,
+    last_prune: Option<Instant>,
+}
+
+fn search_err(e: SearchError) -> Error {
+    match e {
+        SearchError::Query(m) => Error::field("q", m),
+        SearchError::Locked(_) => Error::Unavailable(e.to_string()),
+        e => Error::internal(e),
+    }
+}
+
+/// Runs blocking index work off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(Error::internal)?
+}
+
+/// Reads stored documents into (id, package) changes; a missing or
+/// unreadable document removes the entry.
+async fn load_changes(store: &Store, ids: Vec<String>) -> Result<Vec<(String, Option<Package>)>> {
+    let mut conn = store.conn().await?;
+    let docs = packages::docs_by_ids(&mut conn, &ids).await?;
+    let mut by_id: HashMap<String, String> = docs.into_iter().map(|(a, d)| (a.id, d)).collect();
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let pkg = by_id.remove(&id).and_then(|d| serde_json::from_str::<Package>(&d).ok());
+            (id, pkg)
+        })
+        .collect())
+}
+
+/// The database's identity, made on first use; an index remembers it so
+/// one built from another database is never used.
+pub(crate) async fn database_identity(store: &Store) -> Result<String> {
+    let mut conn = store.conn().await?;
+    if let Some(id) = kho_store::meta::get(&mut conn, "instance_id").await? {
+        return Ok(id);
+    }
+    drop(conn);
+    let mut tx = store.write().await?;
+    let id = match kho_store::meta::get(&mut tx, "instance_id").await? {
+        Some(id) => id,
+        None => {
+            let id = kho_store::new_id();
+            kho_store::meta::set(&mut tx, "instance_id", &id).await?;
+            id
+        }
+    };
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Builds a complete new index generation from the database and makes it
+/// current. `progress` is told `(done, total)`.
+pub async fn rebuild(
+    store: &Store,
+    root: &Path,
+    database: &str,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<(Arc<SearchIndex>, i64)> {
+    // Everything up to the settled maximum is in the rows read below; the
+    // feed after it is applied by the server's sync.
+    let watermark = search_feed::settled_max(store).await?;
+    let total = {
+        let mut conn = store.conn().await?;
+        let filter = DatasetFilter { all: true, member_orgs: vec![], editor_orgs: vec![], user_id: None };
+        packages::count_visible(&mut conn, &filter).await? as u64
+    };
+    let (root_buf, db) = (root.to_path_buf(), database.to_string());
+    let index = Arc::new(blocking(move || SearchIndex::create(&root_buf, &db, watermark).map_err(search_err)).await?);
+    let mut last = String::new();
+    let mut done = 0u64;
+    progress(0, total);
+    loop {
+        let ids = {
+            let mut conn = store.conn().await?;
+            packages::ids_after(&mut conn, &last, 2000).await?
+        };
+        let Some(tail) = ids.last().cloned() else { break };
+        let n = ids.len() as u64;
+        let changes = load_changes(store, ids).await?;
+        let idx = index.clone();
+        blocking(move || idx.apply(&changes).map_err(search_err)).await?;
+        done += n;
+        progress(done.min(total.max(done)), total.max(done));
+        last = tail;
+    }
+    let payload = Payload { schema: kho_search::schema::SCHEMA_VERSION, database: database.to_string(), watermark };
+    let (idx, root_buf) = (index.clone(), root.to_path_buf());
+    blocking(move || {
+        idx.commit(&payload).map_err(search_err)?;
+        idx.make_current(&root_buf).map_err(search_err)
+    })
+    .await?;
+    Ok((index, watermark))
+}
+
+impl Search {
+    /// Opens the index under `root`, rebuilding it when it is missing,
+    /// damaged, or from another schema version or database, then catches up.
+    pub(crate) async fn open(store: &Store, root: PathBuf) -> Result<Search> {
+        std::fs::create_dir_all(&root)
+            .map_err(|e| Error::internal(format!("cannot create index directory {}: {e}", root.display())))?;
+        let database = database_identity(store).await?;
+        let pruned = {
+            let mut conn = store.conn().await?;
+            kho_store::meta::get(&mut conn, "search_feed_pruned").await?.and_then(|v| v.parse::<i64>().ok())
+        };
+        let (r, db) = (root.clone(), database.clone());
+        let opened = blocking(move || Ok(SearchIndex::open(&r, &db))).await?;
+        let (index, watermark) = match opened {
+            Ok((index, payload)) if pruned.is_none_or(|p| payload.watermark >= p) => {
+                (Arc::new(index), payload.watermark)
+            }
+            Ok((index, _)) => {
+                tracing::warn!("the search index is older than the change feed kept; rebuilding it");
+                index.close();
+                Self::rebuild_logged(store, &root, &database).await?
+            }
+            Err(SearchError::Stale(why)) => {
+                tracing::warn!(reason = %why, index = %root.display(), "rebuilding the search index");
+                Self::rebuild_logged(store, &root, &database).await?
+            }
+            Err(e) => return Err(search_err(e)),
+        };
+        let search = Search {
+            root,
+            database,
+            current: RwLock::new(index),
+            sync: tokio::sync::Mutex::new(SyncState { watermark, ..Default::default() }),
+        };
+        search.sync(store).await?;
+        Ok(search)
+    }
+
+    async fn rebuild_logged(store: &Store, root: &Path, database: &str) -> Result<(Arc<SearchIndex>, i64)> {
+        let started = Instant::now();
+        let (index, watermark) = rebuild(store, root, database, |_, _| {}).await?;
+        tracing::info!(datasets = index.num_docs(), ms = started.elapsed().as_millis() as u64, "search index built");
+        Ok((index, watermark))
+    }
+
+    pub(crate) fn index(&self) -> Arc<SearchIndex> {
+        match self.current.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Applies every change the feed holds that the index lacks.
+    pub(crate) async fn sync(&self, store: &Store) -> Result<()> {
+        let mut st = self.sync.lock().await;
+        let index = self.index();
+        loop {
+            let rows = {
+                let mut conn = store.conn().await?;
+                search_feed::since(&mut conn, st.watermark, FEED_BATCH).await?
+            };
+            let full = rows.len() as i64 == FEED_BATCH;
+            let fresh: Vec<(i64, String)> = rows.into_iter().filter(|(s, _)| !st.applied_above.contains(s)).collect();
+            let before = st.watermark;
+            let mut applied = self.apply(store, &index, &fresh).await?;
+            st.applied_above.extend(fresh.iter().map(|(s, _)| *s));
+            advance(&mut st);
+            if st.applied_above.is_empty() {
+                st.gap_since = None;
+            } else if st.gap_since.get_or_insert_with(Instant::now).elapsed() >= GAP_PATIENCE {
+                // Wait out in-flight writers, then what is still missing below
+                // the settled maximum was rolled back.
+                let settled = search_feed::settled_max(store).await?;
+                let missing: Vec<(i64, String)> = {
+                    let mut conn = store.conn().await?;
+                    search_feed::between(&mut conn, st.watermark, settled).await?
+                }
+                .into_iter()
+                .filter(|(s, _)| !st.applied_above.contains(s))
+                .collect();
+                applied |= self.apply(store, &index, &missing).await?;
+                st.watermark = st.watermark.max(settled);
+                let wm = st.watermark;
+                st.applied_above.retain(|s| *s > wm);
+                advance(&mut st);
+                st.gap_since = None;
+            }
+            if applied || st.watermark != before {
+                let payload = Payload {
+                    schema: kho_search::schema::SCHEMA_VERSION,
+                    database: self.database.clone(),
+                    watermark: st.watermark,
+                };
+                let idx = index.clone();
+                blocking(move || idx.commit(&payload).map_err(search_err)).await?;
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    async fn apply(&self, store: &Store, index: &Arc<SearchIndex>, rows: &[(i64, String)]) -> Result<bool> {
+        if rows.is_empty() {
+            return Ok(false);
+        }
+        let mut ids: Vec<String> = rows.iter().map(|(_, id)| id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let changes = load_changes(store, ids).await?;
+        let idx = index.clone();
+        blocking(move || idx.apply(&changes).map_err(search_err)).await?;
+        Ok(true)
+    }
+
+    /// One poll: follow a rebuild made by another process, catch up with
+    /// the feed, and now and then prune old feed entries.
+    pub(crate) async fn poll(&self, store: &Store) -> Result<()> {
+        let current = kho_search::current_generation(&self.root);
+        if current.as_deref().is_some_and(|g| g != self.index().generation()) {
+            self.switch(store).await?;
+        }
+        self.sync(store).await?;
+        let due = {
+            let st = self.sync.lock().await;
+            st.last_prune.is_none_or(|t| t.elapsed() > Duration::from_secs(3600))
+        };
+        if due {
+            self.prune(store).await?;
+        }
+        Ok(())
+    }
+
+    /// Opens the generation another process made current.
+    async fn switch(&self, store: &Store) -> Result<()> {
+        let mut st = self.sync.lock().await;
+        let (r, db) = (self.root.clone(), self.database.clone());
+        match blocking(move || Ok(SearchIndex::open(&r, &db))).await? {
+            Ok((index, payload)) => {
+                let old = {
+                    let mut g = self.current.write().map_err(|_| Error::internal("search index lock poisoned"))?;
+                    std::mem::replace(&mut *g, Arc::new(index))
+                };
+                old.close();
+                *st = SyncState { watermark: payload.watermark, ..Default::default() };
+                tracing::info!(generation = %self.index().generation(), "switched to a rebuilt search index");
+                drop(st);
+                let _ = store;
+                Ok(())
+            }
+            // The rebuilding process may still hold the writer for a moment.
+            Err(SearchError::Locked(_)) => Ok(()),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot open the rebuilt search index; keeping the current one");
+                Ok(())
+            }
+        }
+    }
+
+    async fn prune(&self, store: &Store) -> Result<()> {
+        let cutoff = time::OffsetDateTime::now_utc() - time::Duration::days(FEED_RETENTION_DAYS);
+        let before = kho_core::timefmt::format(cutoff);
+        let mut tx = store.write().await?;
+        let pruned = search_feed::prune(&mut tx, &before).await?;
+        if pruned > 0 {
+            let old = kho_store::meta::get(&mut tx, "search_feed_pruned").await?.and_then(|v| v.parse::<i64>().ok());
+            kho_store::meta::set(&mut tx, "search_feed_pruned", &pruned.max(old.unwrap_or(0)).to_string()).await?;
+        }
+        tx.commit().await?;
+        self.sync.lock().await.last_prune = Some(Instant::now());
+        Ok(())
+    }
+
+    pub(crate) fn close(&self) {
+        self.index().close();
+    }
+}
+
+/// Moves the watermark over entries applied contiguously above it.
+fn advance(st: &mut SyncState) {
+    while st.applied_above.first() == Some(&(st.watermark + 1)) {
+        st.applied_above.pop_first();
+        st.watermark += 1;
+    }
+}
+
+/// A validated `package_search` request and the presentation options that
+/// are not the index's business.
+struct Params {
+    req: SearchRequest,
+    sort_text: String,
+    facet_limit: i64,
+    facet_mincount: u64,
+    fl: Option<Vec<String>>,
+}
+
+fn parse_sort(text: &str) -> std::result::Result<Vec<SortKey>, String> {
+    let mut keys = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let mut words = part.split_whitespace();
+        let field = words.next().unwrap_or("");
+        let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(other) => return Err(format!("Sort direction must be asc or desc, not \"{other}\"")),
+        };
+        if words.next().is_some() {
+            return Err(format!("Cannot understand the sort clause \"{part}\""));
+        }
+        let field = match field {
+            "score" => SortField::Score,
+            "metadata_modified" | "metadata_created" | "num_resources" | "num_tags" | "views_recent"
+            | "views_total" => SortField::Number(field.to_string()),
+            "name" => SortField::Text("name".into()),
+            "title_string" | "title" => SortField::Text("title_string".into()),
+            other => {
+                return Err(format!(
+                    "Cannot sort by \"{other}\"; use score, metadata_modified, metadata_created, name, title_string, num_resources or num_tags"
+                ));
+            }
+        };
+        keys.push(SortKey { field, descending });
+    }
+    if keys.len() > MAX_SORT_KEYS {
+        return Err(format!("At most {MAX_SORT_KEYS} sort keys"));
+    }
+    if keys.is_empty() {
+        return parse_sort(DEFAULT_SORT);
+    }
+    Ok(keys)
+}
+
+/// Reads a list parameter sent as a JSON list, a JSON string holding a
+/// list, or a comma-separated string.
+fn string_list(f: &mut Fields, key: &str) -> Option<Vec<String>> {
+    let raw = f.raw(key)?.clone();
+    let items = match raw {
+        Value::Null => return None,
+        Value::Array(a) => a,
+        Value::String(s) => match serde_json::from_str::<Value>(&s) {
+            Ok(Value::Array(a)) => a,
+            _ => s.split(',').map(|p| Value::String(p.trim().to_string())).collect(),
+        },
+        other => {
+            f.error(key, format!("Must be a list of field names, not {other}"));
+            return None;
+        }
+    };
+    let mut out = Vec::new();
+    for it in items {
+        match it {
+            Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_string()),
+            Value::String(_) => {}
+            other => f.error(key, format!("Must be a list of field names, not {other}")),
+        }
+    }
+    Some(out)
+}
+
+fn read_params(mut f: Fields) -> Result<Params> {
+    const QUERY_MAX: usize = kho_search::query::MAX_QUERY_CHARS;
+    f.ignore(IGNORED_PARAMS);
+    let text_param = |f: &mut Fields, key: &str| -> Option<String> {
+        let v = f.text(key, QUERY_MAX + 1)?;
+        if v.chars().count() > QUERY_MAX {
+            f.error(key, format!("The query is too long (at most {QUERY_MAX} characters)"));
+            return None;
+        }
+        Some(v)
+    };
+    let q = text_param(&mut f, "q");
+    let mut fq: Vec<String> = text_param(&mut f, "fq").into_iter().collect();
+    if let Some(list) = string_list(&mut f, "fq_list") {
+        fq.extend(list);
+    }
+    let facet_fields = string_list(&mut f, "facet.field").unwrap_or_default();
+    for name in &facet_fields {
+        if name == "id" || !kho_search::schema::KEYWORD_FIELDS.contains(&name.as_str()) {
+            f.error(
+                "facet.field",
+                format!(
+                    "Cannot facet on \"{name}\"; use organization, groups, tags, res_format, license_id, data_sharing, data_importance, update_frequency, capacity or state"
+                ),
+            );
+        }
+    }
+    let rows = f.int("rows");
+    let start = f.int("start");
+    let facet_limit = f.int("facet.limit").unwrap_or(FACET_LIMIT);
+    let facet_mincount = f.int("facet.mincount").unwrap_or(1);
+    let sort_text = f.text("sort", 500).unwrap_or_else(|| DEFAULT_SORT.to_string());
+    let include_private = f.bool("include_private").unwrap_or(false);
+    let include_drafts = f.bool("include_drafts").unwrap_or(false);
+    let fl = string_list(&mut f, "fl").filter(|l| !l.is_empty());
+    // Extensions' parameters (ext_*) are CKAN's convention for plugin options.
+    let unread: Vec<String> = f.unread_keys().into_iter().filter(|k| !k.starts_with("ext_")).collect();
+    for k in unread {
+        f.error(&k, "Unknown parameter for package_search");
+    }
+    if rows.is_some_and(|r| r < 0) {
+        f.error("rows", "Must be a natural number");
+    }
+    if start.is_some_and(|s| s < 0) {
+        f.error("start", "Must be a natural number");
+    }
+    if facet_limit < -1 {
+        f.error("facet.limit", "Must be -1 (no limit) or a natural number");
+    }
+    if facet_mincount < 0 {
+        f.error("facet.mincount", "Must be a natural number");
+    }
+    let sort = match parse_sort(&sort_text) {
+        Ok(s) => s,
+        Err(m) => {
+            f.error("sort", m);
+            Vec::new()
+        }
+    };
+    f.ignore(&["ext_"]);
+    f.take_errors().into_result()?;
+    let rows = rows.unwrap_or(10).clamp(0, ROWS_MAX) as usize;
+    let start = usize::try_from(start.unwrap_or(0)).unwrap_or(usize::MAX);
+    Ok(Params {
+        req: SearchRequest { q, fq, facet_fields, rows, start, sort, include_private, include_drafts },
+        sort_text,
+        facet_limit,
+        facet_mincount: facet_mincount.max(0) as u64,
+        fl,
+    })
+}
+
+/// Marks the folded query words in `text`, HTML-escaped; `None` when no
+/// word matches. Long texts are cut to a window around the first match.
+fn highlight(text: &str, terms: &[String], window: Option<usize>) -> Option<String> {
+    if terms.is_empty() {
+        return None;
+    }
+    let mut analyzer = kho_search::analysis::analyzer(kho_search::analysis::FOLD);
+    let toks = kho_search::analysis::tokens(&mut analyzer, text);
+    let hits: Vec<(usize, usize)> = toks
+        .iter()
+        .filter(|t| terms.iter().any(|q| t.text == *q || (q.len() >= 3 && t.text.starts_with(q.as_str()))))
+        .map(|t| (t.from, t.to))
+        .collect();
+    let first = hits.first()?;
+    let (mut lo, mut hi) = (0, text.len());
+    if let Some(w) = window
+        && text.len() > w
+    {
+        lo = first.0.saturating_sub(w / 4);
+        while !text.is_char_boundary(lo) {
+            lo -= 1;
+        }
+        hi = (lo + w).min(text.len());
+        while !text.is_char_boundary(hi) {
+            hi += 1;
+        }
+    }
+    let mut out = String::new();
+    if lo > 0 {
+        out.push('…');
+    }
+    let mut pos = lo;
+    for (a, b) in hits.into_iter().filter(|(a, b)| *a >= lo && *b <= hi) {
+        escape_into(&mut out, &text[pos..a]);
+        out.push_str("<mark>");
+        escape_into(&mut out, &text[a..b]);
+        out.push_str("</mark>");
+        pos = b;
+    }
+    escape_into(&mut out, &text[pos..hi]);
+    if hi < text.len() {
+        out.push('…');
+    }
+    Some(out)
+}
+
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
+impl Catalog {
+    /// The search index, when this catalog has one (servers do; CLI commands do not).
+    pub(crate) fn search(&self) -> Result<&Search> {
+        self.inner.search.as_deref().ok_or_else(|| Error::Unavailable("search is not enabled in this process".into()))
+    }
+
+    /// Brings the index up to date with the database (after a write, or on demand).
+    pub async fn search_sync(&self) -> Result<()> {
+        match &self.inner.search {
+            Some(s) => s.sync(self.store()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Number of datasets in the index and its size on disk in bytes.
+    pub fn search_stats(&self) -> Option<(u64, u64)> {
+        self.inner.search.as_ref().map(|s| {
+            let i = s.index();
+            (i.num_docs(), i.size_bytes())
+        })
+    }
+
+    /// Rebuilds this process's index from the database (`kho search reindex`
+    /// uses [`rebuild`] directly, without a `Catalog` index).
+    pub async fn search_rebuild(&self, progress: impl FnMut(u64, u64)) -> Result<u64> {
+        let s = self.search()?;
+        let _guard = s.sync.lock().await;
+        let database = s.database.clone();
+        let (index, _) = rebuild(self.store(), &s.root, &database, progress).await?;
+        let n = index.num_docs();
+        index.close();
+        drop(_guard);
+        s.switch(self.store()).await?;
+        Ok(n)
+    }
+
+    /// `package_search`.
+    pub async fn package_search(&self, actor: &Actor, fields: Fields) -> Result<Value> {
+        let params = read_params(fields)?;
+        let filter = dataset_filter(actor);
+        let index = self.search()?.index();
+        let (req, f2) = (params.req.clone(), filter.clone());
+        let hits = blocking(move || index.search(&req, &f2).map_err(search_err)).await?;
+
+        let mut conn = self.store().conn().await?;
+        let docs = packages::docs_by_ids(&mut conn, &hits.ids).await?;
+        let mut by_id: HashMap<String, (kho_core::model::DatasetAccess, String)> =
+            docs.into_iter().map(|(a, d)| (a.id.clone(), (a, d))).collect();
+        let mut results = Vec::with_capacity(hits.ids.len());
+        for id in &hits.ids {
+            let Some((access, doc)) = by_id.remove(id) else { continue };
+            // The database has the last word: a dataset hidden since it was indexed stays hidden.
+            let state_ok = access.state == kho_core::vocab::DatasetState::Active || params.req.include_drafts;
+            if !filter.allows(&access) || !state_ok || (access.private && !params.req.include_private) {
+                continue;
+            }
+            let Ok(Value::Object(mut pkg)) = serde_json::from_str::<Value>(&doc) else { continue };
+            if !hits.highlight_terms.is_empty() {
+                let mut hl = Map::new();
+                for (key, window) in [("title", None), ("notes", Some(240))] {
+                    if let Some(h) =
+                        pkg.get(key).and_then(Value::as_str).and_then(|t| highlight(t, &hits.highlight_terms, window))
+                    {
+                        hl.insert(key.into(), Value::String(h));
+                    }
+                }
+                if !hl.is_empty() {
+                    pkg.insert("highlight".into(), Value::Object(hl));
+                }
+            }
+            if let Some(fl) = &params.fl {
+                pkg.retain(|k, _| fl.iter().any(|f| f == k));
+            }
+            results.push(Value::Object(pkg));
+        }
+
+        // Facets: CKAN's two shapes, titles for agencies, themes and licences.
+        let mut facets = Map::new();
+        let mut search_facets = Map::new();
+        let mut group_names = Vec::new();
+        let mut ordered: Vec<(String, Vec<(String, u64)>)> = Vec::new();
+        for (name, counts) in params.req.facet_fields.iter().zip(hits.facets) {
+            let mut items: Vec<(String, u64)> =
+                counts.into_iter().filter(|(_, n)| *n >= params.facet_mincount).collect();
+            items.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            if params.facet_limit >= 0 {
+                items.truncate(params.facet_limit as usize);
+            }
+            if name == "organization" || name == "groups" {
+                group_names.extend(items.iter().map(|(v, _)| v.clone()));
+            }
+            ordered.push((name.clone(), items));
+        }
+        let titles: HashMap<String, String> =
+            kho_store::groups::titles_by_names(&mut conn, &group_names).await?.into_iter().collect();
+        for (name, items) in ordered {
+            let mut plain = Map::new();
+            let mut rich = Vec::new();
+            for (value, n) in items {
+                let display = match name.as_str() {
+                    "organization" | "groups" => titles.get(&value).filter(|t| !t.trim().is_empty()).cloned(),
+                    "license_id" => kho_core::licenses::find(&value).map(|l| l.title.to_string()),
+                    _ => None,
+                }
+                .unwrap_or_else(|| value.clone());
+                plain.insert(value.clone(), json!(n));
+                rich.push(json!({"name": value, "display_name": display, "count": n}));
+            }
+            facets.insert(name.clone(), Value::Object(plain));
+            search_facets.insert(name.clone(), json!({"title": name, "items": rich}));
+        }
+        Ok(json!({
+            "count": hits.count,
+            "facets": facets,
+            "results": results,
+            "sort": params.sort_text,
+            "search_facets": search_facets,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlights_fold_and_escape() {
+        let h = highlight("Dữ liệu <Hà Nội> & Hải Phòng", &["ha".into(), "noi".into()], None).unwrap();
+        assert_eq!(h, "Dữ liệu &lt;<mark>Hà</mark> <mark>Nội</mark>&gt; &amp; Hải Phòng");
+        assert!(highlight("Không khớp", &["ha".into()], None).is_none());
+        let long = format!("{} đường {}", "x ".repeat(300), "y ".repeat(300));
+        let h = highlight(&long, &["duong".into()], Some(100)).unwrap();
+        assert!(h.starts_with('…') && h.ends_with('…') && h.contains("<mark>đường</mark>"), "{h}");
+    }
+
+    #[test]
+    fn sort_clauses() {
+        assert_eq!(parse_sort("").unwrap().len(), 2);
+        assert_eq!(parse_sort("name asc").unwrap()[0].field, SortField::Text("name".into()));
+        assert!(parse_sort("title_string desc").unwrap()[0].descending);
+        assert!(parse_sort("nonsense asc").is_err());
+        assert!(parse_sort("name sideways").is_err());
+        assert!(parse_sort("name asc, title_string asc, score desc, num_tags asc").is_err());
+    }
+}
