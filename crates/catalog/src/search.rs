@@ -117,7 +117,7 @@ async fn load_changes(store: &Store, ids: Vec<String>) -> Result<Vec<(String, Op
 
 /// The database's identity, made on first use; an index remembers it so
 /// one built from another database is never used.
-pub(crate) async fn database_identity(store: &Store) -> Result<String> {
+pub async fn database_identity(store: &Store) -> Result<String> {
     let mut conn = store.conn().await?;
     if let Some(id) = kho_store::meta::get(&mut conn, "instance_id").await? {
         return Ok(id);
@@ -326,6 +326,7 @@ impl Search {
                     std::mem::replace(&mut *g, Arc::new(index))
                 };
                 old.close();
+                self.index().remove_old_generations(&self.root);
                 *st = SyncState { watermark: payload.watermark, ..Default::default() };
                 tracing::info!(generation = %self.index().generation(), "switched to a rebuilt search index");
                 drop(st);

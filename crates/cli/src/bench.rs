@@ -27,6 +27,24 @@ use std::time::{Duration, Instant};
 pub enum BenchCommand {
     /// Action API throughput and latency (package_show, package_create), start-up time and memory.
     Api(ApiArgs),
+    /// package_search latency and throughput, reindex time, index size and memory.
+    Search(SearchArgs),
+}
+
+#[derive(Args)]
+pub struct SearchArgs {
+    /// Datasets in the catalog (issue #4 asks for 100,000 and 1,000,000).
+    #[arg(long, default_value_t = 100_000)]
+    datasets: u64,
+    /// Seconds of load.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 16)]
+    connections: usize,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -51,6 +69,7 @@ pub struct ApiArgs {
 pub async fn run(g: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         BenchCommand::Api(a) => api(g, a).await,
+        BenchCommand::Search(a) => search(g, a).await,
     }
 }
 
@@ -71,6 +90,73 @@ fn probe(addr: SocketAddr, path: &str) -> Option<u16> {
 fn rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Builds the search index, so the server under test starts on a ready one;
+/// returns the time it took, the datasets indexed and the index size.
+async fn build_index(
+    catalog: &kho_catalog::Catalog,
+    index_dir: &std::path::Path,
+) -> anyhow::Result<(Duration, u64, u64)> {
+    let database = kho_catalog::search::database_identity(catalog.store()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bar = progress_bar(0, "Lập chỉ mục / indexing");
+    let t = Instant::now();
+    let (index, _) = kho_catalog::search::rebuild(catalog.store(), index_dir, &database, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let took = t.elapsed();
+    bar.finish_and_clear();
+    let figures = (took, index.num_docs(), index.size_bytes());
+    index.close();
+    Ok(figures)
+}
+
+/// Starts `kho serve` on `bind` and waits until `/readyz` answers;
+/// returns the child and the time it took.
+fn start_server(
+    data_dir: &std::path::Path,
+    bind: &str,
+    site_url: &str,
+    database_url: &str,
+) -> anyhow::Result<(std::process::Child, Duration)> {
+    let addr: SocketAddr = bind.parse()?;
+    let exe = std::env::current_exe()?;
+    let started = Instant::now();
+    let mut child = std::process::Command::new(exe)
+        .args(["serve", "--bind", bind, "--site-url", site_url])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--database-url", database_url])
+        .env("KHO_LOG", "warn")
+        .env_remove("KHO_INDEX_DIR")
+        .stdin(std::process::Stdio::null())
+        .spawn()?;
+    loop {
+        if probe(addr, "/readyz") == Some(200) {
+            return Ok((child, started.elapsed()));
+        }
+        if let Some(status) = child.try_wait()? {
+            anyhow::bail!("the server exited during start-up: {status}");
+        }
+        if started.elapsed() > Duration::from_secs(600) {
+            let _ = child.kill();
+            anyhow::bail!("the server did not become ready within 600 s");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Stops a server child with SIGTERM and waits for it.
+fn stop_server(child: &mut std::process::Child) {
+    // SAFETY: kill(2) with a pid we spawned and a valid signal number has no
+    // memory-safety preconditions.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let _ = child.wait();
 }
 
 struct Phase {
@@ -96,6 +182,7 @@ async fn api(g: &GlobalArgs, a: ApiArgs) -> anyhow::Result<ExitCode> {
     config.database_url = database_url.clone();
     config.site_url = site_url.clone();
     config.bind = bind.clone();
+    config.index_dir = dir.path().join("index");
 
     // 1. Build the catalog in-process.
     let catalog = open_catalog(&config, true, false).await?;
@@ -113,33 +200,12 @@ async fn api(g: &GlobalArgs, a: ApiArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let load_secs = t0.elapsed().as_secs_f64();
     let org = kho_catalog::synthetic::province_org_name(1);
+    build_index(&catalog, &config.index_dir).await?;
     catalog.close().await;
 
     // 2. Start a real server and time it to ready.
-    let exe = std::env::current_exe()?;
-    let started = Instant::now();
-    let mut child = std::process::Command::new(exe)
-        .args(["serve", "--bind", &bind, "--site-url", &site_url])
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["--database-url", &database_url])
-        .env("KHO_LOG", "warn")
-        .stdin(std::process::Stdio::null())
-        .spawn()?;
+    let (mut child, cold_start) = start_server(dir.path(), &bind, &site_url, &database_url)?;
     let pid = child.id();
-    let cold_start = loop {
-        if probe(addr, "/readyz") == Some(200) {
-            break started.elapsed();
-        }
-        if let Some(status) = child.try_wait()? {
-            anyhow::bail!("the server exited during start-up: {status}");
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            anyhow::bail!("the server did not become ready within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle_rss = rss_kb(pid).unwrap_or(0);
     let duration = Duration::from_secs(a.duration);
@@ -188,12 +254,7 @@ async fn api(g: &GlobalArgs, a: ApiArgs) -> anyhow::Result<ExitCode> {
     let loaded_rss = rss_kb(pid).unwrap_or(0);
 
     // 4. Stop the server gracefully.
-    // SAFETY: kill(2) with a pid we spawned and a valid signal number has no
-    // memory-safety preconditions.
-    unsafe {
-        libc::kill(pid as i32, libc::SIGTERM);
-    }
-    let _ = child.wait();
+    stop_server(&mut child);
     if let Some(schema) = &schema {
         let _ = kho_store::scratch::drop(&base.database_url, schema).await;
     }
@@ -274,4 +335,138 @@ fn report(
         "Reference, measured on this kind of machine for issue #3 (not in this run): CKAN 2.12 + gunicorn \
          package_show 143 req/s (p99 49 ms), package_create 63/s."
     );
+}
+
+/// Words people search for in the synthetic catalog, with and without diacritics.
+const SEARCH_WORDS: &[&str] = &[
+    "giao thông",
+    "ha noi",
+    "dân số",
+    "ngan sach",
+    "môi trường",
+    "du lich",
+    "doanh nghiệp",
+    "y te",
+    "đất đai",
+    "giao duc",
+    "Đà Nẵng",
+    "Hồ Chí Minh",
+    "budget",
+    "population",
+    "nước",
+    "xe buyt",
+    "thống kê",
+    "lúa",
+];
+/// Filters in CKAN's fq syntax.
+const SEARCH_FILTERS: &[&str] =
+    &["res_format:CSV", "license_id:cc-by-4.0", "tags:\"giáo dục\"", "-res_format:PDF", "update_frequency:annual"];
+
+async fn search(g: &GlobalArgs, a: SearchArgs) -> anyhow::Result<ExitCode> {
+    let dir = tempfile::Builder::new().prefix("kho-bench-search-").tempdir()?;
+    let base = g.config(None, None)?;
+    let (backend, database_url, schema) = if base.database_url.starts_with("postgres") && g.database_url.is_some() {
+        let (schema, url) = kho_store::scratch::create(&base.database_url, "kho_bench").await?;
+        ("PostgreSQL", url, Some(schema))
+    } else {
+        ("SQLite", format!("sqlite://{}", dir.path().join("kho.db").display()), None)
+    };
+    let port = free_port()?;
+    let bind = format!("127.0.0.1:{port}");
+    let addr: SocketAddr = bind.parse()?;
+    let site_url = format!("http://{bind}");
+    let mut config = base.clone();
+    config.data_dir = dir.path().to_path_buf();
+    config.database_url = database_url.clone();
+    config.site_url = site_url.clone();
+    config.bind = bind.clone();
+    config.index_dir = dir.path().join("index");
+
+    // 1. The catalog, then a timed reindex of all of it.
+    let catalog = open_catalog(&config, true, false).await?;
+    let bar = progress_bar(a.datasets, "Tạo bộ dữ liệu / generating datasets");
+    kho_catalog::synthetic::generate(&catalog, a.datasets, 42, |n| bar.set_position(n))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    let (reindex, indexed, index_bytes) = build_index(&catalog, &config.index_dir).await?;
+    catalog.close().await;
+
+    // 2. A real server over it.
+    let (mut child, cold_start) = start_server(dir.path(), &bind, &site_url, &database_url)?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle_rss = rss_kb(child.id()).unwrap_or(0);
+
+    // 3. package_search with q, three facet fields and fq, anonymous.
+    let facets = form_urlencoded::byte_serialize(br#"["organization","tags","res_format"]"#).collect::<String>();
+    let make: MakeRequest = Arc::new(move |n| {
+        let word = SEARCH_WORDS[(n as usize) % SEARCH_WORDS.len()];
+        let fq = SEARCH_FILTERS[(n as usize / SEARCH_WORDS.len()) % SEARCH_FILTERS.len()];
+        let q: String = form_urlencoded::byte_serialize(word.as_bytes()).collect();
+        let fq: String = form_urlencoded::byte_serialize(fq.as_bytes()).collect();
+        Request::get(format!("/api/3/action/package_search?q={q}&fq={fq}&facet.field={facets}&rows=10"))
+            .header("host", "bench")
+            .body(Full::new(Bytes::new()))
+            .unwrap_or_default()
+    });
+    let duration = Duration::from_secs(a.duration);
+    let load = loadgen::run(addr, a.connections, duration, make)?;
+    let loaded_rss = rss_kb(child.id()).unwrap_or(0);
+    stop_server(&mut child);
+    if let Some(schema) = &schema {
+        let _ = kho_store::scratch::drop(&base.database_url, schema).await;
+    }
+
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    if a.json {
+        println!(
+            "{}",
+            json!({"backend": backend, "datasets": a.datasets, "indexed": indexed, "cores": cores,
+                "connections": a.connections, "reindex_s": reindex.as_secs_f64(),
+                "index_mb": index_bytes as f64 / 1e6, "cold_start_ms": cold_start.as_secs_f64() * 1000.0,
+                "idle_rss_mb": idle_rss as f64 / 1024.0, "loaded_rss_mb": loaded_rss as f64 / 1024.0,
+                "search_per_sec": load.rate(), "p50_ms": load.pct_ms(50.0), "p99_ms": load.pct_ms(99.0),
+                "ok": load.ok, "errors": load.errors, "first_error": load.first_error})
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "Kho search benchmark — {backend}, {} datasets ({indexed} indexed, private ones included), {cores} CPU cores, {} connections, {} s",
+        a.datasets, a.connections, a.duration
+    );
+    println!(
+        "  reindex                      {:>10.1} s ({:.0} datasets/s)",
+        reindex.as_secs_f64(),
+        indexed as f64 / reindex.as_secs_f64().max(1e-9)
+    );
+    println!("  index size                   {:>10.1} MB", index_bytes as f64 / 1e6);
+    println!("  cold start to ready          {:>10.0} ms", cold_start.as_secs_f64() * 1000.0);
+    println!("  idle RSS                     {:>10.1} MB", idle_rss as f64 / 1024.0);
+    println!(
+        "  package_search q+3 facets+fq {:>10.0} /s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} ok, {} errors)",
+        load.rate(),
+        load.pct_ms(50.0),
+        load.pct_ms(99.0),
+        load.ok,
+        load.errors
+    );
+    if let Some(e) = &load.first_error {
+        println!("      first error: {e}");
+    }
+    println!("  RSS after load               {:>10.1} MB", loaded_rss as f64 / 1024.0);
+    let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+    println!("Targets (issue #4):");
+    if a.datasets >= 1_000_000 {
+        println!("  1,000,000 datasets: p99 < 100 ms: {}", verdict(load.pct_ms(99.0) < 100.0));
+    } else {
+        println!(
+            "  100,000 datasets: p50 < 5 ms, p99 < 20 ms, ≥ 1,000 req/s: {}",
+            verdict(load.pct_ms(50.0) < 5.0 && load.pct_ms(99.0) < 20.0 && load.rate() >= 1000.0)
+        );
+        println!(
+            "  reindex of 100,000 datasets < 60 s: {}",
+            verdict(reindex.as_secs_f64() * 100_000.0 / (indexed.max(1) as f64) < 60.0)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

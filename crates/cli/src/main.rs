@@ -7,6 +7,7 @@ mod admin;
 mod bench;
 mod loadgen;
 mod logging;
+mod search;
 mod serve;
 
 use clap::{Args, Parser, Subcommand};
@@ -35,6 +36,9 @@ pub struct GlobalArgs {
     /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [env: KHO_DATABASE_URL] [default: sqlite://DATA_DIR/kho.db].
     #[arg(long, global = true, value_name = "URL")]
     database_url: Option<String>,
+    /// Search index directory, one per server process [env: KHO_INDEX_DIR] [default: DATA_DIR/index].
+    #[arg(long, global = true, value_name = "DIR")]
+    index_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -54,6 +58,9 @@ enum Command {
     Demo(admin::DemoCommand),
     /// Check the database's consistency (after a crash, before a backup).
     Check,
+    /// The search index: rebuild it.
+    #[command(subcommand)]
+    Search(search::SearchCommand),
     /// Measure Kho's performance and print the figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -87,6 +94,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(c) => admin::token(&g, c).await,
         Command::Demo(c) => admin::demo(&g, c).await,
         Command::Check => admin::check(&g).await,
+        Command::Search(c) => search::run(&g, c).await,
         Command::Bench(c) => bench::run(&g, c).await,
     }
 }
@@ -98,6 +106,7 @@ impl GlobalArgs {
             config_file: self.config.clone(),
             data_dir: self.data_dir.clone(),
             database_url: self.database_url.clone(),
+            index_dir: self.index_dir.clone(),
             bind,
             site_url,
         })?)

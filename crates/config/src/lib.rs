@@ -47,6 +47,7 @@ pub struct Config {
 pub struct Overrides {
     pub config_file: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
+    pub index_dir: Option<PathBuf>,
     pub bind: Option<String>,
     pub database_url: Option<String>,
     pub site_url: Option<String>,
@@ -162,9 +163,13 @@ impl Config {
             shutdown_grace_secs: number("shutdown_grace_secs", file.shutdown_grace_secs, 30)?,
             db_max_connections: number("db_max_connections", file.db_max_connections.map(u64::from), 8)?.clamp(1, 1000)
                 as u32,
-            index_dir: text("index_dir", None, file.index_dir.map(|p| p.display().to_string()))
-                .map(PathBuf::from)
-                .unwrap_or_else(|| data_dir.join("index")),
+            index_dir: text(
+                "index_dir",
+                overrides.index_dir.map(|p| p.display().to_string()),
+                file.index_dir.map(|p| p.display().to_string()),
+            )
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("index")),
             data_dir,
             bind,
             database_url,

@@ -186,7 +186,7 @@ impl SearchIndex {
     }
 
     /// Deletes generations other than this one that no writer holds.
-    fn remove_old_generations(&self, root: &Path) {
+    pub fn remove_old_generations(&self, root: &Path) {
         let Ok(entries) = std::fs::read_dir(root) else { return };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
