@@ -89,7 +89,7 @@ struct SyncState {
 
 fn search_err(e: SearchError) -> Error {
     match e {
-        SearchError::Query(m) => Error::field("q", m),
+        SearchError::Query(param, m) => Error::field(param, m),
         SearchError::Locked(_) => Error::Unavailable(e.to_string()),
         e => Error::internal(e),
     }
@@ -446,7 +446,8 @@ fn read_params(mut f: Fields) -> Result<Params> {
     const QUERY_MAX: usize = kho_search::query::MAX_QUERY_CHARS;
     f.ignore(IGNORED_PARAMS);
     let text_param = |f: &mut Fields, key: &str| -> Option<String> {
-        let v = f.text(key, QUERY_MAX + 1)?;
+        // Read with room to spare, so an overlong query gets this message.
+        let v = f.text(key, usize::MAX)?;
         if v.chars().count() > QUERY_MAX {
             f.error(key, format!("The query is too long (at most {QUERY_MAX} characters)"));
             return None;
@@ -606,6 +607,78 @@ impl Catalog {
         drop(_guard);
         s.switch(self.store()).await?;
         Ok(n)
+    }
+
+    /// `resource_search`: `query` is a `field:term` string or a list of
+    /// them (CKAN's form); every term must be contained in its field.
+    /// Only resources of public, active datasets are searched, as in CKAN.
+    pub async fn resource_search(&self, mut f: Fields) -> Result<Value> {
+        let queries = string_list(&mut f, "query").unwrap_or_default();
+        let order_by = f.text("order_by", 100);
+        let limit = f.int("limit");
+        let offset = f.int("offset");
+        let mut terms = Vec::new();
+        for q in &queries {
+            match q.split_once(':') {
+                Some((field, term)) if packages::RESOURCE_SEARCH_FIELDS.contains(&field.trim()) => {
+                    terms.push((field.trim().to_string(), term.trim().to_string()))
+                }
+                _ => f.error(
+                    "query",
+                    format!(
+                        "\"{q}\" is not field:term with a field among {}",
+                        packages::RESOURCE_SEARCH_FIELDS.join(", ")
+                    ),
+                ),
+            }
+        }
+        if order_by.as_deref().is_some_and(|o| !packages::RESOURCE_SEARCH_FIELDS.contains(&o)) {
+            f.error("order_by", "Cannot order by this field");
+        }
+        f.ignore(&["fields"]);
+        f.reject_unknown("resource_search takes query, order_by, limit and offset.");
+        f.take_errors().into_result()?;
+        let (limit, offset) = crate::page(limit, offset, ROWS_MAX, ROWS_MAX)?;
+        let mut conn = self.store().conn().await?;
+        let (count, rows) = packages::search_resources(&mut conn, &terms, order_by.as_deref(), limit, offset).await?;
+        let results: Vec<Value> =
+            rows.iter().filter_map(|r| serde_json::to_value(r.to_resource(self.site_url())).ok()).collect();
+        Ok(json!({"count": count, "results": results}))
+    }
+
+    /// `package_autocomplete`: datasets whose title has words starting with
+    /// what was typed (diacritics optional), best first, in CKAN's shape.
+    pub async fn package_autocomplete(&self, actor: &Actor, text: &str, limit: Option<i64>) -> Result<Value> {
+        let limit = limit.unwrap_or(10);
+        if !(0..=ROWS_MAX).contains(&limit) {
+            return Err(Error::field("limit", format!("Must be between 0 and {ROWS_MAX}")));
+        }
+        // Every word as typed, the last one as a prefix, all in the title.
+        let words: Vec<String> = text
+            .split_whitespace()
+            .take(20)
+            .map(|w| w.chars().filter(|c| c.is_alphanumeric()).collect::<String>())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let Some((last, rest)) = words.split_last() else { return Ok(json!([])) };
+        let mut q: String = rest.iter().map(|w| format!("title:{w} ")).collect();
+        q.push_str(&format!("(title:{last}* OR name:{last}*)"));
+        let mut fields = Map::new();
+        fields.insert("q".into(), Value::String(q));
+        fields.insert("rows".into(), json!(limit));
+        let found = self.package_search(actor, Fields::new(fields)).await?;
+        let items: Vec<Value> = found["results"]
+            .as_array()
+            .map(|rs| {
+                rs.iter()
+                    .map(|r| {
+                        json!({"match_field": "title", "match_displayed": r["title"], "name": r["name"],
+                            "title": r["title"]})
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Value::Array(items))
     }
 
     /// `package_search`.

@@ -35,16 +35,17 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use tantivy::query::{BooleanQuery, Occur, Query};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::schema::Value;
 use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Errors of the search index.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    /// The query cannot be understood; the message says why.
-    #[error("{0}")]
-    Query(String),
+    /// The query in request parameter `.0` (`q` or `fq`) cannot be
+    /// understood; the message says why.
+    #[error("{1}")]
+    Query(&'static str, String),
     /// The index on disk cannot be used (missing, corrupt, or from another
     /// version or database); it must be rebuilt.
     #[error("the search index needs rebuilding: {0}")]
@@ -60,10 +61,8 @@ pub enum SearchError {
     Io(#[from] std::io::Error),
 }
 
-impl From<query::QueryError> for SearchError {
-    fn from(e: query::QueryError) -> Self {
-        SearchError::Query(e.message)
-    }
+fn in_param(param: &'static str) -> impl Fn(query::QueryError) -> SearchError {
+    move |e| SearchError::Query(param, e.message)
 }
 
 /// Result type of this crate.
@@ -274,22 +273,29 @@ impl SearchIndex {
 
     /// Runs a search.
     pub fn search(&self, req: &SearchRequest, filter: &DatasetFilter) -> Result<SearchHits> {
-        let now = DateTime::from_timestamp_secs(time::OffsetDateTime::now_utc().unix_timestamp());
-        let mut tr = translate::Translator::new(&self.fields, now);
+        let now_nanos = i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos()).unwrap_or(i64::MAX);
+        let now = DateTime::from_timestamp_nanos(now_nanos);
+        let searcher = self.reader.searcher();
+        let exists = |t: &Term| searcher.doc_freq(t).map(|n| n > 0).unwrap_or(true);
+        let mut tr = translate::Translator::new(&self.fields, now, exists);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let q = req.q.as_deref().map(str::trim).unwrap_or("");
         if !q.is_empty() {
-            clauses.push((Occur::Must, tr.translate(&query::parse(q)?)?));
+            let parsed = query::parse(q).map_err(in_param("q"))?;
+            clauses.push((Occur::Must, tr.translate(&parsed).map_err(in_param("q"))?));
         }
         let highlight_terms = std::mem::take(&mut tr.highlight_terms);
         for fq in &req.fq {
             if !fq.trim().is_empty() {
-                clauses.push((Occur::Must, tr.translate(&query::parse(fq)?)?));
+                let parsed = query::parse(fq).map_err(in_param("fq"))?;
+                // Filters narrow the results without touching their scores, as in Solr.
+                let q = tr.translate(&parsed).map_err(in_param("fq"))?;
+                clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
             }
         }
-        clauses.push((Occur::Must, visibility::filter(&self.fields, filter, req.include_private, req.include_drafts)));
+        let visible = visibility::filter(&self.fields, filter, req.include_private, req.include_drafts);
+        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(visible, 0.0))));
         let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
         let k = if req.start as u64 >= searcher.num_docs() { 0 } else { req.start.saturating_add(req.rows) };
         let collector = SearchCollector { sort: req.sort.clone(), k, facets: req.facet_fields.clone() };
         let hits = searcher.search(&query, &collector)?;

@@ -11,7 +11,7 @@ use tantivy::{DateTime, TantivyDocument};
 
 /// Version of the schema and of what goes into it. Bump it when either
 /// changes: an index built by another version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Text fields searched by free text, each indexed twice (exact and folded).
 pub const TEXT_FIELDS: [&str; 4] = ["title", "tags", "notes", "res"];
@@ -36,6 +36,11 @@ pub const KEYWORD_FIELDS: [&str; 15] = [
     "extras",
 ];
 
+/// Fields searchable by name only (`author:…`), folded; free text reaches
+/// them through the catch-all field.
+pub const NAMED_TEXT_FIELDS: [&str; 7] =
+    ["author", "maintainer", "version", "url", "spatial", "res_name", "res_description"];
+
 /// Numeric fields (filterable by range, sortable).
 pub const INT_FIELDS: [&str; 2] = ["num_resources", "num_tags"];
 /// Date fields (filterable by range, sortable).
@@ -52,6 +57,8 @@ pub struct Fields {
     pub other: Field,
     /// Everything, folded and stemmed.
     pub stem: Field,
+    /// One folded field for each of [`NAMED_TEXT_FIELDS`].
+    pub named: Vec<Field>,
     pub keywords: Vec<Field>,
     pub ints: Vec<Field>,
     pub dates: Vec<Field>,
@@ -78,6 +85,7 @@ impl Fields {
         }
         let other = b.add_text_field("other_f", text(FOLD));
         let stem = b.add_text_field("all_stem", text(STEM));
+        let named = NAMED_TEXT_FIELDS.iter().map(|f| b.add_text_field(&format!("{f}_f"), text(FOLD))).collect();
         let keywords = KEYWORD_FIELDS
             .iter()
             .map(|f| {
@@ -97,7 +105,7 @@ impl Fields {
             })
             .collect();
         let title_sort = b.add_text_field("title_string", STRING | FAST);
-        Fields { schema: b.build(), exact, folded, other, stem, keywords, ints, dates, title_sort }
+        Fields { schema: b.build(), exact, folded, other, stem, named, keywords, ints, dates, title_sort }
     }
 
     /// The keyword field called `name`.
@@ -108,6 +116,11 @@ impl Fields {
     /// The `(exact, folded)` pair of text field `name` (one of [`TEXT_FIELDS`]).
     pub fn text(&self, name: &str) -> Option<(Field, Field)> {
         TEXT_FIELDS.iter().position(|f| *f == name).map(|i| (self.exact[i], self.folded[i]))
+    }
+
+    /// The folded field of one of [`NAMED_TEXT_FIELDS`].
+    pub fn named(&self, name: &str) -> Option<Field> {
+        NAMED_TEXT_FIELDS.iter().position(|f| *f == name).map(|i| self.named[i])
     }
 
     /// The integer field called `name`.
@@ -186,8 +199,26 @@ impl Fields {
                 d.add_text(self.stem, v);
             }
         }
-        for v in [&p.author, &p.maintainer, &p.version, &p.spatial, &p.url].into_iter().flatten() {
-            d.add_text(self.other, v);
+        for (name, v) in [
+            ("author", &p.author),
+            ("maintainer", &p.maintainer),
+            ("version", &p.version),
+            ("spatial", &p.spatial),
+            ("url", &p.url),
+        ] {
+            if let Some(v) = v {
+                d.add_text(self.other, v);
+                if let Some(f) = self.named(name) {
+                    d.add_text(f, v);
+                }
+            }
+        }
+        for r in &p.resources {
+            for (name, v) in [("res_name", &r.name), ("res_description", &r.description)] {
+                if let (Some(f), Some(v)) = (self.named(name), v) {
+                    d.add_text(f, v);
+                }
+            }
         }
         d.add_text(self.other, &p.name);
 

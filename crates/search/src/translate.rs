@@ -11,8 +11,8 @@ use crate::query::{Expr, Occur as QOccur, QueryError, Value};
 use crate::schema::{Fields, parse_time};
 use std::ops::Bound;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, ExistsQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
-    RegexQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, ExistsQuery, FuzzyTermQuery, Occur, PhraseQuery,
+    Query, RangeQuery, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -38,12 +38,18 @@ pub struct Translator<'a> {
     /// Folded words and phrases of the free-text part, for highlighting.
     pub highlight_terms: Vec<String>,
     now: DateTime,
+    /// Whether a term occurs in the index: typo tolerance is only tried for
+    /// words the index does not have (a fuzzy automaton costs far more
+    /// than a term lookup).
+    exists: Box<dyn Fn(&Term) -> bool + 'a>,
 }
 
 impl<'a> Translator<'a> {
-    /// A translator; `now` anchors `NOW` in date ranges.
-    pub fn new(fields: &'a Fields, now: DateTime) -> Self {
+    /// A translator; `now` anchors `NOW` in date ranges; `exists` tells
+    /// whether a term is in the index.
+    pub fn new(fields: &'a Fields, now: DateTime, exists: impl Fn(&Term) -> bool + 'a) -> Self {
         Translator {
+            exists: Box::new(exists),
             fields,
             exact: analysis::analyzer(EXACT),
             fold: analysis::analyzer(FOLD),
@@ -84,12 +90,14 @@ impl<'a> Translator<'a> {
         let f = self.fields;
         match field {
             None | Some("text") => self.free_text(value),
-            Some(name @ ("title" | "notes" | "res_name" | "res_description")) => {
-                let text = if name.starts_with("res_") { "res" } else { name };
-                let Some((x, fo)) = f.text(text) else { return Err(unknown(name)) };
+            Some(name @ ("title" | "notes")) => {
+                let Some((x, fo)) = f.text(name) else { return Err(unknown(name)) };
                 self.text_in(&[(x, fo, 1.0)], value)
             }
-            Some("author" | "maintainer" | "version" | "url" | "spatial") => self.folded_only(f.other, value),
+            Some(name) if f.named(name).is_some() => match f.named(name) {
+                Some(field) => self.folded_only(field, value),
+                None => Err(unknown(name)),
+            },
             Some("dataset_type" | "type" | "entity_type") => Ok(match value {
                 Value::Word(w) | Value::Phrase(w) if w == "dataset" || w == "package" => Box::new(AllQuery),
                 Value::Any => Box::new(AllQuery),
@@ -115,7 +123,10 @@ impl<'a> Translator<'a> {
     fn keyword(&self, name: &str, value: &Value) -> Result<Box<dyn Query>, QueryError> {
         let field = self.fields.keyword(name).ok_or_else(|| unknown(name))?;
         Ok(match value {
-            Value::Word(w) | Value::Phrase(w) => term_query(Term::from_field_text(field, w)),
+            // Exact values match or not; how many a dataset has must not rank it.
+            Value::Word(w) | Value::Phrase(w) => {
+                Box::new(ConstScoreQuery::new(term_query(Term::from_field_text(field, w)), 1.0))
+            }
             Value::Prefix(p) => Box::new(prefix_query(field, p)?),
             Value::Any => Box::new(ExistsQuery::new(name.to_string(), false)),
             Value::Range { .. } => {
@@ -187,14 +198,17 @@ impl<'a> Translator<'a> {
             return Ok(Box::new(AllQuery));
         }
         self.highlight_terms.extend(folded.iter().cloned());
-        let fuzzy = folded.len() == 1 && matches!(value, Value::Word(_));
+        let fuzzy = folded.len() == 1
+            && matches!(value, Value::Word(_))
+            && folded[0].chars().count() >= FUZZY_MIN_CHARS
+            && !fields.iter().any(|(_, fo, _)| (self.exists)(&Term::from_field_text(*fo, &folded[0])));
         let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (x, fo, w) in fields {
             if exact.len() == folded.len() {
                 any.push((Occur::Should, boost(words_query(*x, &exact), *w)));
             }
             any.push((Occur::Should, boost(words_query(*fo, &folded), w * FOLDED_SHARE)));
-            if fuzzy && folded[0].chars().count() >= FUZZY_MIN_CHARS {
+            if fuzzy {
                 let t = Term::from_field_text(*fo, &folded[0]);
                 any.push((
                     Occur::Should,
@@ -292,8 +306,9 @@ fn prefix_query(field: Field, prefix: &str) -> Result<RegexQuery, QueryError> {
 /// A date bound: an ISO time or Solr date math on `NOW` (`NOW-1DAY`,
 /// `NOW+2HOURS`, `NOW/DAY`, `NOW-7DAYS/DAY`).
 fn date_value(s: &str, now: DateTime) -> Option<DateTime> {
+    const NANOS: i64 = 1_000_000_000;
     let Some(rest) = s.strip_prefix("NOW") else { return parse_time(s) };
-    let mut t = now.into_timestamp_secs();
+    let mut t = now.into_timestamp_nanos();
     let mut rest = rest;
     while !rest.is_empty() {
         let (op, tail) = rest.split_at(1);
@@ -304,17 +319,17 @@ fn date_value(s: &str, now: DateTime) -> Option<DateTime> {
             "+" | "-" => {
                 let digits = arg.find(|c: char| !c.is_ascii_digit()).unwrap_or(arg.len());
                 let n: i64 = arg[..digits].parse().ok()?;
-                let secs = n.checked_mul(unit_secs(&arg[digits..])?)?;
-                t = if op == "+" { t.checked_add(secs)? } else { t.checked_sub(secs)? };
+                let span = n.checked_mul(unit_secs(&arg[digits..])?)?.checked_mul(NANOS)?;
+                t = if op == "+" { t.checked_add(span)? } else { t.checked_sub(span)? };
             }
             "/" => {
-                let unit = unit_secs(arg)?;
-                t = t.div_euclid(unit.min(86_400)) * unit.min(86_400);
+                let unit = unit_secs(arg)?.min(86_400) * NANOS;
+                t = t.div_euclid(unit) * unit;
             }
             _ => return None,
         }
     }
-    Some(DateTime::from_timestamp_secs(t))
+    Some(DateTime::from_timestamp_nanos(t))
 }
 
 fn unit_secs(unit: &str) -> Option<i64> {

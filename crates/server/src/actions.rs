@@ -84,6 +84,18 @@ pub const ACTIONS: &[ActionDef] = &[
     ),
     read("group_activity_list", "Return a group's activity stream. Parameters: id, limit, offset."),
     read("tag_list", "Return tags of datasets the caller may see. Parameters: query, all_fields, limit, offset."),
+    read(
+        "resource_search",
+        "Search resources of public datasets. Parameters: query (\"field:term\" or a list of them; fields name, description, format, url, mimetype, hash, resource_type, url_type), order_by, limit, offset.",
+    ),
+    read(
+        "tag_autocomplete",
+        "Return names of tags containing the query. Parameters: query (or q), limit (default 10), offset.",
+    ),
+    read(
+        "package_autocomplete",
+        "Return datasets whose title starts words with the query: [{match_field, match_displayed, name, title}]. Parameters: q, limit (default 10).",
+    ),
     read("license_list", "Return the licences datasets may use."),
     read(
         "user_show",
@@ -514,6 +526,19 @@ async fn dispatch(
             let id = id_or_name(&mut f, "id")?;
             let is_org = def.name == "organization_activity_list";
             to_reply(c.group_activity_list(actor, &id, is_org, int(&mut f, "limit")?, int(&mut f, "offset")?).await?)?
+        }
+        "resource_search" => {
+            c.resource_search(std::mem::replace(&mut f, Fields::new(serde_json::Map::new()))).await?.into()
+        }
+        "tag_autocomplete" => {
+            let q = opt_text(&mut f, "query").or_else(|| opt_text(&mut f, "q")).unwrap_or_default();
+            let limit = int(&mut f, "limit")?.or(Some(10));
+            let tags = c.tag_list(actor, Some(&q), limit, int(&mut f, "offset")?).await?;
+            Value::Array(tags.into_iter().map(|(_, name)| Value::String(name)).collect()).into()
+        }
+        "package_autocomplete" => {
+            let q = opt_text(&mut f, "q").or_else(|| opt_text(&mut f, "incomplete")).unwrap_or_default();
+            c.package_autocomplete(actor, &q, int(&mut f, "limit")?).await?.into()
         }
         "tag_list" => {
             let q = opt_text(&mut f, "query").or_else(|| opt_text(&mut f, "q"));

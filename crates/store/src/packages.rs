@@ -719,3 +719,38 @@ impl Sql {
 pub fn json_text(map: &BTreeMap<String, String>) -> String {
     serde_json::to_string(map).unwrap_or_else(|_| "{}".into())
 }
+
+/// Resource fields `resource_search` may match on.
+pub const RESOURCE_SEARCH_FIELDS: &[&str] =
+    &["name", "description", "format", "url", "mimetype", "hash", "resource_type", "url_type"];
+
+/// `resource_search`: active resources of active public datasets whose
+/// fields contain the given terms (case-insensitive), all of them; returns
+/// the total count and the requested page. Fields must come from
+/// [`RESOURCE_SEARCH_FIELDS`] (the caller checks; others are ignored here).
+pub async fn search_resources(
+    conn: &mut dyn Handle,
+    terms: &[(String, String)],
+    order_by: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(i64, Vec<ResourceRow>), StoreError> {
+    let build = |select: &str| {
+        let mut q = Sql::new(select);
+        q.push(
+            " FROM resources WHERE state = 'active' AND package_id IN \
+             (SELECT id FROM packages WHERE state = 'active' AND private = 0)",
+        );
+        for (field, term) in terms {
+            if RESOURCE_SEARCH_FIELDS.contains(&field.as_str()) {
+                q.push(&format!(" AND LOWER(COALESCE({field}, '')) LIKE ")).param(format!("%{}%", term.to_lowercase()));
+            }
+        }
+        q
+    };
+    let (count,): (i64,) = build("SELECT CAST(COUNT(*) AS BIGINT)").fetch_one(&mut *conn).await?;
+    let mut q = build(&format!("SELECT {RESOURCE_COLUMNS}"));
+    let order = order_by.filter(|o| RESOURCE_SEARCH_FIELDS.contains(o)).unwrap_or("created");
+    q.push(&format!(" ORDER BY {order}, id LIMIT ")).param(limit).push(" OFFSET ").param(offset);
+    Ok((count, q.fetch_all(conn).await?))
+}

@@ -133,6 +133,39 @@ private = editor.action.package_create(name="rieng-tu", owner_org="so-thu", priv
 raises(NotFound, lambda: anon.action.package_show(id="rieng-tu"), "private hidden")
 check("rieng-tu" not in anon.action.package_list(), "private not listed")
 
+# Search, with CKAN's parameter names (dotted ones passed as **{...})
+r = anon.action.package_search(q="dữ liệu thử", **{"facet.field": ["organization", "tags", "license_id", "groups"]})
+check(set(r) == {"count", "facets", "results", "sort", "search_facets"}, "package_search result keys")
+check(r["count"] == 1 and [p["name"] for p in r["results"]] == ["du-lieu-thu"], "package_search q")
+check(r["sort"] == "score desc, metadata_modified desc", "package_search default sort")
+check(r["facets"]["organization"] == {"so-thu": 1} and r["facets"]["tags"] == {"thử nghiệm": 1}, "package_search facets")
+check(r["facets"]["groups"] == {"chu-de": 1} and r["facets"]["license_id"] == {"cc-by-4.0": 1}, "package_search facets")
+check(r["search_facets"]["organization"]["items"] == [{"name": "so-thu", "display_name": "Sở Thử Nghiệm", "count": 1}],
+      "search_facets shows the organization's title")
+check(r["search_facets"]["license_id"]["items"][0]["display_name"] == "Creative Commons Attribution 4.0",
+      "search_facets shows the licence's title")
+hit = dict(r["results"][0])
+check("<mark>" in hit.pop("highlight")["title"], "package_search highlight")
+check(hit == anon.action.package_show(id="du-lieu-thu"), "package_search results are package_show dictionaries")
+check(anon.action.package_search(q="DU LIEU THU")["count"] == 1, "package_search without diacritics")
+check(anon.action.package_search(fq='organization:so-thu +tags:"thử nghiệm"')["count"] == 1, "package_search fq")
+check(anon.action.package_search(fq="organization:so-thu", include_private=True)["count"] == 1,
+      "include_private shows an anonymous caller nothing more")
+mine = editor.action.package_search(fq="organization:so-thu", include_private=True, sort="name asc")
+check(mine["count"] == 2 and [p["name"] for p in mine["results"]] == ["du-lieu-thu", "rieng-tu"],
+      "include_private shows an editor the organization's private dataset")
+check(mine["sort"] == "name asc", "package_search echoes the sort")
+check(anon.action.package_search(fq_list=["organization:so-thu", "res_format:CSV"])["count"] == 1, "package_search fq_list")
+check(anon.action.package_search(fq="-organization:so-thu")["count"] == 0, "package_search negative fq")
+fl = anon.action.package_search(q="name:du-lieu-thu", fl="name,title")["results"]
+check(fl == [{"name": "du-lieu-thu", "title": "Dữ liệu thử (sửa)"}], "package_search fl")
+g = anon_get.action.package_search(q="thử", rows=1, **{"facet.field": '["tags"]', "facet.limit": 5})
+check(g["count"] == 1 and g["facets"]["tags"] == {"thử nghiệm": 1}, "package_search (GET)")
+e = raises(ValidationError, lambda: anon.action.package_search(q="(thử"), "package_search unbalanced parentheses")
+check("q" in e.error_dict, "the query error names q")
+raises(ValidationError, lambda: anon.action.package_search(sort="nonsense asc"), "package_search bad sort")
+raises(ValidationError, lambda: anon.action.package_search(**{"facet.field": ["nonsense"]}), "package_search bad facet")
+
 # Deleting and revoking
 a.member_delete(id="chu-de", object="du-lieu-thu", object_type="package")
 a.organization_member_delete(id="so-thu", username="thanh-vien")

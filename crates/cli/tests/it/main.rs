@@ -13,3 +13,4 @@ mod crash;
 mod datasets;
 mod organizations;
 mod resources;
+mod search;
