@@ -203,11 +203,15 @@ impl<'a> Translator<'a> {
             && folded[0].chars().count() >= FUZZY_MIN_CHARS
             && !fields.iter().any(|(_, fo, _)| (self.exists)(&Term::from_field_text(*fo, &folded[0])));
         let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Without diacritics in the query the exact fields add nothing but
+        // cost: every document they match, the folded fields match too.
+        let has_marks = exact.len() == folded.len() && exact != folded;
         for (x, fo, w) in fields {
-            if exact.len() == folded.len() {
+            if has_marks {
                 any.push((Occur::Should, boost(words_query(*x, &exact), *w)));
             }
-            any.push((Occur::Should, boost(words_query(*fo, &folded), w * FOLDED_SHARE)));
+            let share = if has_marks { FOLDED_SHARE } else { 1.0 };
+            any.push((Occur::Should, boost(words_query(*fo, &folded), w * share)));
             if fuzzy {
                 let t = Term::from_field_text(*fo, &folded[0]);
                 any.push((
@@ -235,7 +239,8 @@ impl<'a> Translator<'a> {
         if !folded.is_empty() {
             any.push((Occur::Should, boost(words_query(f.other, &folded), MINOR)));
         }
-        if !stemmed.is_empty() {
+        // The stemmed field only widens recall where stemming changed a word.
+        if !stemmed.is_empty() && stemmed != folded {
             any.push((Occur::Should, boost(words_query(f.stem, &stemmed), MINOR)));
         }
         Ok(Box::new(BooleanQuery::new(any)))
