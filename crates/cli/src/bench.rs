@@ -159,13 +159,24 @@ fn stop_server(child: &mut std::process::Child) {
     let _ = child.wait();
 }
 
-struct Phase {
-    name: &'static str,
-    result: LoadResult,
+/// A scratch place to benchmark in: a temporary data directory, a scratch
+/// database (SQLite in the directory, or a PostgreSQL schema when
+/// `--database-url` names PostgreSQL), a free loopback port, and the
+/// configuration pointing at all of them.
+struct BenchEnv {
+    dir: tempfile::TempDir,
+    base: kho_config::Config,
+    backend: &'static str,
+    database_url: String,
+    schema: Option<String>,
+    bind: String,
+    addr: SocketAddr,
+    site_url: String,
+    config: kho_config::Config,
 }
 
-async fn api(g: &GlobalArgs, a: ApiArgs) -> anyhow::Result<ExitCode> {
-    let dir = tempfile::Builder::new().prefix("kho-bench-").tempdir()?;
+async fn bench_env(g: &GlobalArgs, prefix: &str) -> anyhow::Result<BenchEnv> {
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
     let base = g.config(None, None)?;
     let (backend, database_url, schema) = if base.database_url.starts_with("postgres") && g.database_url.is_some() {
         let (schema, url) = kho_store::scratch::create(&base.database_url, "kho_bench").await?;
@@ -173,8 +184,7 @@ async fn api(g: &GlobalArgs, a: ApiArgs) -> anyhow::Result<ExitCode> {
     } else {
         ("SQLite", format!("sqlite://{}", dir.path().join("kho.db").display()), None)
     };
-    let port = free_port()?;
-    let bind = format!("127.0.0.1:{port}");
+    let bind = format!("127.0.0.1:{}", free_port()?);
     let addr: SocketAddr = bind.parse()?;
     let site_url = format!("http://{bind}");
     let mut config = base.clone();
@@ -183,6 +193,17 @@ async fn api(g: &GlobalArgs, a: ApiArgs) -> anyhow::Result<ExitCode> {
     config.site_url = site_url.clone();
     config.bind = bind.clone();
     config.index_dir = dir.path().join("index");
+    Ok(BenchEnv { dir, base, backend, database_url, schema, bind, addr, site_url, config })
+}
+
+struct Phase {
+    name: &'static str,
+    result: LoadResult,
+}
+
+async fn api(g: &GlobalArgs, a: ApiArgs) -> anyhow::Result<ExitCode> {
+    let BenchEnv { dir, base, backend, database_url, schema, bind, addr, site_url, config } =
+        bench_env(g, "kho-bench-").await?;
 
     // 1. Build the catalog in-process.
     let catalog = open_catalog(&config, true, false).await?;
@@ -363,24 +384,8 @@ const SEARCH_FILTERS: &[&str] =
     &["res_format:CSV", "license_id:cc-by-4.0", "tags:\"giáo dục\"", "-res_format:PDF", "update_frequency:annual"];
 
 async fn search(g: &GlobalArgs, a: SearchArgs) -> anyhow::Result<ExitCode> {
-    let dir = tempfile::Builder::new().prefix("kho-bench-search-").tempdir()?;
-    let base = g.config(None, None)?;
-    let (backend, database_url, schema) = if base.database_url.starts_with("postgres") && g.database_url.is_some() {
-        let (schema, url) = kho_store::scratch::create(&base.database_url, "kho_bench").await?;
-        ("PostgreSQL", url, Some(schema))
-    } else {
-        ("SQLite", format!("sqlite://{}", dir.path().join("kho.db").display()), None)
-    };
-    let port = free_port()?;
-    let bind = format!("127.0.0.1:{port}");
-    let addr: SocketAddr = bind.parse()?;
-    let site_url = format!("http://{bind}");
-    let mut config = base.clone();
-    config.data_dir = dir.path().to_path_buf();
-    config.database_url = database_url.clone();
-    config.site_url = site_url.clone();
-    config.bind = bind.clone();
-    config.index_dir = dir.path().join("index");
+    let BenchEnv { dir, base, backend, database_url, schema, bind, addr, site_url, config } =
+        bench_env(g, "kho-bench-search-").await?;
 
     // 1. The catalog, then a timed reindex of all of it.
     let catalog = open_catalog(&config, true, false).await?;
