@@ -143,7 +143,7 @@ impl Catalog {
     /// if the index update fails; the poller retries it.
     pub(crate) async fn commit(&self, tx: kho_store::Tx) -> Result<()> {
         tx.commit().await?;
-        if let Err(e) = self.search_sync().await {
+        if let Err(e) = self.search_after_write().await {
             tracing::warn!(error = %e, "search index update after a write failed; the poller will retry");
         }
         Ok(())

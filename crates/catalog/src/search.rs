@@ -69,6 +69,11 @@ pub(crate) struct Search {
     database: String,
     current: RwLock<Arc<SearchIndex>>,
     sync: tokio::sync::Mutex<SyncState>,
+    /// Group commit: each caller of [`Search::sync_after_write`] takes a
+    /// ticket; a sync that starts after a ticket was taken covers it, so
+    /// concurrent writers share one index commit instead of queueing for one each.
+    tickets: std::sync::atomic::AtomicU64,
+    covered: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Search {
@@ -214,6 +219,8 @@ impl Search {
             database,
             current: RwLock::new(index),
             sync: tokio::sync::Mutex::new(SyncState { watermark, ..Default::default() }),
+            tickets: std::sync::atomic::AtomicU64::new(0),
+            covered: std::sync::atomic::AtomicU64::new(0),
         };
         search.sync(store).await?;
         Ok(search)
@@ -233,9 +240,29 @@ impl Search {
         }
     }
 
+    /// Makes a write this process just committed searchable, sharing the
+    /// index commit with writers that committed at the same time.
+    pub(crate) async fn sync_after_write(&self, store: &Store) -> Result<()> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let ticket = self.tickets.fetch_add(1, SeqCst) + 1;
+        let st = self.sync.lock().await;
+        if self.covered.load(SeqCst) >= ticket {
+            return Ok(());
+        }
+        // Every ticket taken so far belongs to a write already committed.
+        let upto = self.tickets.load(SeqCst);
+        self.sync_locked(store, st).await?;
+        self.covered.fetch_max(upto, SeqCst);
+        Ok(())
+    }
+
     /// Applies every change the feed holds that the index lacks.
     pub(crate) async fn sync(&self, store: &Store) -> Result<()> {
-        let mut st = self.sync.lock().await;
+        let st = self.sync.lock().await;
+        self.sync_locked(store, st).await
+    }
+
+    async fn sync_locked(&self, store: &Store, mut st: tokio::sync::MutexGuard<'_, SyncState>) -> Result<()> {
         let index = self.index();
         loop {
             let rows = {
@@ -579,10 +606,18 @@ impl Catalog {
         self.inner.search.as_deref().ok_or_else(|| Error::Unavailable("search is not enabled in this process".into()))
     }
 
-    /// Brings the index up to date with the database (after a write, or on demand).
+    /// Brings the index up to date with the database.
     pub async fn search_sync(&self) -> Result<()> {
         match &self.inner.search {
             Some(s) => s.sync(self.store()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Makes a write just committed by this process searchable.
+    pub(crate) async fn search_after_write(&self) -> Result<()> {
+        match &self.inner.search {
+            Some(s) => s.sync_after_write(self.store()).await,
             None => Ok(()),
         }
     }
