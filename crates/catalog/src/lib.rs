@@ -120,32 +120,19 @@ impl Catalog {
         let search = Arc::new(search::Search::open(catalog.store(), index_dir).await?);
         let inner = Arc::into_inner(catalog.inner).ok_or_else(|| Error::internal("catalog shared during open"))?;
         let catalog = Catalog { inner: Arc::new(Inner { search: Some(search.clone()), ..inner }) };
-        // Follow writes made by other processes (CLI commands, other servers).
-        let store = catalog.store().clone();
-        let poller = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(search::POLL_INTERVAL);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                if let Err(e) = search.poll(&store).await {
-                    tracing::warn!(error = %e, "search index sync failed; retrying");
-                }
-            }
-        });
+        // Index this process's writes in batches and follow other processes'.
+        let poller = tokio::spawn(search.run_indexer(catalog.store().clone()));
         if let Ok(mut g) = catalog.inner.poller.lock() {
             *g = Some(poller);
         }
         Ok(catalog)
     }
 
-    /// Commits a write and brings this process's search index up to date
-    /// before the caller answers (read-your-writes). The write stands even
-    /// if the index update fails; the poller retries it.
+    /// Commits a write and tells the search indexer; searches that begin
+    /// after this returns will see the write (read-your-writes).
     pub(crate) async fn commit(&self, tx: kho_store::Tx) -> Result<()> {
         tx.commit().await?;
-        if let Err(e) = self.search_after_write().await {
-            tracing::warn!(error = %e, "search index update after a write failed; the poller will retry");
-        }
+        self.search_note_write();
         Ok(())
     }
 

@@ -33,6 +33,10 @@ use std::time::{Duration, Instant};
 
 /// How often a server looks for changes made by other processes.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// Least time between two index commits of the indexer.
+const BATCH_GAP: Duration = Duration::from_millis(30);
+/// Longest a search waits for the index to catch up with this process's writes.
+const RYW_WAIT: Duration = Duration::from_secs(5);
 /// How long a gap in the change feed may last before it is settled.
 const GAP_PATIENCE: Duration = Duration::from_secs(1);
 /// Feed entries read per round.
@@ -69,11 +73,13 @@ pub(crate) struct Search {
     database: String,
     current: RwLock<Arc<SearchIndex>>,
     sync: tokio::sync::Mutex<SyncState>,
-    /// Group commit: each caller of [`Search::sync_after_write`] takes a
-    /// ticket; a sync that starts after a ticket was taken covers it, so
-    /// concurrent writers share one index commit instead of queueing for one each.
-    tickets: std::sync::atomic::AtomicU64,
-    covered: std::sync::atomic::AtomicU64,
+    /// Writes this process has committed (a counter) and how many of them
+    /// the index is known to hold: a search waits until `covered` reaches
+    /// the `written` it saw when it began.
+    written: std::sync::atomic::AtomicU64,
+    covered: tokio::sync::watch::Sender<u64>,
+    /// Wakes the indexer when a write commits.
+    wake: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Search {
@@ -219,8 +225,9 @@ impl Search {
             database,
             current: RwLock::new(index),
             sync: tokio::sync::Mutex::new(SyncState { watermark, ..Default::default() }),
-            tickets: std::sync::atomic::AtomicU64::new(0),
-            covered: std::sync::atomic::AtomicU64::new(0),
+            written: std::sync::atomic::AtomicU64::new(0),
+            covered: tokio::sync::watch::Sender::new(0),
+            wake: tokio::sync::Notify::new(),
         };
         search.sync(store).await?;
         Ok(search)
@@ -240,20 +247,53 @@ impl Search {
         }
     }
 
-    /// Makes a write this process just committed searchable, sharing the
-    /// index commit with writers that committed at the same time.
-    pub(crate) async fn sync_after_write(&self, store: &Store) -> Result<()> {
-        use std::sync::atomic::Ordering::SeqCst;
-        let ticket = self.tickets.fetch_add(1, SeqCst) + 1;
-        let st = self.sync.lock().await;
-        if self.covered.load(SeqCst) >= ticket {
-            return Ok(());
+    /// Notes that this process committed a write; the indexer picks it up
+    /// in its next batch.
+    pub(crate) fn note_write(&self) {
+        self.written.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Waits until the index holds every write this process acknowledged
+    /// before now (read-your-writes), at most [`RYW_WAIT`].
+    pub(crate) async fn wait_for_writes(&self) {
+        let target = self.written.load(std::sync::atomic::Ordering::SeqCst);
+        let mut rx = self.covered.subscribe();
+        if *rx.borrow() >= target {
+            return;
         }
-        // Every ticket taken so far belongs to a write already committed.
-        let upto = self.tickets.load(SeqCst);
-        self.sync_locked(store, st).await?;
-        self.covered.fetch_max(upto, SeqCst);
-        Ok(())
+        self.wake.notify_one();
+        let _ = tokio::time::timeout(RYW_WAIT, rx.wait_for(|c| *c >= target)).await;
+    }
+
+    /// The indexer: applies this process's writes in batches (one index
+    /// commit per batch, so writers never wait for the index), and every
+    /// [`POLL_INTERVAL`] catches up with other processes' writes.
+    pub(crate) async fn run_indexer(self: Arc<Self>, store: Store) {
+        let mut last_batch = Instant::now() - BATCH_GAP;
+        loop {
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            }
+            // A short gap between batches lets writes pile up into one
+            // commit and leaves the CPU to requests under heavy writing.
+            if let Some(rest) = BATCH_GAP.checked_sub(last_batch.elapsed()) {
+                tokio::time::sleep(rest).await;
+            }
+            last_batch = Instant::now();
+            let upto = self.written.load(std::sync::atomic::Ordering::SeqCst);
+            match self.poll(&store).await {
+                Ok(()) => {
+                    self.covered.send_if_modified(|c| {
+                        let moved = upto > *c;
+                        *c = (*c).max(upto);
+                        moved
+                    });
+                }
+                Err(e) => tracing::warn!(error = %e, "search index sync failed; retrying"),
+            }
+        }
     }
 
     /// Applies every change the feed holds that the index lacks.
@@ -614,11 +654,10 @@ impl Catalog {
         }
     }
 
-    /// Makes a write just committed by this process searchable.
-    pub(crate) async fn search_after_write(&self) -> Result<()> {
-        match &self.inner.search {
-            Some(s) => s.sync_after_write(self.store()).await,
-            None => Ok(()),
+    /// Notes a write just committed by this process for the indexer.
+    pub(crate) fn search_note_write(&self) {
+        if let Some(s) = &self.inner.search {
+            s.note_write();
         }
     }
 
@@ -720,7 +759,9 @@ impl Catalog {
     pub async fn package_search(&self, actor: &Actor, fields: Fields) -> Result<Value> {
         let params = read_params(fields)?;
         let filter = dataset_filter(actor);
-        let index = self.search()?.index();
+        let search = self.search()?;
+        search.wait_for_writes().await;
+        let index = search.index();
         let (req, f2) = (params.req.clone(), filter.clone());
         let hits = blocking(move || index.search(&req, &f2).map_err(search_err)).await?;
 

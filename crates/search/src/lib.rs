@@ -152,7 +152,9 @@ impl SearchIndex {
 
     fn finish_open(dir: PathBuf, generation: String, index: Index, fields: Fields) -> Result<SearchIndex> {
         analysis::register(index.tokenizers());
-        let writer = index.writer(WRITER_MEMORY).map_err(|e| match e {
+        // One indexing thread: each thread writes a segment of its own at
+        // every commit, and commits here are small and frequent.
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY).map_err(|e| match e {
             tantivy::TantivyError::LockFailure(..) => SearchError::Locked(dir.clone()),
             e => SearchError::Tantivy(e),
         })?;
@@ -227,7 +229,9 @@ impl SearchIndex {
     pub fn apply(&self, changes: &[(String, Option<Package>)]) -> Result<()> {
         self.with_writer(|w| {
             for (id, pkg) in changes {
-                w.delete_term(Term::from_field_text(self.fields.id(), id));
+                if let Some(t) = self.fields.kw_term("id", id) {
+                    w.delete_term(t);
+                }
                 if let Some(p) = pkg.as_ref().filter(|p| p.state != "deleted") {
                     w.add_document(self.fields.document(p))?;
                 }

@@ -121,13 +121,14 @@ impl<'a> Translator<'a> {
     }
 
     fn keyword(&self, name: &str, value: &Value) -> Result<Box<dyn Query>, QueryError> {
-        let field = self.fields.keyword(name).ok_or_else(|| unknown(name))?;
+        let term = |v: &str| self.fields.kw_term(name, v).ok_or_else(|| unknown(name));
         Ok(match value {
             // Exact values match or not; how many a dataset has must not rank it.
-            Value::Word(w) | Value::Phrase(w) => {
-                Box::new(ConstScoreQuery::new(term_query(Term::from_field_text(field, w)), 1.0))
+            Value::Word(w) | Value::Phrase(w) => Box::new(ConstScoreQuery::new(term_query(term(w)?), 1.0)),
+            Value::Prefix(p) => {
+                term(p)?;
+                Box::new(prefix_query(self.fields.kw, &format!("{name}:{p}"))?)
             }
-            Value::Prefix(p) => Box::new(prefix_query(field, p)?),
             Value::Any => Box::new(ExistsQuery::new(name.to_string(), false)),
             Value::Range { .. } => {
                 return Err(QueryError { message: format!("Field {name} does not take ranges") });

@@ -8,24 +8,22 @@
 
 use crate::schema::Fields;
 use kho_core::authz::DatasetFilter;
-use tantivy::Term;
 use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::IndexRecordOption;
 
 fn term(fields: &Fields, field: &str, value: &str) -> Box<dyn Query> {
-    match fields.keyword(field) {
-        Some(f) => Box::new(TermQuery::new(Term::from_field_text(f, value), IndexRecordOption::Basic)),
+    match fields.kw_term(field, value) {
+        Some(t) => Box::new(TermQuery::new(t, IndexRecordOption::Basic)),
         None => Box::new(EmptyQuery),
     }
 }
 
 fn any_of(fields: &Fields, field: &str, values: &[String]) -> Box<dyn Query> {
-    match fields.keyword(field) {
-        Some(f) if !values.is_empty() => {
-            Box::new(TermSetQuery::new(values.iter().map(|v| Term::from_field_text(f, v))))
-        }
-        _ => Box::new(EmptyQuery),
+    let terms: Vec<_> = values.iter().filter_map(|v| fields.kw_term(field, v)).collect();
+    if terms.is_empty() {
+        return Box::new(EmptyQuery);
     }
+    Box::new(TermSetQuery::new(terms))
 }
 
 fn all(qs: Vec<Box<dyn Query>>) -> Box<dyn Query> {
