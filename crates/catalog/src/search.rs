@@ -164,7 +164,11 @@ pub async fn rebuild(
         packages::count_visible(&mut conn, &filter).await? as u64
     };
     let (root_buf, db) = (root.to_path_buf(), database.to_string());
-    let index = Arc::new(blocking(move || SearchIndex::create(&root_buf, &db, watermark).map_err(search_err)).await?);
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let index = Arc::new(
+        blocking(move || SearchIndex::create_with_threads(&root_buf, &db, watermark, threads).map_err(search_err))
+            .await?,
+    );
     let mut last = String::new();
     let mut done = 0u64;
     progress(0, total);
@@ -186,6 +190,7 @@ pub async fn rebuild(
     let (idx, root_buf) = (index.clone(), root.to_path_buf());
     blocking(move || {
         idx.commit(&payload).map_err(search_err)?;
+        idx.optimize().map_err(search_err)?;
         idx.make_current(&root_buf).map_err(search_err)
     })
     .await?;
@@ -235,9 +240,13 @@ impl Search {
 
     async fn rebuild_logged(store: &Store, root: &Path, database: &str) -> Result<(Arc<SearchIndex>, i64)> {
         let started = Instant::now();
-        let (index, watermark) = rebuild(store, root, database, |_, _| {}).await?;
+        let (built, _) = rebuild(store, root, database, |_, _| {}).await?;
+        built.close();
+        // Reopened the way a restart would, with the serving writer.
+        let (r, db) = (root.to_path_buf(), database.to_string());
+        let (index, payload) = blocking(move || SearchIndex::open(&r, &db).map_err(search_err)).await?;
         tracing::info!(datasets = index.num_docs(), ms = started.elapsed().as_millis() as u64, "search index built");
-        Ok((index, watermark))
+        Ok((Arc::new(index), payload.watermark))
     }
 
     pub(crate) fn index(&self) -> Arc<SearchIndex> {
@@ -582,6 +591,28 @@ fn read_params(mut f: Fields) -> Result<Params> {
     })
 }
 
+/// The `highlight` object for a stored document, if any query word matches
+/// its title or notes.
+fn highlights(doc: &str, terms: &[String]) -> Option<Value> {
+    #[derive(serde::Deserialize)]
+    struct Texts {
+        title: Option<String>,
+        notes: Option<String>,
+    }
+    if terms.is_empty() {
+        return None;
+    }
+    let t: Texts = serde_json::from_str(doc).ok()?;
+    let mut hl = Map::new();
+    if let Some(h) = t.title.as_deref().and_then(|x| highlight(x, terms, None)) {
+        hl.insert("title".into(), Value::String(h));
+    }
+    if let Some(h) = t.notes.as_deref().and_then(|x| highlight(x, terms, Some(240))) {
+        hl.insert("notes".into(), Value::String(h));
+    }
+    (!hl.is_empty()).then_some(Value::Object(hl))
+}
+
 /// Marks the folded query words in `text`, HTML-escaped; `None` when no
 /// word matches. Long texts are cut to a window around the first match.
 fn highlight(text: &str, terms: &[String], window: Option<usize>) -> Option<String> {
@@ -740,7 +771,8 @@ impl Catalog {
         let mut fields = Map::new();
         fields.insert("q".into(), Value::String(q));
         fields.insert("rows".into(), json!(limit));
-        let found = self.package_search(actor, Fields::new(fields)).await?;
+        let found: Value =
+            serde_json::from_str(&self.package_search(actor, Fields::new(fields)).await?).map_err(Error::internal)?;
         let items: Vec<Value> = found["results"]
             .as_array()
             .map(|rs| {
@@ -755,8 +787,8 @@ impl Catalog {
         Ok(Value::Array(items))
     }
 
-    /// `package_search`.
-    pub async fn package_search(&self, actor: &Actor, fields: Fields) -> Result<Value> {
+    /// `package_search`; the result as JSON text (CKAN's shape).
+    pub async fn package_search(&self, actor: &Actor, fields: Fields) -> Result<String> {
         let params = read_params(fields)?;
         let filter = dataset_filter(actor);
         let search = self.search()?;
@@ -769,7 +801,9 @@ impl Catalog {
         let docs = packages::docs_by_ids(&mut conn, &hits.ids).await?;
         let mut by_id: HashMap<String, (kho_core::model::DatasetAccess, String)> =
             docs.into_iter().map(|(a, d)| (a.id.clone(), (a, d))).collect();
-        let mut results = Vec::with_capacity(hits.ids.len());
+        // Results stay the stored JSON text: parsing and re-serialising every
+        // document was a large share of a search's cost.
+        let mut results: Vec<String> = Vec::with_capacity(hits.ids.len());
         for id in &hits.ids {
             let Some((access, doc)) = by_id.remove(id) else { continue };
             // The database has the last word: a dataset hidden since it was indexed stays hidden.
@@ -777,24 +811,23 @@ impl Catalog {
             if !filter.allows(&access) || !state_ok || (access.private && !params.req.include_private) {
                 continue;
             }
-            let Ok(Value::Object(mut pkg)) = serde_json::from_str::<Value>(&doc) else { continue };
-            if !hits.highlight_terms.is_empty() {
-                let mut hl = Map::new();
-                for (key, window) in [("title", None), ("notes", Some(240))] {
-                    if let Some(h) =
-                        pkg.get(key).and_then(Value::as_str).and_then(|t| highlight(t, &hits.highlight_terms, window))
-                    {
-                        hl.insert(key.into(), Value::String(h));
-                    }
-                }
-                if !hl.is_empty() {
-                    pkg.insert("highlight".into(), Value::Object(hl));
-                }
-            }
             if let Some(fl) = &params.fl {
+                let Ok(Value::Object(mut pkg)) = serde_json::from_str::<Value>(&doc) else { continue };
                 pkg.retain(|k, _| fl.iter().any(|f| f == k));
+                if fl.iter().any(|f| f == "highlight")
+                    && let Some(hl) = highlights(&doc, &hits.highlight_terms)
+                {
+                    pkg.insert("highlight".into(), hl);
+                }
+                results.push(Value::Object(pkg).to_string());
+                continue;
             }
-            results.push(Value::Object(pkg));
+            match highlights(&doc, &hits.highlight_terms) {
+                Some(hl) if doc.starts_with('{') && doc.len() > 2 => {
+                    results.push(format!("{{\"highlight\":{hl},{}", &doc[1..]));
+                }
+                _ => results.push(doc),
+            }
         }
 
         // Facets: CKAN's two shapes, titles for agencies, themes and licences.
@@ -832,13 +865,20 @@ impl Catalog {
             facets.insert(name.clone(), Value::Object(plain));
             search_facets.insert(name.clone(), json!({"title": name, "items": rich}));
         }
-        Ok(json!({
-            "count": hits.count,
-            "facets": facets,
-            "results": results,
-            "sort": params.sort_text,
-            "search_facets": search_facets,
-        }))
+        let mut out = String::with_capacity(256 + results.iter().map(|r| r.len() + 1).sum::<usize>());
+        out.push_str(&format!("{{\"count\":{},\"facets\":{},\"results\":[", hits.count, Value::Object(facets)));
+        for (i, r) in results.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(r);
+        }
+        out.push_str(&format!(
+            "],\"sort\":{},\"search_facets\":{}}}",
+            Value::String(params.sort_text),
+            Value::Object(search_facets)
+        ));
+        Ok(out)
     }
 }
 

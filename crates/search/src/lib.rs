@@ -131,7 +131,7 @@ impl SearchIndex {
         if payload.database != database {
             return Err(SearchError::Stale("built from another database".into()));
         }
-        let this = Self::finish_open(dir, generation, index, fields)?;
+        let this = Self::finish_open(dir, generation, index, fields, 1)?;
         // Reading every segment once proves the files are whole.
         this.validate()?;
         Ok((this, payload))
@@ -139,22 +139,43 @@ impl SearchIndex {
 
     /// Creates an empty new generation under `root` (not yet current).
     pub fn create(root: &Path, database: &str, watermark: i64) -> Result<SearchIndex> {
+        Self::create_with_threads(root, database, watermark, 1)
+    }
+
+    /// Like [`Self::create`], with `threads` indexing threads: for bulk
+    /// builds, which should then [`Self::optimize`] and be reopened.
+    pub fn create_with_threads(root: &Path, database: &str, watermark: i64, threads: usize) -> Result<SearchIndex> {
         std::fs::create_dir_all(root)?;
         let generation = format!("gen-{}-{}", std::process::id(), uniq());
         let dir = root.join(&generation);
         std::fs::create_dir_all(&dir)?;
         let fields = Fields::new();
         let index = Index::create_in_dir(&dir, fields.schema.clone())?;
-        let this = Self::finish_open(dir, generation, index, fields)?;
+        let this = Self::finish_open(dir, generation, index, fields, threads)?;
+        if threads > 1 {
+            // A bulk build ends in one merge of everything ([`Self::optimize`]);
+            // merges along the way would only be redone.
+            this.with_writer(|w| {
+                w.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+                Ok(())
+            })?;
+        }
         this.commit(&Payload { schema: schema::SCHEMA_VERSION, database: database.to_string(), watermark })?;
         Ok(this)
     }
 
-    fn finish_open(dir: PathBuf, generation: String, index: Index, fields: Fields) -> Result<SearchIndex> {
+    fn finish_open(
+        dir: PathBuf,
+        generation: String,
+        index: Index,
+        fields: Fields,
+        threads: usize,
+    ) -> Result<SearchIndex> {
         analysis::register(index.tokenizers());
-        // One indexing thread: each thread writes a segment of its own at
-        // every commit, and commits here are small and frequent.
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY).map_err(|e| match e {
+        // Serving uses one indexing thread: each thread writes a segment of
+        // its own at every commit, and those commits are small and frequent.
+        let memory = WRITER_MEMORY * threads.max(1);
+        let writer = index.writer_with_num_threads(threads.max(1), memory).map_err(|e| match e {
             tantivy::TantivyError::LockFailure(..) => SearchError::Locked(dir.clone()),
             e => SearchError::Tantivy(e),
         })?;
@@ -251,6 +272,20 @@ impl SearchIndex {
             Ok(())
         })?;
         self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Merges every segment into one (after a bulk build): each query pays
+    /// a set-up cost per segment, and one segment scores best.
+    pub fn optimize(&self) -> Result<()> {
+        let ids = self.reader.searcher().segment_readers().iter().map(|s| s.segment_id()).collect::<Vec<_>>();
+        if ids.len() > 1 {
+            self.with_writer(|w| {
+                w.merge(&ids).wait()?;
+                Ok(())
+            })?;
+            self.reader.reload()?;
+        }
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use tantivy::{DateTime, TantivyDocument, Term};
 
 /// Version of the schema and of what goes into it. Bump it when either
 /// changes: an index built by another version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Text fields searched by free text, each indexed twice (exact and folded).
 pub const TEXT_FIELDS: [&str; 4] = ["title", "tags", "notes", "res"];
@@ -60,6 +60,9 @@ pub struct Fields {
     pub other: Field,
     /// Everything, folded and stemmed.
     pub stem: Field,
+    /// Everything, folded: what free text must match. One posting list per
+    /// word keeps matching cheap; the per-field clauses only rank.
+    pub all: Field,
     /// One folded field for each of [`NAMED_TEXT_FIELDS`].
     pub named: Vec<Field>,
     pub keywords: Vec<Field>,
@@ -90,6 +93,7 @@ impl Fields {
         }
         let other = b.add_text_field("other_f", text(FOLD));
         let stem = b.add_text_field("all_stem", text(STEM));
+        let all = b.add_text_field("all_f", text(FOLD));
         let named = NAMED_TEXT_FIELDS.iter().map(|f| b.add_text_field(&format!("{f}_f"), text(FOLD))).collect();
         let keywords = KEYWORD_FIELDS
             .iter()
@@ -111,7 +115,7 @@ impl Fields {
             })
             .collect();
         let title_sort = b.add_text_field("title_string", TextOptions::from(FAST));
-        Fields { schema: b.build(), exact, folded, other, stem, named, keywords, kw, ints, dates, title_sort }
+        Fields { schema: b.build(), exact, folded, other, stem, all, named, keywords, kw, ints, dates, title_sort }
     }
 
     /// The keyword field called `name`.
@@ -165,6 +169,7 @@ impl Fields {
         if let Some(o) = &p.organization {
             kw(&mut d, "organization", &o.name);
             d.add_text(self.other, &o.title);
+            d.add_text(self.all, &o.title);
         }
         if let Some(o) = &p.owner_org {
             kw(&mut d, "owner_org", o);
@@ -172,6 +177,7 @@ impl Fields {
         for g in &p.groups {
             kw(&mut d, "groups", &g.name);
             d.add_text(self.other, &g.title);
+            d.add_text(self.all, &g.title);
         }
         for t in &p.tags {
             kw(&mut d, "tags", &t.name);
@@ -191,6 +197,7 @@ impl Fields {
         for e in &p.extras {
             kw(&mut d, "extras", &format!("{}={}", e.key, e.value));
             d.add_text(self.other, &e.value);
+            d.add_text(self.all, &e.value);
         }
 
         // Free text, in both languages where translations exist.
@@ -209,6 +216,7 @@ impl Fields {
                 d.add_text(self.exact[i], v);
                 d.add_text(self.folded[i], v);
                 d.add_text(self.stem, v);
+                d.add_text(self.all, v);
             }
         }
         for (name, v) in [
@@ -220,6 +228,7 @@ impl Fields {
         ] {
             if let Some(v) = v {
                 d.add_text(self.other, v);
+                d.add_text(self.all, v);
                 if let Some(f) = self.named(name) {
                     d.add_text(f, v);
                 }
@@ -233,6 +242,7 @@ impl Fields {
             }
         }
         d.add_text(self.other, &p.name);
+        d.add_text(self.all, &p.name);
 
         for (name, value) in [("num_resources", p.num_resources), ("num_tags", p.num_tags)] {
             if let Some(f) = self.int(name) {

@@ -92,7 +92,7 @@ impl<'a> Translator<'a> {
             None | Some("text") => self.free_text(value),
             Some(name @ ("title" | "notes")) => {
                 let Some((x, fo)) = f.text(name) else { return Err(unknown(name)) };
-                self.text_in(&[(x, fo, 1.0)], value)
+                self.text_in(&[(x, fo, 1.0)], value, true)
             }
             Some(name) if f.named(name).is_some() => match f.named(name) {
                 Some(field) => self.folded_only(field, value),
@@ -176,7 +176,12 @@ impl<'a> Translator<'a> {
     }
 
     /// Text searched in the given `(exact, folded, weight)` fields.
-    fn text_in(&mut self, fields: &[(Field, Field, f32)], value: &Value) -> Result<Box<dyn Query>, QueryError> {
+    fn text_in(
+        &mut self,
+        fields: &[(Field, Field, f32)],
+        value: &Value,
+        typos: bool,
+    ) -> Result<Box<dyn Query>, QueryError> {
         let text = match value {
             Value::Word(w) | Value::Phrase(w) => w.clone(),
             Value::Prefix(p) => {
@@ -199,7 +204,8 @@ impl<'a> Translator<'a> {
             return Ok(Box::new(AllQuery));
         }
         self.highlight_terms.extend(folded.iter().cloned());
-        let fuzzy = folded.len() == 1
+        let fuzzy = typos
+            && folded.len() == 1
             && matches!(value, Value::Word(_))
             && folded[0].chars().count() >= FUZZY_MIN_CHARS
             && !fields.iter().any(|(_, fo, _)| (self.exists)(&Term::from_field_text(*fo, &folded[0])));
@@ -226,25 +232,42 @@ impl<'a> Translator<'a> {
 
     fn free_text(&mut self, value: &Value) -> Result<Box<dyn Query>, QueryError> {
         let f = self.fields;
-        let fields: Vec<(Field, Field, f32)> =
-            (0..f.exact.len()).map(|i| (f.exact[i], f.folded[i], WEIGHTS[i])).collect();
-        let main = self.text_in(&fields, value)?;
         let text = match value {
             Value::Word(w) | Value::Phrase(w) => w.clone(),
-            _ => return Ok(main),
+            Value::Prefix(p) => {
+                let folded = self.words(FOLD, p);
+                let Some(last) = folded.last() else { return Ok(Box::new(AllQuery)) };
+                self.highlight_terms.push(last.clone());
+                return Ok(Box::new(prefix_query(f.all, last)?));
+            }
+            _ => return Ok(Box::new(AllQuery)),
         };
-        // The catch-all and stemmed fields widen recall at a low weight.
         let folded = self.words(FOLD, &text);
+        if folded.is_empty() {
+            return Ok(Box::new(AllQuery));
+        }
         let stemmed = self.words(STEM, &text);
-        let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, main)];
-        if !folded.is_empty() {
-            any.push((Occur::Should, boost(words_query(f.other, &folded), MINOR)));
-        }
-        // The stemmed field only widens recall where stemming changed a word.
+        // What must match: the word (or phrase) anywhere, folded; or its
+        // English stem; or, for a long word the index lacks, one typo away.
+        let mut required: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, words_query(f.all, &folded))];
         if !stemmed.is_empty() && stemmed != folded {
-            any.push((Occur::Should, boost(words_query(f.stem, &stemmed), MINOR)));
+            required.push((Occur::Should, boost(words_query(f.stem, &stemmed), MINOR)));
         }
-        Ok(Box::new(BooleanQuery::new(any)))
+        let single_word = folded.len() == 1 && matches!(value, Value::Word(_));
+        if single_word
+            && folded[0].chars().count() >= FUZZY_MIN_CHARS
+            && !(self.exists)(&Term::from_field_text(f.all, &folded[0]))
+        {
+            let t = Term::from_field_text(f.all, &folded[0]);
+            required.push((Occur::Should, boost(Box::new(FuzzyTermQuery::new(t, 1, true)), FUZZY_SHARE)));
+        }
+        // How it ranks: which fields it is in, and whether the diacritics match.
+        let fields: Vec<(Field, Field, f32)> =
+            (0..f.exact.len()).map(|i| (f.exact[i], f.folded[i], WEIGHTS[i])).collect();
+        let ranking = self.text_in(&fields, value, false)?;
+        let required: Box<dyn Query> =
+            if required.len() == 1 { required.remove(0).1 } else { Box::new(BooleanQuery::new(required)) };
+        Ok(Box::new(BooleanQuery::new(vec![(Occur::Must, required), (Occur::Should, ranking)])))
     }
 
     fn folded_only(&mut self, field: Field, value: &Value) -> Result<Box<dyn Query>, QueryError> {

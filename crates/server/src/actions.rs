@@ -490,7 +490,7 @@ async fn dispatch(
             Reply::Raw(c.package_show_raw(actor, &id).await?)
         }
         "package_search" => {
-            c.package_search(actor, std::mem::replace(&mut f, Fields::new(serde_json::Map::new()))).await?.into()
+            Reply::Raw(c.package_search(actor, std::mem::replace(&mut f, Fields::new(serde_json::Map::new()))).await?)
         }
         "package_list" => to_reply(c.package_list(int(&mut f, "limit")?, int(&mut f, "offset")?).await?)?,
         "current_package_list_with_resources" => Reply::RawList(
