@@ -67,7 +67,12 @@ impl<'a> Translator<'a> {
                 let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 let mut positive = false;
                 for (occur, e) in clauses {
+                    let marked = self.highlight_terms.len();
                     let q = self.translate(e)?;
+                    // Words the query excludes are not highlighted.
+                    if *occur == QOccur::MustNot {
+                        self.highlight_terms.truncate(marked);
+                    }
                     let occur = match occur {
                         QOccur::Must => Occur::Must,
                         QOccur::Should => Occur::Should,
@@ -377,6 +382,14 @@ fn unit_secs(unit: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excluded_words_are_not_highlighted() {
+        let fields = Fields::new();
+        let mut tr = Translator::new(&fields, DateTime::from_timestamp_secs(0), |_| true);
+        tr.translate(&crate::query::parse("Hà -Nội đường").unwrap()).unwrap();
+        assert_eq!(tr.highlight_terms, ["ha", "duong"]);
+    }
 
     #[test]
     fn date_math() {
