@@ -975,3 +975,64 @@ backends_bare!(rows_are_capped_at_1000, |dir, url| async move {
             .await;
     assert_eq!(v["result"]["results"].as_array().unwrap().len(), 5);
 });
+
+backends_bare!(reindex_beside_a_running_server_and_repair_at_start, |dir, url| async move {
+    let server = ServerProcess::start(&dir, &url, &["--demo"]).await;
+    let token = cli_sysadmin(&dir, &url);
+    let (_, before) = search_at(&server.base, &EVERYTHING, Some(&token)).await;
+    let expected = names(&before["result"]);
+    assert!(expected.len() >= 12, "{before}");
+    let generation = |dir: &std::path::Path| std::fs::read_to_string(dir.join("index/CURRENT")).unwrap();
+    let old_generation = generation(&dir);
+
+    // A rebuild by the CLI while the server runs: the server moves to it.
+    let (ok, _, err) = server.kho(&["search", "reindex"], None);
+    assert!(ok, "{err}");
+    assert!(err.contains("indexed") && err.contains("Đã lập chỉ mục"), "the summary says what was done: {err}");
+    let new_generation = generation(&dir);
+    assert_ne!(new_generation, old_generation);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while dir.join("index").join(old_generation.trim()).exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!dir.join("index").join(old_generation.trim()).exists(), "the server switched and removed the old index");
+    let (_, after) = search_at(&server.base, &EVERYTHING, Some(&token)).await;
+    assert_eq!(names(&after["result"]), expected, "the rebuilt index answers the same");
+    // Writes after the switch are indexed by the new generation.
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/3/action/package_patch", server.base))
+        .header("Authorization", &token)
+        .json(&json!({"id": "tuyen-xe-buyt-ha-noi", "title": "Tuyến xe buýt Thủ đô sau lập chỉ mục"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, found) = search_at(&server.base, &[("q", "\"sau lập chỉ mục\"")], Some(&token)).await;
+    assert_eq!(names(&found["result"]), ["tuyen-xe-buyt-ha-noi"], "{found}");
+    drop(server);
+
+    // A damaged index (every file of the current generation truncated) is
+    // noticed at start and rebuilt from the database.
+    let current = dir.join("index").join(generation(&dir).trim());
+    for entry in std::fs::read_dir(&current).unwrap().flatten() {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        std::fs::write(entry.path(), b"broken").unwrap();
+    }
+    let server = ServerProcess::start(&dir, &url, &[]).await;
+    let (s, repaired) = search_at(&server.base, &EVERYTHING, Some(&token)).await;
+    assert_eq!(s, StatusCode::OK, "{repaired}");
+    assert_eq!(names(&repaired["result"]), expected, "rebuilt from the database after damage");
+    drop(server);
+
+    // A missing index likewise.
+    std::fs::remove_dir_all(dir.join("index")).unwrap();
+    let server = ServerProcess::start(&dir, &url, &[]).await;
+    let (_, rebuilt) = search_at(&server.base, &EVERYTHING, Some(&token)).await;
+    assert_eq!(names(&rebuilt["result"]), expected, "rebuilt from the database when missing");
+
+    // Two servers on one index directory: the second refuses and says why.
+    let (ok, _, err) = server.kho(&["serve", "--bind", "127.0.0.1:0"], None);
+    assert!(!ok && err.contains("KHO_INDEX_DIR"), "{err}");
+});
