@@ -1036,3 +1036,57 @@ backends_bare!(reindex_beside_a_running_server_and_repair_at_start, |dir, url| a
     let (ok, _, err) = server.kho(&["serve", "--bind", "127.0.0.1:0"], None);
     assert!(!ok && err.contains("KHO_INDEX_DIR"), "{err}");
 });
+
+backends!(autocomplete_and_resource_search, |app| async move {
+    catalogue(app).await;
+    create(
+        app,
+        json!({"name": "mat-tuyen", "title": "Tuyến xe buýt nội bộ", "owner_org": "so-gtvt", "private": true,
+               "tags": [{"name": "giao thông nội bộ"}],
+               "resources": [{"url": "https://example.vn/bi-mat.csv", "format": "CSV", "name": "Bảng bí mật"}]}),
+    )
+    .await;
+
+    // package_autocomplete: words of the title as typed, the last one as a prefix, diacritics optional.
+    for typed in ["tuyen xe b", "Tuyến xe", "TUYEN"] {
+        let (s, v) = app.get("package_autocomplete", &[("q", typed)], None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            v["result"],
+            json!([{"match_field": "title", "match_displayed": "Tuyến xe buýt Hà Nội", "name": BUS,
+                    "title": "Tuyến xe buýt Hà Nội"}]),
+            "{typed}: the private dataset is not offered to anonymous callers"
+        );
+    }
+    let (_, v) = app.get("package_autocomplete", &[("q", "tuyen"), ("limit", "5")], Some(&app.admin)).await;
+    assert_eq!(v["result"].as_array().unwrap().len(), 1, "private datasets need include_private, as in search");
+    let (_, v) = app.get("package_autocomplete", &[("q", "khong co gi")], None).await;
+    assert_eq!(v["result"], json!([]));
+    let (s, v) = app.get("package_autocomplete", &[("q", "tuyen"), ("limit", "-1")], None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+
+    // tag_autocomplete: names containing the query, of visible datasets only.
+    let (_, v) = app.get("tag_autocomplete", &[("query", "giao")], None).await;
+    assert_eq!(v["result"], json!(["giao thông"]), "the private dataset's tag stays hidden");
+    let (_, v) = app.get("tag_autocomplete", &[("q", "môi")], None).await;
+    assert_eq!(v["result"], json!(["môi trường"]));
+
+    // resource_search: field:term, case-insensitive, public datasets only, CKAN's {count, results}.
+    let (s, v) = app.get("resource_search", &[("query", "format:csv")], None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["result"]["count"], 1, "the private dataset's CSV is not found: {v}");
+    assert_eq!(v["result"]["results"][0]["name"], "Bảng tuyến");
+    let (_, v) =
+        app.post("resource_search", json!({"query": ["name:tuyến", "format:geojson"]}), Some(&app.admin)).await;
+    assert_eq!(v["result"]["count"], 1, "{v}");
+    assert_eq!(v["result"]["results"][0]["name"], "Bản đồ tuyến");
+    let (_, v) = app.get("resource_search", &[("query", "name:tuy"), ("order_by", "name"), ("limit", "1")], None).await;
+    assert_eq!(v["result"]["results"].as_array().unwrap().len(), 1);
+    assert_eq!(v["result"]["count"], 2, "{v}");
+    assert_eq!(v["result"]["results"][0]["name"], "Bản đồ tuyến", "ordered by name");
+    for bad in ["nosuchfield:x", "no colon"] {
+        let (s, v) = app.get("resource_search", &[("query", bad)], None).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{bad}: {v}");
+        assert_eq!(TestApp::error_type(&v), "Validation Error");
+    }
+});
