@@ -378,7 +378,7 @@ impl Search {
     pub(crate) async fn poll(&self, store: &Store) -> Result<()> {
         let current = kho_search::current_generation(&self.root);
         if current.as_deref().is_some_and(|g| g != self.index().generation()) {
-            self.switch(store).await?;
+            self.switch().await?;
         }
         self.sync(store).await?;
         let due = {
@@ -392,7 +392,7 @@ impl Search {
     }
 
     /// Opens the generation another process made current.
-    async fn switch(&self, store: &Store) -> Result<()> {
+    async fn switch(&self) -> Result<()> {
         let mut st = self.sync.lock().await;
         let (r, db) = (self.root.clone(), self.database.clone());
         match blocking(move || Ok(SearchIndex::open(&r, &db))).await? {
@@ -401,12 +401,15 @@ impl Search {
                     let mut g = self.current.write().map_err(|_| Error::internal("search index lock poisoned"))?;
                     std::mem::replace(&mut *g, Arc::new(index))
                 };
-                old.close();
+                // Closing waits for the old writer's merges: not on an async thread.
+                blocking(move || {
+                    old.close();
+                    Ok(())
+                })
+                .await?;
                 self.index().remove_old_generations(&self.root);
                 *st = SyncState { watermark: payload.watermark, ..Default::default() };
                 tracing::info!(generation = %self.index().generation(), "switched to a rebuilt search index");
-                drop(st);
-                let _ = store;
                 Ok(())
             }
             // The rebuilding process may still hold the writer for a moment.
@@ -710,7 +713,7 @@ impl Catalog {
         let n = index.num_docs();
         index.close();
         drop(_guard);
-        s.switch(self.store()).await?;
+        s.switch().await?;
         Ok(n)
     }
 
