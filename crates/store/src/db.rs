@@ -56,6 +56,25 @@ impl SqlitePool {
         // last commits may be lost but the database stays consistent.
         conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
         conn.set_prepared_statement_cache_capacity(256);
+        // SQLite's own lower() folds ASCII only; PostgreSQL's folds all of
+        // Unicode. Replacing it keeps LOWER(...) LIKE ... the same on both
+        // backends for Vietnamese ("Đường" → "đường").
+        conn.create_scalar_function(
+            "lower",
+            1,
+            rusqlite::functions::FunctionFlags::SQLITE_UTF8 | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+            |ctx| {
+                Ok(match ctx.get_raw(0) {
+                    rusqlite::types::ValueRef::Text(t) => Some(String::from_utf8_lossy(t).to_lowercase()),
+                    rusqlite::types::ValueRef::Null => None,
+                    other => Some(match other {
+                        rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                        rusqlite::types::ValueRef::Real(r) => r.to_string(),
+                        _ => String::new(),
+                    }),
+                })
+            },
+        )?;
         Ok(conn)
     }
 

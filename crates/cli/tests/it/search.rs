@@ -1070,6 +1070,10 @@ backends!(autocomplete_and_resource_search, |app| async move {
     assert_eq!(v["result"], json!(["giao thông"]), "the private dataset's tag stays hidden");
     let (_, v) = app.get("tag_autocomplete", &[("q", "môi")], None).await;
     assert_eq!(v["result"], json!(["môi trường"]));
+    // Case folds for Vietnamese capitals on both backends (SQLite's own lower() is ASCII-only).
+    app.ok("package_patch", json!({"id": RAIN, "tags": [{"name": "Đường Thủy"}]}), &app.admin).await;
+    let (_, v) = app.get("tag_autocomplete", &[("q", "ĐƯỜNG thủy")], None).await;
+    assert_eq!(v["result"], json!(["Đường Thủy"]), "{v}");
 
     // resource_search: field:term, case-insensitive, public datasets only, CKAN's {count, results}.
     let (s, v) = app.get("resource_search", &[("query", "format:csv")], None).await;
