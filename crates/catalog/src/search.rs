@@ -157,7 +157,13 @@ pub async fn rebuild(
 ) -> Result<(Arc<SearchIndex>, i64)> {
     // Everything up to the settled maximum is in the rows read below; the
     // feed after it is applied by the server's sync.
-    let watermark = search_feed::settled_max(store).await?;
+    // Feed entries pruned away are older than anything read below; when the
+    // feed is empty the settled maximum is 0, so count them in explicitly.
+    let pruned = {
+        let mut conn = store.conn().await?;
+        kho_store::meta::get(&mut conn, "search_feed_pruned").await?.and_then(|v| v.parse::<i64>().ok())
+    };
+    let watermark = search_feed::settled_max(store).await?.max(pruned.unwrap_or(0));
     let total = {
         let mut conn = store.conn().await?;
         let filter = DatasetFilter { all: true, member_orgs: vec![], editor_orgs: vec![], user_id: None };

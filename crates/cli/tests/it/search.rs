@@ -1094,3 +1094,39 @@ backends!(autocomplete_and_resource_search, |app| async move {
         assert_eq!(TestApp::error_type(&v), "Validation Error");
     }
 });
+
+backends_bare!(an_index_behind_the_pruned_feed_is_rebuilt, |dir, url| async move {
+    let server = ServerProcess::start(&dir, &url, &["--demo"]).await;
+    let token = cli_sysadmin(&dir, &url);
+    let (_, before) = search_at(&server.base, &EVERYTHING, Some(&token)).await;
+    let expected = names(&before["result"]);
+    drop(server);
+
+    // Pruning drops old feed entries and reports the highest one dropped.
+    let store = kho_store::Store::connect(&url, &Default::default()).await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    let pruned = kho_store::search_feed::prune(&mut tx, "9999-12-31T00:00:00").await.unwrap();
+    assert!(pruned >= 12, "the demo's changes were in the feed: {pruned}");
+    assert!(kho_store::search_feed::since(&mut tx, 0, 10).await.unwrap().is_empty());
+    // As the server records it when it prunes: feed entries up to here are gone.
+    // Say one more change was written and pruned while this server was away.
+    kho_store::meta::set(&mut tx, "search_feed_pruned", &(pruned + 1).to_string()).await.unwrap();
+    tx.commit().await.unwrap();
+    store.close().await;
+
+    // The index has applied less than was pruned, so it may have missed
+    // changes: the server rebuilds it from the database at start.
+    let generation = std::fs::read_to_string(dir.join("index/CURRENT")).unwrap();
+    let server = ServerProcess::start(&dir, &url, &[]).await;
+    assert_ne!(std::fs::read_to_string(dir.join("index/CURRENT")).unwrap(), generation, "a new generation");
+    let (_, after) = search_at(&server.base, &EVERYTHING, Some(&token)).await;
+    assert_eq!(names(&after["result"]), expected);
+    drop(server);
+
+    // The rebuilt index counts the pruned entries as applied: the next start keeps it.
+    let rebuilt = std::fs::read_to_string(dir.join("index/CURRENT")).unwrap();
+    let server = ServerProcess::start(&dir, &url, &[]).await;
+    assert_eq!(std::fs::read_to_string(dir.join("index/CURRENT")).unwrap(), rebuilt, "no second rebuild");
+    let (_, again) = search_at(&server.base, &EVERYTHING, Some(&token)).await;
+    assert_eq!(names(&again["result"]), expected);
+});
