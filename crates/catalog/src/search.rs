@@ -5,10 +5,12 @@
 //! every transaction that changes a dataset's document appends the
 //! dataset's id to the `search_feed` table. Each server process owns one
 //! index and applies the feed in sequence order:
-//! - right after each of its own writes commits, before the API call
-//!   returns (read-your-writes; concurrent writers share one index commit);
-//! - every [`POLL_INTERVAL`], for writes made by CLI commands or by other
-//!   Kho processes over the same database.
+//! - its own writes, in batches by a background indexer woken by each
+//!   commit: writers never wait for the index, and a search waits until the
+//!   index holds every write this process acknowledged before the search
+//!   began (read-your-writes);
+//! - every [`POLL_INTERVAL`], writes made by CLI commands or by other Kho
+//!   processes over the same database.
 //!
 //! On PostgreSQL a reader can see feed entry 7 before 6 commits. The sync
 //! applies everything it sees, remembers what it applied above the
@@ -313,11 +315,7 @@ impl Search {
 
     /// Applies every change the feed holds that the index lacks.
     pub(crate) async fn sync(&self, store: &Store) -> Result<()> {
-        let st = self.sync.lock().await;
-        self.sync_locked(store, st).await
-    }
-
-    async fn sync_locked(&self, store: &Store, mut st: tokio::sync::MutexGuard<'_, SyncState>) -> Result<()> {
+        let mut st = self.sync.lock().await;
         let index = self.index();
         loop {
             let rows = {
@@ -686,41 +684,11 @@ impl Catalog {
         self.inner.search.as_deref().ok_or_else(|| Error::Unavailable("search is not enabled in this process".into()))
     }
 
-    /// Brings the index up to date with the database.
-    pub async fn search_sync(&self) -> Result<()> {
-        match &self.inner.search {
-            Some(s) => s.sync(self.store()).await,
-            None => Ok(()),
-        }
-    }
-
     /// Notes a write just committed by this process for the indexer.
     pub(crate) fn search_note_write(&self) {
         if let Some(s) = &self.inner.search {
             s.note_write();
         }
-    }
-
-    /// Number of datasets in the index and its size on disk in bytes.
-    pub fn search_stats(&self) -> Option<(u64, u64)> {
-        self.inner.search.as_ref().map(|s| {
-            let i = s.index();
-            (i.num_docs(), i.size_bytes())
-        })
-    }
-
-    /// Rebuilds this process's index from the database (`kho search reindex`
-    /// uses [`rebuild`] directly, without a `Catalog` index).
-    pub async fn search_rebuild(&self, progress: impl FnMut(u64, u64)) -> Result<u64> {
-        let s = self.search()?;
-        let _guard = s.sync.lock().await;
-        let database = s.database.clone();
-        let (index, _) = rebuild(self.store(), &s.root, &database, progress).await?;
-        let n = index.num_docs();
-        index.close();
-        drop(_guard);
-        s.switch().await?;
-        Ok(n)
     }
 
     /// `resource_search`: `query` is a `field:term` string or a list of

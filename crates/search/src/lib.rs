@@ -111,7 +111,7 @@ impl SearchIndex {
         let generation = current_generation(root).ok_or_else(|| SearchError::Stale("no index yet".into()))?;
         let dir = root.join(&generation);
         let index = Index::open_in_dir(&dir).map_err(|e| SearchError::Stale(format!("cannot open: {e}")))?;
-        let fields = Fields::new();
+        let fields = Fields::default();
         if index.schema() != fields.schema {
             return Err(SearchError::Stale("built with another schema".into()));
         }
@@ -149,7 +149,7 @@ impl SearchIndex {
         let generation = format!("gen-{}-{}", std::process::id(), uniq());
         let dir = root.join(&generation);
         std::fs::create_dir_all(&dir)?;
-        let fields = Fields::new();
+        let fields = Fields::default();
         let index = Index::create_in_dir(&dir, fields.schema.clone())?;
         let this = Self::finish_open(dir, generation, index, fields, threads)?;
         if threads > 1 {
@@ -227,16 +227,6 @@ impl SearchIndex {
     /// This generation's name.
     pub fn generation(&self) -> &str {
         &self.generation
-    }
-
-    /// The directory of this generation.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// The fields.
-    pub fn fields(&self) -> &Fields {
-        &self.fields
     }
 
     fn with_writer<T>(&self, f: impl FnOnce(&mut IndexWriter<TantivyDocument>) -> Result<T>) -> Result<T> {

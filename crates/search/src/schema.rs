@@ -74,9 +74,9 @@ pub struct Fields {
     pub title_sort: Field,
 }
 
-impl Fields {
+impl Default for Fields {
     /// Builds the schema.
-    pub fn new() -> Fields {
+    fn default() -> Fields {
         let mut b = Schema::builder();
         let text = |analyzer: &str| {
             TextOptions::default().set_indexing_options(
@@ -117,7 +117,9 @@ impl Fields {
         let title_sort = b.add_text_field("title_string", TextOptions::from(FAST));
         Fields { schema: b.build(), exact, folded, other, stem, all, named, keywords, kw, ints, dates, title_sort }
     }
+}
 
+impl Fields {
     /// The keyword field called `name`.
     pub fn keyword(&self, name: &str) -> Option<Field> {
         KEYWORD_FIELDS.iter().position(|f| *f == name).map(|i| self.keywords[i])
@@ -259,12 +261,6 @@ impl Fields {
         sort.push_str(&p.title);
         d.add_text(self.title_sort, &sort);
         d
-    }
-}
-
-impl Default for Fields {
-    fn default() -> Self {
-        Fields::new()
     }
 }
 

@@ -385,7 +385,7 @@ mod tests {
 
     #[test]
     fn excluded_words_are_not_highlighted() {
-        let fields = Fields::new();
+        let fields = Fields::default();
         let mut tr = Translator::new(&fields, DateTime::from_timestamp_secs(0), |_| true);
         tr.translate(&crate::query::parse("Hà -Nội đường").unwrap()).unwrap();
         assert_eq!(tr.highlight_terms, ["ha", "duong"]);
