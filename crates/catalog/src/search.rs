@@ -21,7 +21,7 @@
 //! second.
 
 use crate::{Actor, Catalog, Error, Result};
-use kho_core::authz::{DatasetFilter, dataset_filter};
+use kho_core::authz::dataset_filter;
 use kho_core::input::Fields;
 use kho_core::model::Package;
 use kho_search::collect::{MAX_SORT_KEYS, SortField, SortKey};
@@ -158,25 +158,18 @@ pub async fn rebuild(
     mut progress: impl FnMut(u64, u64),
 ) -> Result<(Arc<SearchIndex>, i64)> {
     // Everything up to the settled maximum is in the rows read below; the
-    // feed after it is applied by the server's sync.
-    // Feed entries pruned away are older than anything read below; when the
-    // feed is empty the settled maximum is 0, so count them in explicitly.
-    let pruned = {
-        let mut conn = store.conn().await?;
-        kho_store::meta::get(&mut conn, "search_feed_pruned").await?.and_then(|v| v.parse::<i64>().ok())
-    };
-    let watermark = search_feed::settled_max(store).await?.max(pruned.unwrap_or(0));
+    // feed after it is applied by the server's sync. Entries pruned away
+    // are older still (and when the feed is empty its maximum reads 0).
+    let pruned = search_feed::pruned_through(&mut store.conn().await?).await?;
+    let watermark = search_feed::settled_max(store).await?.max(pruned);
     let total = {
         let mut conn = store.conn().await?;
-        let filter = DatasetFilter { all: true, member_orgs: vec![], editor_orgs: vec![], user_id: None };
-        packages::count_visible(&mut conn, &filter).await? as u64
+        packages::count_visible(&mut conn, &dataset_filter(&Actor::system())).await? as u64
     };
     let (root_buf, db) = (root.to_path_buf(), database.to_string());
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let index = Arc::new(
-        blocking(move || SearchIndex::create_with_threads(&root_buf, &db, watermark, threads).map_err(search_err))
-            .await?,
-    );
+    let index =
+        Arc::new(blocking(move || SearchIndex::create(&root_buf, &db, watermark, threads).map_err(search_err)).await?);
     let mut last = String::new();
     let mut done = 0u64;
     progress(0, total);
@@ -191,10 +184,10 @@ pub async fn rebuild(
         let idx = index.clone();
         blocking(move || idx.apply(&changes).map_err(search_err)).await?;
         done += n;
-        progress(done.min(total.max(done)), total.max(done));
+        progress(done, total.max(done));
         last = tail;
     }
-    let payload = Payload { schema: kho_search::schema::SCHEMA_VERSION, database: database.to_string(), watermark };
+    let payload = Payload::new(database, watermark);
     let (idx, root_buf) = (index.clone(), root.to_path_buf());
     blocking(move || {
         idx.commit(&payload).map_err(search_err)?;
@@ -212,16 +205,11 @@ impl Search {
         std::fs::create_dir_all(&root)
             .map_err(|e| Error::internal(format!("cannot create index directory {}: {e}", root.display())))?;
         let database = database_identity(store).await?;
-        let pruned = {
-            let mut conn = store.conn().await?;
-            kho_store::meta::get(&mut conn, "search_feed_pruned").await?.and_then(|v| v.parse::<i64>().ok())
-        };
+        let pruned = search_feed::pruned_through(&mut store.conn().await?).await?;
         let (r, db) = (root.clone(), database.clone());
         let opened = blocking(move || Ok(SearchIndex::open(&r, &db))).await?;
         let (index, watermark) = match opened {
-            Ok((index, payload)) if pruned.is_none_or(|p| payload.watermark >= p) => {
-                (Arc::new(index), payload.watermark)
-            }
+            Ok((index, payload)) if payload.watermark >= pruned => (Arc::new(index), payload.watermark),
             Ok((index, _)) => {
                 tracing::warn!("the search index is older than the change feed kept; rebuilding it");
                 index.close();
@@ -349,11 +337,7 @@ impl Search {
                 st.gap_since = None;
             }
             if applied || st.watermark != before {
-                let payload = Payload {
-                    schema: kho_search::schema::SCHEMA_VERSION,
-                    database: self.database.clone(),
-                    watermark: st.watermark,
-                };
+                let payload = Payload::new(&self.database, st.watermark);
                 let idx = index.clone();
                 blocking(move || idx.commit(&payload).map_err(search_err)).await?;
             }
@@ -429,11 +413,7 @@ impl Search {
         let cutoff = time::OffsetDateTime::now_utc() - time::Duration::days(FEED_RETENTION_DAYS);
         let before = kho_core::timefmt::format(cutoff);
         let mut tx = store.write().await?;
-        let pruned = search_feed::prune(&mut tx, &before).await?;
-        if pruned > 0 {
-            let old = kho_store::meta::get(&mut tx, "search_feed_pruned").await?.and_then(|v| v.parse::<i64>().ok());
-            kho_store::meta::set(&mut tx, "search_feed_pruned", &pruned.max(old.unwrap_or(0)).to_string()).await?;
-        }
+        search_feed::prune(&mut tx, &before).await?;
         tx.commit().await?;
         self.sync.lock().await.last_prune = Some(Instant::now());
         Ok(())
@@ -598,36 +578,52 @@ fn read_params(mut f: Fields) -> Result<Params> {
     })
 }
 
-/// The `highlight` object for a stored document, if any query word matches
-/// its title or notes.
-fn highlights(doc: &str, terms: &[String]) -> Option<Value> {
-    #[derive(serde::Deserialize)]
-    struct Texts {
-        title: Option<String>,
-        notes: Option<String>,
+/// Highlights for one search: the folded query words and one analyser,
+/// made once per request.
+struct Highlighter {
+    terms: Vec<String>,
+    analyzer: kho_search::analysis::TextAnalyzer,
+}
+
+impl Highlighter {
+    fn new(terms: Vec<String>) -> Self {
+        Highlighter { terms, analyzer: kho_search::analysis::analyzer(kho_search::analysis::FOLD) }
     }
-    if terms.is_empty() {
-        return None;
+
+    /// The `highlight` object for a stored document, if any query word
+    /// matches its title or notes.
+    fn of(&mut self, doc: &str) -> Option<Value> {
+        #[derive(serde::Deserialize)]
+        struct Texts {
+            title: Option<String>,
+            notes: Option<String>,
+        }
+        if self.terms.is_empty() {
+            return None;
+        }
+        let t: Texts = serde_json::from_str(doc).ok()?;
+        let mut hl = Map::new();
+        for (key, text, window) in [("title", t.title, None), ("notes", t.notes, Some(240))] {
+            if let Some(h) = text.and_then(|x| highlight(&mut self.analyzer, &x, &self.terms, window)) {
+                hl.insert(key.into(), Value::String(h));
+            }
+        }
+        (!hl.is_empty()).then_some(Value::Object(hl))
     }
-    let t: Texts = serde_json::from_str(doc).ok()?;
-    let mut hl = Map::new();
-    if let Some(h) = t.title.as_deref().and_then(|x| highlight(x, terms, None)) {
-        hl.insert("title".into(), Value::String(h));
-    }
-    if let Some(h) = t.notes.as_deref().and_then(|x| highlight(x, terms, Some(240))) {
-        hl.insert("notes".into(), Value::String(h));
-    }
-    (!hl.is_empty()).then_some(Value::Object(hl))
 }
 
 /// Marks the folded query words in `text`, HTML-escaped; `None` when no
 /// word matches. Long texts are cut to a window around the first match.
-fn highlight(text: &str, terms: &[String], window: Option<usize>) -> Option<String> {
+fn highlight(
+    analyzer: &mut kho_search::analysis::TextAnalyzer,
+    text: &str,
+    terms: &[String],
+    window: Option<usize>,
+) -> Option<String> {
     if terms.is_empty() {
         return None;
     }
-    let mut analyzer = kho_search::analysis::analyzer(kho_search::analysis::FOLD);
-    let toks = kho_search::analysis::tokens(&mut analyzer, text);
+    let toks = kho_search::analysis::tokens(analyzer, text);
     let hits: Vec<(usize, usize)> = toks
         .iter()
         .filter(|t| terms.iter().any(|q| t.text == *q || (q.len() >= 3 && t.text.starts_with(q.as_str()))))
@@ -748,64 +744,74 @@ impl Catalog {
         let mut fields = Map::new();
         fields.insert("q".into(), Value::String(q));
         fields.insert("rows".into(), json!(limit));
-        let found: Value =
-            serde_json::from_str(&self.package_search(actor, Fields::new(fields)).await?).map_err(Error::internal)?;
-        let items: Vec<Value> = found["results"]
-            .as_array()
-            .map(|rs| {
-                rs.iter()
-                    .map(|r| {
-                        json!({"match_field": "title", "match_displayed": r["title"], "name": r["name"],
-                            "title": r["title"]})
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let params = read_params(Fields::new(fields))?;
+        let (_, docs) = self.find(actor, &params).await?;
+        #[derive(serde::Deserialize)]
+        struct Named {
+            name: String,
+            title: String,
+        }
+        let items = docs
+            .iter()
+            .filter_map(|d| serde_json::from_str::<Named>(d).ok())
+            .map(|n| json!({"match_field": "title", "match_displayed": n.title, "name": n.name, "title": n.title}))
+            .collect();
         Ok(Value::Array(items))
     }
 
-    /// `package_search`; the result as JSON text (CKAN's shape).
-    pub async fn package_search(&self, actor: &Actor, fields: Fields) -> Result<String> {
-        let params = read_params(fields)?;
+    /// Runs a validated search: the index's hits, and the stored documents
+    /// of the requested page that the database confirms the caller may see,
+    /// in order.
+    async fn find(&self, actor: &Actor, params: &Params) -> Result<(kho_search::SearchHits, Vec<String>)> {
         let filter = dataset_filter(actor);
         let search = self.search()?;
         search.wait_for_writes().await;
         let index = search.index();
         let (req, f2) = (params.req.clone(), filter.clone());
         let hits = blocking(move || index.search(&req, &f2).map_err(search_err)).await?;
-
-        let mut conn = self.store().conn().await?;
-        let docs = packages::docs_by_ids(&mut conn, &hits.ids).await?;
+        let docs = packages::docs_by_ids(&mut self.store().conn().await?, &hits.ids).await?;
         let mut by_id: HashMap<String, (kho_core::model::DatasetAccess, String)> =
             docs.into_iter().map(|(a, d)| (a.id.clone(), (a, d))).collect();
+        let (private, drafts) = (params.req.include_private, params.req.include_drafts);
+        let visible = hits
+            .ids
+            .iter()
+            .filter_map(|id| by_id.remove(id))
+            // The database has the last word: a dataset hidden since it was indexed stays hidden.
+            .filter(|(access, _)| kho_search::visibility::admits(&filter, access, private, drafts))
+            .map(|(_, doc)| doc)
+            .collect();
+        Ok((hits, visible))
+    }
+
+    /// `package_search`; the result as JSON text (CKAN's shape).
+    pub async fn package_search(&self, actor: &Actor, fields: Fields) -> Result<String> {
+        let params = read_params(fields)?;
+        let (hits, docs) = self.find(actor, &params).await?;
+        let mut highlighter = Highlighter::new(hits.highlight_terms);
         // Results stay the stored JSON text: parsing and re-serialising every
         // document was a large share of a search's cost.
-        let mut results: Vec<String> = Vec::with_capacity(hits.ids.len());
-        for id in &hits.ids {
-            let Some((access, doc)) = by_id.remove(id) else { continue };
-            // The database has the last word: a dataset hidden since it was indexed stays hidden.
-            let state_ok = access.state == kho_core::vocab::DatasetState::Active || params.req.include_drafts;
-            if !filter.allows(&access) || !state_ok || (access.private && !params.req.include_private) {
-                continue;
-            }
+        let mut results: Vec<String> = Vec::with_capacity(docs.len());
+        for doc in docs {
             if let Some(fl) = &params.fl {
                 let Ok(Value::Object(mut pkg)) = serde_json::from_str::<Value>(&doc) else { continue };
                 pkg.retain(|k, _| fl.iter().any(|f| f == k));
                 if fl.iter().any(|f| f == "highlight")
-                    && let Some(hl) = highlights(&doc, &hits.highlight_terms)
+                    && let Some(hl) = highlighter.of(&doc)
                 {
                     pkg.insert("highlight".into(), hl);
                 }
                 results.push(Value::Object(pkg).to_string());
                 continue;
             }
-            match highlights(&doc, &hits.highlight_terms) {
+            match highlighter.of(&doc) {
                 Some(hl) if doc.starts_with('{') && doc.len() > 2 => {
                     results.push(format!("{{\"highlight\":{hl},{}", &doc[1..]));
                 }
                 _ => results.push(doc),
             }
         }
+        let mut conn = self.store().conn().await?;
 
         // Facets: CKAN's two shapes, titles for agencies, themes and licences.
         let mut facets = Map::new();
@@ -865,11 +871,12 @@ mod tests {
 
     #[test]
     fn highlights_fold_and_escape() {
-        let h = highlight("Dữ liệu <Hà Nội> & Hải Phòng", &["ha".into(), "noi".into()], None).unwrap();
+        let a = &mut kho_search::analysis::analyzer(kho_search::analysis::FOLD);
+        let h = highlight(a, "Dữ liệu <Hà Nội> & Hải Phòng", &["ha".into(), "noi".into()], None).unwrap();
         assert_eq!(h, "Dữ liệu &lt;<mark>Hà</mark> <mark>Nội</mark>&gt; &amp; Hải Phòng");
-        assert!(highlight("Không khớp", &["ha".into()], None).is_none());
+        assert!(highlight(a, "Không khớp", &["ha".into()], None).is_none());
         let long = format!("{} đường {}", "x ".repeat(300), "y ".repeat(300));
-        let h = highlight(&long, &["duong".into()], Some(100)).unwrap();
+        let h = highlight(a, &long, &["duong".into()], Some(100)).unwrap();
         assert!(h.starts_with('…') && h.ends_with('…') && h.contains("<mark>đường</mark>"), "{h}");
     }
 

@@ -18,9 +18,9 @@
 //! validation normalises every text).
 
 use std::borrow::Cow;
+pub use tantivy::tokenizer::TextAnalyzer;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
-    TokenizerManager,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TokenizerManager,
 };
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark, is_nfc_quick};
 

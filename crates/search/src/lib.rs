@@ -78,6 +78,13 @@ pub struct Payload {
     pub watermark: i64,
 }
 
+impl Payload {
+    /// The payload of an index of the current schema.
+    pub fn new(database: &str, watermark: i64) -> Payload {
+        Payload { schema: schema::SCHEMA_VERSION, database: database.to_string(), watermark }
+    }
+}
+
 /// Memory for the index writer; small, since writes come in small batches.
 const WRITER_MEMORY: usize = 32 * 1024 * 1024;
 
@@ -137,14 +144,11 @@ impl SearchIndex {
         Ok((this, payload))
     }
 
-    /// Creates an empty new generation under `root` (not yet current).
-    pub fn create(root: &Path, database: &str, watermark: i64) -> Result<SearchIndex> {
-        Self::create_with_threads(root, database, watermark, 1)
-    }
-
-    /// Like [`Self::create`], with `threads` indexing threads: for bulk
-    /// builds, which should then [`Self::optimize`] and be reopened.
-    pub fn create_with_threads(root: &Path, database: &str, watermark: i64, threads: usize) -> Result<SearchIndex> {
+    /// Creates an empty new generation under `root` (not yet current),
+    /// written by `threads` indexing threads. With more than one (a bulk
+    /// build), merging waits for [`Self::optimize`]; such an index is meant
+    /// to be closed and reopened for serving.
+    pub fn create(root: &Path, database: &str, watermark: i64, threads: usize) -> Result<SearchIndex> {
         std::fs::create_dir_all(root)?;
         let generation = format!("gen-{}-{}", std::process::id(), uniq());
         let dir = root.join(&generation);
@@ -160,7 +164,7 @@ impl SearchIndex {
                 Ok(())
             })?;
         }
-        this.commit(&Payload { schema: schema::SCHEMA_VERSION, database: database.to_string(), watermark })?;
+        this.commit(&Payload::new(database, watermark))?;
         Ok(this)
     }
 

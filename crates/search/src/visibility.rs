@@ -8,6 +8,8 @@
 
 use crate::schema::Fields;
 use kho_core::authz::DatasetFilter;
+use kho_core::model::DatasetAccess;
+use kho_core::vocab::DatasetState;
 use tantivy::query::{BooleanQuery, EmptyQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::IndexRecordOption;
 
@@ -32,6 +34,13 @@ fn all(qs: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 
 fn any(qs: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Should, q)).collect()))
+}
+
+/// The same rule on one dataset: visible to the caller and let through by
+/// the switches. `package_search` re-checks every hit with it against the
+/// database, which has the last word.
+pub fn admits(f: &DatasetFilter, d: &DatasetAccess, include_private: bool, include_drafts: bool) -> bool {
+    f.allows(d) && (include_private || !d.private) && (include_drafts || d.state == DatasetState::Active)
 }
 
 /// The filter every search is ANDed with. Only the ways of seeing a
@@ -152,9 +161,7 @@ mod tests {
             found.sort();
             let mut expected: Vec<String> = access
                 .iter()
-                .filter(|a| filter.allows(a))
-                .filter(|a| include_private || !a.private)
-                .filter(|a| include_drafts || a.state == DatasetState::Active)
+                .filter(|a| super::admits(&filter, a, include_private, include_drafts))
                 .map(|a| a.id.clone())
                 .collect();
             expected.sort();

@@ -50,15 +50,30 @@ pub async fn settled_max(store: &Store) -> Result<i64, StoreError> {
     Ok(max)
 }
 
+/// The `kho_meta` key holding the highest sequence number pruned so far.
+const PRUNED_KEY: &str = "search_feed_pruned";
+
 /// Deletes changes recorded before `before` (a CKAN-format time) and
-/// returns the highest sequence number deleted (0 if none).
+/// records how far the feed has been pruned (see [`pruned_through`]);
+/// returns the highest sequence number deleted now (0 if none). Call in a
+/// write transaction.
 pub async fn prune(h: &mut dyn Handle, before: &str) -> Result<i64, StoreError> {
     let (max,): (i64,) = Sql::new("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM search_feed WHERE created < $1")
         .bind(before)
         .fetch_one(&mut *h)
         .await?;
     if max > 0 {
-        Sql::new("DELETE FROM search_feed WHERE seq <= $1").bind(max).execute(h).await?;
+        Sql::new("DELETE FROM search_feed WHERE seq <= $1").bind(max).execute(&mut *h).await?;
+        if max > pruned_through(&mut *h).await? {
+            crate::meta::set(h, PRUNED_KEY, &max.to_string()).await?;
+        }
     }
     Ok(max)
+}
+
+/// Every change up to this sequence number may have been pruned (0 if the
+/// feed was never pruned): an index that has applied less than this may
+/// have missed changes and must be rebuilt.
+pub async fn pruned_through(h: &mut dyn Handle) -> Result<i64, StoreError> {
+    Ok(crate::meta::get(h, PRUNED_KEY).await?.and_then(|v| v.parse().ok()).unwrap_or(0))
 }

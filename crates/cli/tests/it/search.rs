@@ -1108,9 +1108,16 @@ backends_bare!(an_index_behind_the_pruned_feed_is_rebuilt, |dir, url| async move
     let pruned = kho_store::search_feed::prune(&mut tx, "9999-12-31T00:00:00").await.unwrap();
     assert!(pruned >= 12, "the demo's changes were in the feed: {pruned}");
     assert!(kho_store::search_feed::since(&mut tx, 0, 10).await.unwrap().is_empty());
-    // As the server records it when it prunes: feed entries up to here are gone.
-    // Say one more change was written and pruned while this server was away.
-    kho_store::meta::set(&mut tx, "search_feed_pruned", &(pruned + 1).to_string()).await.unwrap();
+    use kho_store::search_feed::pruned_through;
+    assert_eq!(pruned_through(&mut tx).await.unwrap(), pruned, "pruning records how far it went");
+    // One more change, written and pruned while this server was away: the
+    // index has now applied less than the feed has lost.
+    kho_store::search_feed::record(&mut tx, "an-unseen-dataset").await.unwrap();
+    let later = kho_store::search_feed::prune(&mut tx, "9999-12-31T00:00:00").await.unwrap();
+    assert!(later > pruned);
+    assert_eq!(pruned_through(&mut tx).await.unwrap(), later);
+    assert_eq!(kho_store::search_feed::prune(&mut tx, "9999-12-31T00:00:00").await.unwrap(), 0, "nothing left");
+    assert_eq!(pruned_through(&mut tx).await.unwrap(), later, "an empty prune keeps the mark");
     tx.commit().await.unwrap();
     store.close().await;
 
