@@ -391,7 +391,7 @@ async fn read_multipart_fields(
                     Ok(Ok(Some(b))) => Some((Ok(b), Some(f))),
                     Ok(Ok(None)) => None,
                     Ok(Err(e)) => Some((Err(e.to_string()), None)),
-                    Err(_) => Some((Err(format!("no data received for {} s", idle.as_secs())), None)),
+                    Err(_) => Some((Err(idle_message(idle)), None)),
                 }
             }));
             upload = Some(state.catalog.store_upload(stream, &filename, content_type).await?);
@@ -426,11 +426,13 @@ async fn read_multipart_fields(
     Ok((Fields::new(map), upload))
 }
 
+/// What a stalled upload is told, whichever part of the body stalled.
+fn idle_message(idle: Duration) -> String {
+    format!("no data received for {} s (setting upload_idle_timeout_secs)", idle.as_secs())
+}
+
 fn idle_error(idle: Duration) -> Error {
-    Error::BadRequest(format!(
-        "upload interrupted: no data received for {} s (setting upload_idle_timeout_secs)",
-        idle.as_secs()
-    ))
+    Error::BadRequest(format!("upload interrupted: {}", idle_message(idle)))
 }
 
 /// Drops an upload stored before the request failed.

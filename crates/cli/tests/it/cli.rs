@@ -11,16 +11,28 @@ use std::time::Duration;
 fn help_explains_every_command() {
     let out = std::process::Command::new(kho_bin()).arg("--help").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    for cmd in ["serve", "migrate", "user", "token", "demo", "check", "bench"] {
+    for cmd in ["serve", "migrate", "user", "token", "demo", "check", "search", "bench"] {
         assert!(text.contains(cmd), "`kho --help` does not mention {cmd}:\n{text}");
     }
     let out = std::process::Command::new(kho_bin()).args(["serve", "--help"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--data-dir", "--bind", "--database-url", "--demo", "KHO_DATA_DIR", "KHO_BIND", "KHO_DATABASE_URL"] {
+    for flag in [
+        "--data-dir",
+        "--bind",
+        "--database-url",
+        "--index-dir",
+        "--demo",
+        "KHO_DATA_DIR",
+        "KHO_BIND",
+        "KHO_DATABASE_URL",
+        "KHO_INDEX_DIR",
+    ] {
         assert!(text.contains(flag), "`kho serve --help` does not mention {flag}:\n{text}");
     }
     let out = std::process::Command::new(kho_bin()).args(["user", "add", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("--password-stdin"));
+    let out = std::process::Command::new(kho_bin()).args(["search", "reindex", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("running server"));
     let out = std::process::Command::new(kho_bin()).args(["token", "issue", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("--label"));
 }

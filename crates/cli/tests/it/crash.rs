@@ -87,4 +87,20 @@ backends_bare!(kill_9_during_a_burst_of_package_create, |dir, url| async move {
         .unwrap();
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["result"][0]["activity_type"], "new package", "the activity committed with its write");
+
+    // The search index, killed mid-commit too, catches up from the change
+    // feed at start: every acknowledged dataset is searchable, none twice.
+    let r = client
+        .get(format!("{}/api/3/action/package_search", server.base))
+        .query(&[("fq", "organization:co-quan"), ("rows", "1000"), ("fl", "name")])
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    let found: std::collections::BTreeSet<&str> =
+        v["result"]["results"].as_array().unwrap().iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(v["result"]["count"].as_u64(), Some(found.len() as u64), "no dataset indexed twice: {v}");
+    for name in &acked {
+        assert!(found.contains(name.as_str()), "acknowledged {name} is missing from search");
+    }
 });

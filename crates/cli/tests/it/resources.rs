@@ -217,3 +217,41 @@ backends!(upload_flag_without_file_is_an_error, |app| async move {
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(v["error"]["package_id"][0], "Missing value");
 });
+
+backends!(a_stalled_upload_is_cut_off_and_leaves_nothing, |app| async move {
+    app.org("so-a").await;
+    app.dataset("so-a", "bo-a", false).await;
+    let blobs = blob_count(app);
+    // A client that sends a first chunk and then nothing for longer than
+    // upload_idle_timeout_secs (5 s on the test server).
+    let chunks = futures_util::stream::unfold(0u32, |i| async move {
+        match i {
+            0 => Some((Ok::<_, std::io::Error>(b"ma,ten\n01,Ha Noi\n".to_vec()), 1)),
+            1 => {
+                tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+                Some((Ok(b"79,HCM\n".to_vec()), 2))
+            }
+            _ => None,
+        }
+    });
+    let part = Part::stream(reqwest::Body::wrap_stream(chunks)).file_name("cham.csv");
+    let form = Form::new().text("package_id", "bo-a").text("name", "Tải dừng").part("upload", part);
+    let resp = app
+        .client
+        .post(format!("{}/api/3/action/resource_create", app.base))
+        .header("Authorization", &app.admin)
+        .multipart(form)
+        .send()
+        .await;
+    // The server answers (or drops the connection) once the idle limit passes.
+    if let Ok(r) = resp {
+        let status = r.status();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+        assert!(v["error"]["message"].as_str().unwrap_or("").contains("upload_idle_timeout_secs"), "{v}");
+    }
+    assert_eq!(blob_count(app), blobs, "no file kept");
+    assert_eq!(tmp_count(app), 0, "no partial file left");
+    let (_, p) = app.get("package_show", &[("id", "bo-a")], None).await;
+    assert_eq!(p["result"]["num_resources"], 1, "no resource was created");
+});
