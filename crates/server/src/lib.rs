@@ -6,6 +6,8 @@
 //! - [`error`]: the one mapping from domain errors to HTTP statuses and
 //!   CKAN error envelopes.
 //! - [`auth`]: the caller's identity from request headers.
+//! - [`openapi`]: the OpenAPI 3.1 description of the Action API
+//!   (`/api/openapi.json`).
 //!
 //! Architecture invariant: no business rule lives here. A handler reads
 //! the request, calls one catalog method, and writes the response.
@@ -15,6 +17,7 @@ pub mod auth;
 pub mod error;
 pub mod files;
 pub mod health;
+pub mod openapi;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -78,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/action/{action}", action)
         .route("/api/3", get(actions::api_root))
         .route("/api", get(actions::api_root))
+        .route("/api/openapi.json", get(openapi::serve))
         .layer(cors)
         // Limits are enforced by the handler per request kind: JSON bodies
         // by max_json_bytes, uploads by max_upload_bytes while streaming.

@@ -1,0 +1,1063 @@
+//! The OpenAPI 3.1 description of the Action API, at `GET /api/openapi.json`.
+//!
+//! The paths come from [`ACTIONS`], so the document lists exactly the
+//! actions the server answers, and the error responses from
+//! [`crate::error::CODES`]. What each action takes and returns is the table
+//! `SPECS`, which mirrors `actions::dispatch` and the catalog's input
+//! parsing: change one, change the other. Types in the tables are written in
+//! a small notation (see `schema`) so that the tables stay readable.
+
+use crate::AppState;
+use crate::actions::{ACTIONS, ActionDef};
+use crate::error::{CODES, json_bytes};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use kho_core::ErrorKind;
+use kho_core::input::LANGUAGES;
+use kho_core::vocab::{AgencyKind, Capacity, DataImportance, DataSharing, DatasetState, UpdateFrequency, Vocabulary};
+use serde_json::{Map, Value, json};
+use std::sync::OnceLock;
+
+/// An action parameter: name, type (see [`schema`]), required, description.
+type Param = (&'static str, &'static str, bool, &'static str);
+
+/// What an action takes and returns.
+struct Spec {
+    name: &'static str,
+    /// Parameter groups, concatenated. A name's first occurrence wins, so an
+    /// action can restate a shared field as required in an earlier group.
+    params: &'static [&'static [Param]],
+    /// The type of `result` in the envelope.
+    result: &'static str,
+}
+
+const fn spec(name: &'static str, params: &'static [&'static [Param]], result: &'static str) -> Spec {
+    Spec { name, params, result }
+}
+
+const PAGE: &[Param] = &[
+    ("limit", "integer", false, "How many items to return."),
+    ("offset", "integer", false, "How many items to skip."),
+];
+const ID: &[Param] = &[("id", "string", true, "Id or name.")];
+const RESOURCE_ID: &[Param] = &[("id", "string", true, "The resource's id.")];
+const SHOW_GROUP: &[Param] = &[
+    ("include_datasets", "boolean", false, "Include the datasets (default false)."),
+    ("include_users", "boolean", false, "Include the members (default true)."),
+];
+const LIST_GROUPS: &[Param] = &[
+    ("all_fields", "boolean", false, "Return records instead of names."),
+    ("sort", "string", false, "name, title or package_count, optionally followed by asc or desc."),
+    ("q", "string", false, "Only those whose name or title contains this text."),
+];
+const NEW_NAME: &[Param] = &[("name", "string", true, "URL name: 2–100 lowercase ASCII letters, digits, - and _.")];
+const NEW_ID: &[Param] = &[("id", "string", false, "Id of the new object (default: generated).")];
+const UPDATE_ID: &[Param] = &[("id", "string", false, "Id or name of the object to change (default: name).")];
+
+const PACKAGE: &[Param] = &[
+    ("name", "string", false, "URL name: 2–100 lowercase ASCII letters, digits, - and _."),
+    ("owner_org", "string", false, "Id or name of the publishing organization."),
+    ("title", "string", false, "Title (default: the name)."),
+    ("notes", "string", false, "Description, in Markdown."),
+    ("license_id", "string", false, "A licence id from license_list."),
+    ("author", "string", false, ""),
+    ("author_email", "string", false, ""),
+    ("maintainer", "string", false, ""),
+    ("maintainer_email", "string", false, ""),
+    ("url", "string", false, "The source's web page."),
+    ("version", "string", false, ""),
+    ("state", "=DatasetState", false, "active or draft; use package_delete to delete."),
+    ("private", "boolean", false, "Visible to the organization's members only."),
+    ("type", "string", false, "Only \"dataset\"."),
+    ("data_sharing", "=DataSharing", false, "Classification by sharing (Law on Data); private_use requires private."),
+    ("data_importance", "=DataImportance", false, "Classification by importance (Law on Data)."),
+    ("temporal_start", "string", false, "Start of the period covered, YYYY-MM-DD."),
+    ("temporal_end", "string", false, "End of the period covered, YYYY-MM-DD."),
+    ("spatial", "string", false, "Spatial coverage."),
+    ("update_frequency", "=UpdateFrequency", false, ""),
+    ("title_translated", "#Translated", false, "Title per language."),
+    ("notes_translated", "#Translated", false, "Description per language."),
+    ("tags", "[object]", false, "Tags as [{\"name\": ...}]."),
+    ("tag_string", "string", false, "Comma-separated tags, instead of tags."),
+    ("extras", "[#Extra]", false, "Custom metadata."),
+    ("resources", "[object]", false, "Resources, each with the fields of resource_create."),
+    ("groups", "[object]", false, "Groups as [{\"name\": ...}] or [{\"id\": ...}]."),
+];
+const RESOURCE: &[Param] = &[
+    ("url", "string", false, "The file's address, unless a file is uploaded."),
+    ("name", "string", false, ""),
+    ("description", "string", false, ""),
+    ("format", "string", false, "File format, such as CSV (normalised)."),
+    ("mimetype", "string", false, ""),
+    ("mimetype_inner", "string", false, ""),
+    ("size", "integer", false, "Size in bytes."),
+    ("hash", "string", false, ""),
+    ("last_modified", "string", false, "ISO 8601 date-time."),
+    ("resource_type", "string", false, ""),
+    ("url_type", "string", false, "\"upload\" for uploaded files."),
+    ("name_translated", "#Translated", false, "Name per language."),
+    ("description_translated", "#Translated", false, "Description per language."),
+];
+const GROUP: &[Param] = &[
+    ("name", "string", false, "URL name: 2–100 lowercase ASCII letters, digits, - and _."),
+    ("title", "string", false, "Title (default: the name)."),
+    ("description", "string", false, ""),
+    ("image_url", "string", false, ""),
+    ("title_translated", "#Translated", false, "Title per language."),
+    ("description_translated", "#Translated", false, "Description per language."),
+    ("extras", "[#Extra]", false, "Custom metadata."),
+    (
+        "users",
+        "[object]",
+        false,
+        "Members to set, as [{\"name\": ..., \"capacity\": \"admin|editor|member\"}]; absent keeps the current ones.",
+    ),
+];
+const ORGANIZATION: &[Param] = &[
+    ("agency_kind", "=AgencyKind", false, "What kind of agency."),
+    ("agency_code", "string", false, "The agency's official code."),
+    ("parent", "string", false, "Id or name of the parent organization."),
+    ("parent_id", "string", false, "Same as parent (as organization_show returns it)."),
+];
+const GROUP_MEMBER: &[Param] = &[
+    ("id", "string", true, "Id or name of the organization or group."),
+    ("username", "string", true, "Name or id of the user (user_id is accepted too)."),
+];
+
+/// Every action's parameters and result, in the order of [`ACTIONS`].
+const SPECS: &[Spec] = &[
+    spec("status_show", &[], "#Status"),
+    spec("site_read", &[], "boolean"),
+    spec("help_show", &[&[("name", "string", true, "The action's name.")]], "string"),
+    spec(
+        "package_show",
+        &[&[
+            ("id", "string", false, "Id or name of the dataset (required unless name_or_id is given)."),
+            ("name_or_id", "string", false, "Same as id."),
+        ]],
+        "#Package",
+    ),
+    spec("package_list", &[PAGE], "[string]"),
+    spec(
+        "package_search",
+        &[&[
+            ("q", "string", false, "Query: words, \"phrases\", field:value, AND/OR/NOT."),
+            ("fq", "string", false, "Filter query, field:value terms."),
+            ("fq_list", "list", false, "More filter queries."),
+            (
+                "facet.field",
+                "list",
+                false,
+                "Fields to count values of: organization, groups, tags, res_format, license_id, data_sharing, data_importance, update_frequency, capacity, state.",
+            ),
+            ("facet.limit", "integer", false, "Values per facet (default 50, -1 for all)."),
+            ("facet.mincount", "integer", false, "Least count of a facet value (default 1)."),
+            ("rows", "integer", false, "Results per page (default 10, at most 1000)."),
+            ("start", "integer", false, "Results to skip."),
+            ("sort", "string", false, "Default \"score desc, metadata_modified desc\"."),
+            ("include_private", "boolean", false, "Include private datasets the caller may see."),
+            ("include_drafts", "boolean", false, "Include drafts the caller may see."),
+            ("fl", "list", false, "Return only these fields of each dataset (\"highlight\" adds highlights)."),
+        ]],
+        "#SearchResult",
+    ),
+    spec("current_package_list_with_resources", &[PAGE], "[#Package]"),
+    spec("package_activity_list", &[ID, PAGE], "[#Activity]"),
+    spec("resource_show", &[RESOURCE_ID], "#Resource"),
+    spec("organization_show", &[ID, SHOW_GROUP], "#Group"),
+    spec("organization_list", &[LIST_GROUPS, PAGE], "[string]|[#Group]"),
+    spec(
+        "organization_list_for_user",
+        &[&[
+            ("id", "string", false, "The user (default: the caller); user is accepted too."),
+            (
+                "permission",
+                "string",
+                false,
+                "read, create_dataset, update_dataset, delete_dataset or manage_group (default).",
+            ),
+        ]],
+        "[#Group]",
+    ),
+    spec("organization_activity_list", &[ID, PAGE], "[#Activity]"),
+    spec("group_show", &[ID, SHOW_GROUP], "#Group"),
+    spec("group_list", &[LIST_GROUPS, PAGE], "[string]|[#Group]"),
+    spec("group_activity_list", &[ID, PAGE], "[#Activity]"),
+    spec(
+        "tag_list",
+        &[
+            &[
+                ("query", "string", false, "Only tags containing this text (q is accepted too)."),
+                ("all_fields", "boolean", false, "Return records instead of names."),
+            ],
+            PAGE,
+        ],
+        "[string]|[#Tag]",
+    ),
+    spec(
+        "resource_search",
+        &[
+            &[
+                (
+                    "query",
+                    "list",
+                    false,
+                    "field:term, or a list of them; fields name, description, format, url, mimetype, hash, resource_type, url_type.",
+                ),
+                ("order_by", "string", false, "One of the query fields."),
+            ],
+            PAGE,
+        ],
+        "#ResourceSearchResult",
+    ),
+    spec(
+        "tag_autocomplete",
+        &[
+            &[
+                ("query", "string", false, "Text the tags contain (q is accepted too)."),
+                ("limit", "integer", false, "How many tags to return (default 10)."),
+            ],
+            PAGE,
+        ],
+        "[string]",
+    ),
+    spec(
+        "package_autocomplete",
+        &[&[
+            ("q", "string", false, "What was typed (incomplete is accepted too)."),
+            ("limit", "integer", false, "How many datasets to return (default 10)."),
+        ]],
+        "[#AutocompleteMatch]",
+    ),
+    spec("license_list", &[], "[#License]"),
+    spec("user_show", &[&[("id", "string", false, "Id or name of the user (default: the caller).")]], "#User"),
+    spec("user_list", &[PAGE], "[#User]"),
+    spec(
+        "api_token_list",
+        &[&[("user", "string", false, "Id or name of the user (default: the caller); user_id is accepted too.")]],
+        "[#ApiToken]",
+    ),
+    spec(
+        "package_create",
+        &[NEW_NAME, &[("owner_org", "string", true, "Id or name of the publishing organization.")], NEW_ID, PACKAGE],
+        "#Package",
+    ),
+    spec("package_update", &[UPDATE_ID, PACKAGE], "#Package"),
+    spec("package_patch", &[ID, PACKAGE], "#Package"),
+    spec("package_delete", &[ID], "null"),
+    spec("dataset_purge", &[ID], "null"),
+    spec(
+        "resource_create",
+        &[&[("package_id", "string", true, "Id or name of the dataset.")], NEW_ID, RESOURCE],
+        "#Resource",
+    ),
+    spec("resource_update", &[RESOURCE_ID, RESOURCE], "#Resource"),
+    spec("resource_patch", &[RESOURCE_ID, RESOURCE], "#Resource"),
+    spec("resource_delete", &[RESOURCE_ID], "null"),
+    spec("organization_create", &[NEW_NAME, NEW_ID, GROUP, ORGANIZATION], "#Group"),
+    spec("organization_update", &[UPDATE_ID, GROUP, ORGANIZATION], "#Group"),
+    spec("organization_patch", &[ID, GROUP, ORGANIZATION], "#Group"),
+    spec("organization_delete", &[ID], "null"),
+    spec("group_create", &[NEW_NAME, NEW_ID, GROUP], "#Group"),
+    spec("group_update", &[UPDATE_ID, GROUP], "#Group"),
+    spec("group_patch", &[ID, GROUP], "#Group"),
+    spec("group_delete", &[ID], "null"),
+    spec(
+        "member_create",
+        &[&[
+            ("id", "string", true, "Id or name of the organization or group."),
+            ("object", "string", true, "Id or name of the user or dataset."),
+            ("object_type", "string", true, "user or package."),
+            ("capacity", "=Capacity", false, "The user's role."),
+        ]],
+        "#Member",
+    ),
+    spec(
+        "member_delete",
+        &[&[
+            ("id", "string", true, "Id or name of the organization or group."),
+            ("object", "string", true, "Id or name of the user or dataset."),
+            ("object_type", "string", true, "user or package."),
+        ]],
+        "null",
+    ),
+    spec(
+        "organization_member_create",
+        &[GROUP_MEMBER, &[("role", "=Capacity", false, "The user's role (default member).")]],
+        "#Member",
+    ),
+    spec("organization_member_delete", &[GROUP_MEMBER], "null"),
+    spec(
+        "group_member_create",
+        &[GROUP_MEMBER, &[("role", "=Capacity", false, "The user's role (default member).")]],
+        "#Member",
+    ),
+    spec("group_member_delete", &[GROUP_MEMBER], "null"),
+    spec(
+        "user_create",
+        &[&[
+            ("name", "string", true, "Login name: 2–100 lowercase ASCII letters, digits, - and _."),
+            ("email", "string", true, ""),
+            ("password", "string", false, "At least 8 characters."),
+            ("fullname", "string", false, ""),
+            ("about", "string", false, ""),
+            ("sysadmin", "boolean", false, ""),
+        ]],
+        "#User",
+    ),
+    spec(
+        "api_token_create",
+        &[&[
+            ("user", "string", true, "Id or name of the token's user."),
+            ("name", "string", true, "A name for the token."),
+            ("expires_in", "integer", false, "Lifetime in units (default: no expiry)."),
+            ("unit", "integer", false, "Seconds per unit (default 86400)."),
+        ]],
+        "#NewApiToken",
+    ),
+    spec(
+        "api_token_revoke",
+        &[&[
+            ("token", "string", false, "The token to revoke."),
+            ("jti", "string", false, "The token's id, instead of the token (id is accepted too)."),
+        ]],
+        "null",
+    ),
+];
+
+/// A component schema: name, description, fields (name, type) and the
+/// fields that may be absent (all others are always present).
+type Component = (&'static str, &'static str, &'static [(&'static str, &'static str)], &'static [&'static str]);
+
+const COMPONENTS: &[Component] = &[
+    (
+        "Package",
+        "A dataset, as package_show returns it. Kho's additions to CKAN's fields are extra keys.",
+        &[
+            ("author", "string?"),
+            ("author_email", "string?"),
+            ("creator_user_id", "string?"),
+            ("id", "string"),
+            ("isopen", "boolean"),
+            ("license_id", "string?"),
+            ("license_title", "string?"),
+            ("license_url", "string?"),
+            ("maintainer", "string?"),
+            ("maintainer_email", "string?"),
+            ("metadata_created", "string"),
+            ("metadata_modified", "string"),
+            ("name", "string"),
+            ("notes", "string?"),
+            ("num_resources", "integer"),
+            ("num_tags", "integer"),
+            ("organization", "#OrganizationSummary?"),
+            ("owner_org", "string?"),
+            ("private", "boolean"),
+            ("state", "=DatasetState"),
+            ("title", "string"),
+            ("type", "string"),
+            ("url", "string?"),
+            ("version", "string?"),
+            ("extras", "[#Extra]"),
+            ("groups", "[#GroupSummary]"),
+            ("resources", "[#Resource]"),
+            ("tags", "[#Tag]"),
+            ("relationships_as_object", "[any]"),
+            ("relationships_as_subject", "[any]"),
+            ("data_sharing", "=DataSharing"),
+            ("data_importance", "=DataImportance"),
+            ("temporal_start", "string?"),
+            ("temporal_end", "string?"),
+            ("spatial", "string?"),
+            ("update_frequency", "=UpdateFrequency?"),
+            ("title_translated", "#Translated"),
+            ("notes_translated", "#Translated"),
+        ],
+        &[],
+    ),
+    ("Extra", "A custom metadata pair.", &[("key", "string"), ("value", "string")], &[]),
+    (
+        "Tag",
+        "A tag.",
+        &[
+            ("display_name", "string"),
+            ("id", "string"),
+            ("name", "string"),
+            ("state", "string"),
+            ("vocabulary_id", "string?"),
+        ],
+        &["state"],
+    ),
+    (
+        "OrganizationSummary",
+        "The owning organization inside a dataset.",
+        &[
+            ("id", "string"),
+            ("name", "string"),
+            ("title", "string"),
+            ("type", "string"),
+            ("description", "string"),
+            ("image_url", "string"),
+            ("created", "string"),
+            ("is_organization", "boolean"),
+            ("approval_status", "string"),
+            ("state", "string"),
+            ("agency_kind", "=AgencyKind?"),
+            ("title_translated", "#Translated"),
+        ],
+        &[],
+    ),
+    (
+        "GroupSummary",
+        "A group inside a dataset.",
+        &[
+            ("description", "string"),
+            ("display_name", "string"),
+            ("id", "string"),
+            ("image_display_url", "string"),
+            ("name", "string"),
+            ("title", "string"),
+        ],
+        &[],
+    ),
+    (
+        "Resource",
+        "A file or link of a dataset. Other keys the publisher set appear at the top level, as in CKAN.",
+        &[
+            ("cache_last_updated", "string?"),
+            ("cache_url", "string?"),
+            ("created", "string"),
+            ("datastore_active", "boolean"),
+            ("description", "string?"),
+            ("format", "string?"),
+            ("hash", "string?"),
+            ("id", "string"),
+            ("last_modified", "string?"),
+            ("metadata_modified", "string"),
+            ("mimetype", "string?"),
+            ("mimetype_inner", "string?"),
+            ("name", "string?"),
+            ("package_id", "string"),
+            ("position", "integer"),
+            ("resource_type", "string?"),
+            ("size", "integer?"),
+            ("state", "string"),
+            ("url", "string"),
+            ("url_type", "string?"),
+            ("name_translated", "#Translated"),
+            ("description_translated", "#Translated"),
+        ],
+        &["name_translated", "description_translated"],
+    ),
+    (
+        "Group",
+        "An organization (agency) or group (theme), as organization_show and group_show return it.",
+        &[
+            ("approval_status", "string"),
+            ("created", "string"),
+            ("description", "string"),
+            ("display_name", "string"),
+            ("id", "string"),
+            ("image_display_url", "string"),
+            ("image_url", "string"),
+            ("is_organization", "boolean"),
+            ("name", "string"),
+            ("num_followers", "integer"),
+            ("package_count", "integer"),
+            ("state", "string"),
+            ("title", "string"),
+            ("type", "string"),
+            ("extras", "[#Extra]"),
+            ("tags", "[any]"),
+            ("groups", "[object]"),
+            ("agency_kind", "=AgencyKind?"),
+            ("agency_code", "string?"),
+            ("parent_id", "string?"),
+            ("title_translated", "#Translated"),
+            ("description_translated", "#Translated"),
+            ("users", "[#MemberUser]"),
+            ("packages", "[#Package]"),
+            ("children", "[string]"),
+            ("capacity", "=Capacity"),
+        ],
+        &["users", "packages", "children", "capacity"],
+    ),
+    (
+        "MemberUser",
+        "A member of an organization or group.",
+        &[
+            ("id", "string"),
+            ("name", "string"),
+            ("fullname", "string?"),
+            ("display_name", "string"),
+            ("capacity", "=Capacity"),
+            ("sysadmin", "boolean"),
+            ("state", "string"),
+        ],
+        &[],
+    ),
+    (
+        "User",
+        "A user account. The e-mail is shown only to the user and to sysadmins.",
+        &[
+            ("id", "string"),
+            ("name", "string"),
+            ("fullname", "string?"),
+            ("display_name", "string"),
+            ("about", "string?"),
+            ("created", "string"),
+            ("email", "string"),
+            ("sysadmin", "boolean"),
+            ("state", "string"),
+            ("image_display_url", "string"),
+            ("number_created_packages", "integer"),
+            ("activity_streams_email_notifications", "boolean"),
+        ],
+        &["email"],
+    ),
+    (
+        "Member",
+        "A membership.",
+        &[
+            ("id", "string"),
+            ("table_name", "string"),
+            ("table_id", "string"),
+            ("capacity", "string"),
+            ("group_id", "string"),
+            ("state", "string"),
+        ],
+        &[],
+    ),
+    (
+        "ApiToken",
+        "An API token's metadata (never the token itself).",
+        &[
+            ("id", "string"),
+            ("name", "string"),
+            ("user_id", "string"),
+            ("created_at", "string"),
+            ("last_access", "string?"),
+            ("expires_at", "string?"),
+        ],
+        &[],
+    ),
+    (
+        "NewApiToken",
+        "A new API token; the token is shown only this once.",
+        &[("token", "string"), ("id", "string"), ("expires_at", "string?")],
+        &[],
+    ),
+    (
+        "Activity",
+        "One entry of an activity stream.",
+        &[
+            ("id", "string"),
+            ("timestamp", "string"),
+            ("user_id", "string?"),
+            ("object_id", "string"),
+            ("activity_type", "string"),
+            ("data", "object"),
+        ],
+        &[],
+    ),
+    (
+        "SearchResult",
+        "package_search's result. Datasets matching the query carry a highlight object.",
+        &[
+            ("count", "integer"),
+            ("results", "[#Package]"),
+            ("facets", "{{integer}}"),
+            ("search_facets", "{#SearchFacet}"),
+            ("sort", "string"),
+        ],
+        &[],
+    ),
+    ("SearchFacet", "The values of one facet field.", &[("title", "string"), ("items", "[#FacetItem]")], &[]),
+    (
+        "FacetItem",
+        "One facet value and how many datasets have it.",
+        &[("name", "string"), ("display_name", "string"), ("count", "integer")],
+        &[],
+    ),
+    ("ResourceSearchResult", "resource_search's result.", &[("count", "integer"), ("results", "[#Resource]")], &[]),
+    (
+        "AutocompleteMatch",
+        "A dataset suggested by package_autocomplete.",
+        &[("match_field", "string"), ("match_displayed", "string"), ("name", "string"), ("title", "string")],
+        &[],
+    ),
+    (
+        "License",
+        "A licence datasets may use.",
+        &[
+            ("id", "string"),
+            ("title", "string"),
+            ("title_vi", "string"),
+            ("url", "string"),
+            ("status", "string"),
+            ("maintainer", "string"),
+            ("family", "string"),
+            ("od_conformance", "string"),
+            ("osd_conformance", "string"),
+            ("domain_content", "boolean"),
+            ("domain_data", "boolean"),
+            ("domain_software", "boolean"),
+            ("is_generic", "boolean"),
+            ("is_okd_compliant", "boolean"),
+            ("is_osi_compliant", "boolean"),
+        ],
+        &[],
+    ),
+    (
+        "Status",
+        "status_show's result.",
+        &[
+            ("site_title", "string"),
+            ("site_description", "string"),
+            ("site_url", "string"),
+            ("ckan_version", "string"),
+            ("kho_version", "string"),
+            ("locale_default", "string"),
+            ("locales_offered", "[string]"),
+            ("error_emails_to", "string?"),
+            ("extensions", "[string]"),
+        ],
+        &[],
+    ),
+];
+
+/// The codes of a closed vocabulary, by its type's name.
+fn vocab_codes(name: &str) -> Option<Vec<&'static str>> {
+    Some(match name {
+        "AgencyKind" => AgencyKind::codes(),
+        "Capacity" => Capacity::codes(),
+        "DataImportance" => DataImportance::codes(),
+        "DataSharing" => DataSharing::codes(),
+        "DatasetState" => DatasetState::codes(),
+        "UpdateFrequency" => UpdateFrequency::codes(),
+        _ => return None,
+    })
+}
+
+/// A JSON Schema from the tables' notation: `string`, `integer`,
+/// `boolean`, `object`, `null`, `any`; `#Name` a component; `=Name` a
+/// vocabulary's codes; `[T]` a list of T; `{T}` an object of T values;
+/// `list` a list of strings that may also come as a JSON string holding one
+/// or as comma-separated text; `T?` T or null; `A|B` either. `None` for a
+/// typo, which the tests catch.
+fn schema(ty: &str) -> Option<Value> {
+    if let Some((a, b)) = ty.split_once('|') {
+        return Some(json!({"anyOf": [schema(a)?, schema(b)?]}));
+    }
+    if let Some(inner) = ty.strip_suffix('?') {
+        return schema(inner).map(nullable);
+    }
+    if let Some(inner) = ty.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        return Some(json!({"type": "array", "items": schema(inner)?}));
+    }
+    if let Some(inner) = ty.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+        return Some(json!({"type": "object", "additionalProperties": schema(inner)?}));
+    }
+    if let Some(name) = ty.strip_prefix('#') {
+        return Some(json!({"$ref": format!("#/components/schemas/{name}")}));
+    }
+    if let Some(name) = ty.strip_prefix('=') {
+        return vocab_codes(name).map(|codes| json!({"type": "string", "enum": codes}));
+    }
+    match ty {
+        "string" | "integer" | "boolean" | "object" | "null" => Some(json!({"type": ty})),
+        "any" => Some(json!({})),
+        "list" => Some(json!({"type": ["array", "string"], "items": {"type": "string"}})),
+        _ => None,
+    }
+}
+
+/// `schema` for a query parameter: a list is sent as repeated keys there.
+fn query_schema(ty: &str) -> Option<Value> {
+    if ty == "list" { Some(json!({"type": "array", "items": {"type": "string"}})) } else { schema(ty) }
+}
+
+/// Allows null besides what `s` allows.
+fn nullable(mut s: Value) -> Value {
+    let Some(obj) = s.as_object_mut() else { return s };
+    if let Some(Value::String(t)) = obj.get("type").cloned() {
+        obj.insert("type".into(), json!([t, "null"]));
+        if let Some(Value::Array(values)) = obj.get_mut("enum") {
+            values.push(Value::Null);
+        }
+        return s;
+    }
+    json!({"anyOf": [s, {"type": "null"}]})
+}
+
+fn schema_or_any(ty: &str) -> Value {
+    schema(ty).unwrap_or_else(|| json!({}))
+}
+
+fn with_description(mut s: Value, description: &str) -> Value {
+    if !description.is_empty()
+        && let Some(obj) = s.as_object_mut()
+    {
+        obj.insert("description".into(), Value::String(description.into()));
+    }
+    s
+}
+
+fn find_spec(name: &str) -> Option<&'static Spec> {
+    SPECS.iter().find(|s| s.name == name)
+}
+
+/// An action's parameters, each name once.
+fn params(spec: Option<&'static Spec>) -> Vec<&'static Param> {
+    let mut out: Vec<&'static Param> = Vec::new();
+    for p in spec.map(|s| s.params).unwrap_or_default().iter().flat_map(|group| group.iter()) {
+        if !out.iter().any(|q| q.0 == p.0) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn object_schema(params: &[&Param], extra: Option<(&str, Value)>) -> Value {
+    let mut props = Map::new();
+    for p in params {
+        props.insert(p.0.into(), with_description(schema_or_any(p.1), p.3));
+    }
+    if let Some((name, s)) = extra {
+        props.insert(name.into(), s);
+    }
+    let mut s = json!({"type": "object", "properties": props});
+    let required: Vec<&str> = params.iter().filter(|p| p.2).map(|p| p.0).collect();
+    if !required.is_empty() {
+        s["required"] = json!(required);
+    }
+    s
+}
+
+/// The API documentation's section of an action.
+fn tag(name: &str) -> &'static str {
+    const PREFIXES: &[(&str, &str)] = &[
+        ("package_", "Datasets"),
+        ("dataset_", "Datasets"),
+        ("current_package_", "Datasets"),
+        ("resource_", "Resources"),
+        ("organization_", "Organizations"),
+        ("group_", "Groups"),
+        ("member_", "Organizations"),
+        ("tag_", "Tags"),
+        ("user_", "Users"),
+        ("api_token_", "Users"),
+    ];
+    PREFIXES.iter().find(|(p, _)| name.starts_with(p)).map_or("Site", |(_, t)| t)
+}
+
+const TAGS: &[&str] = &["Site", "Datasets", "Resources", "Organizations", "Groups", "Tags", "Users"];
+
+fn responses(result: &str) -> Value {
+    let mut out = Map::new();
+    let envelope = json!({"allOf": [
+        {"$ref": "#/components/schemas/Envelope"},
+        {"properties": {"result": schema_or_any(result)}},
+    ]});
+    out.insert(
+        "200".into(),
+        json!({"description": "The action's result in CKAN's envelope.", "content": {"application/json": {"schema": envelope}}}),
+    );
+    for (_, status, _) in CODES {
+        out.insert(status.to_string(), json!({"$ref": format!("#/components/responses/Error{status}")}));
+    }
+    Value::Object(out)
+}
+
+fn path_item(def: &ActionDef) -> Value {
+    let spec = find_spec(def.name);
+    let params = params(spec);
+    let result = spec.map_or("any", |s| s.result);
+    let summary = def.doc.split(". ").next().unwrap_or(def.doc).trim_end_matches('.');
+    let operation = |operation_id: String| {
+        json!({
+            "operationId": operation_id,
+            "summary": summary,
+            "description": def.doc,
+            "tags": [tag(def.name)],
+            "responses": responses(result),
+        })
+    };
+    let mut post = operation(def.name.to_string());
+    let mut content = Map::new();
+    content.insert("application/json".into(), json!({"schema": object_schema(&params, None)}));
+    if def.upload {
+        // `format: binary` besides `contentMediaType` because Swagger UI
+        // still needs it to offer a file picker.
+        let file = json!({"type": "string", "format": "binary", "contentMediaType": "application/octet-stream",
+            "description": "The file to store as the resource."});
+        content.insert("multipart/form-data".into(), json!({"schema": object_schema(&params, Some(("upload", file)))}));
+    }
+    post["requestBody"] = json!({"required": params.iter().any(|p| p.2), "content": content});
+    let mut item = Map::new();
+    if def.read {
+        let mut get = operation(format!("{}_get", def.name));
+        let query: Vec<Value> = params
+            .iter()
+            .map(|p| {
+                let s = query_schema(p.1).unwrap_or_else(|| json!({}));
+                json!({"name": p.0, "in": "query", "required": p.2, "description": p.3, "schema": s})
+            })
+            .collect();
+        if !query.is_empty() {
+            get["parameters"] = Value::Array(query);
+        }
+        item.insert("get".into(), get);
+    }
+    item.insert("post".into(), post);
+    Value::Object(item)
+}
+
+/// What a client may take an error status to mean.
+fn kind_meaning(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::NotFound => "The object does not exist, or the caller may not know that it does.",
+        ErrorKind::Forbidden => "The caller is not allowed, or the API token is unknown, revoked or expired.",
+        ErrorKind::Validation => "The input is wrong: the error maps each field to its messages.",
+        ErrorKind::BadRequest => "The request is malformed: bad JSON, unknown action, GET for a write action.",
+        ErrorKind::TooLarge => "The body, query string or upload exceeds a configured limit.",
+        ErrorKind::Unavailable => "The server is busy or the request took too long; retry later.",
+        ErrorKind::Internal => "Kho failed; the details are in the server's log.",
+    }
+}
+
+fn component_schemas() -> Map<String, Value> {
+    let mut types: Vec<&str> = Vec::new();
+    for (_, _, t) in CODES {
+        if !types.contains(t) {
+            types.push(t);
+        }
+    }
+    let languages: Map<String, Value> =
+        LANGUAGES.iter().map(|l| ((*l).to_string(), json!({"type": "string"}))).collect();
+    let mut out = Map::new();
+    out.insert(
+        "Envelope".into(),
+        json!({
+            "type": "object",
+            "description": "CKAN's envelope of a successful action.",
+            "required": ["help", "success", "result"],
+            "properties": {
+                "help": {"type": "string", "description": "URL of help_show for the action."},
+                "success": {"const": true},
+                "result": {},
+            },
+        }),
+    );
+    out.insert(
+        "ErrorEnvelope".into(),
+        json!({
+            "type": "object",
+            "description": "CKAN's envelope of a failed action.",
+            "required": ["success", "error"],
+            "properties": {
+                "help": {"type": "string", "description": "URL of help_show for the action."},
+                "success": {"const": false},
+                "error": {"$ref": "#/components/schemas/Error"},
+            },
+        }),
+    );
+    out.insert(
+        "Error".into(),
+        json!({
+            "type": "object",
+            "description": "What went wrong. Validation errors map each field to a list of messages instead of giving a message.",
+            "required": ["__type"],
+            "properties": {
+                "__type": {"type": "string", "enum": types},
+                "message": {"type": "string"},
+            },
+        }),
+    );
+    out.insert(
+        "Translated".into(),
+        json!({"type": "object", "description": "Text per language code.", "properties": languages}),
+    );
+    for (name, description, fields, optional) in COMPONENTS {
+        let props: Map<String, Value> = fields.iter().map(|(f, t)| ((*f).to_string(), schema_or_any(t))).collect();
+        let required: Vec<&str> = fields.iter().map(|(f, _)| *f).filter(|f| !optional.contains(f)).collect();
+        out.insert(
+            (*name).to_string(),
+            json!({"type": "object", "description": description, "properties": props, "required": required}),
+        );
+    }
+    out
+}
+
+fn error_responses() -> Map<String, Value> {
+    CODES
+        .iter()
+        .map(|(kind, status, ty)| {
+            let description = format!("{ty}: {}", kind_meaning(*kind));
+            let content = json!({"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}});
+            (format!("Error{status}"), json!({"description": description, "content": content}))
+        })
+        .collect()
+}
+
+/// The OpenAPI 3.1 document of the Action API of the site at `site_url`.
+pub fn document(site_url: &str) -> Value {
+    let paths: Map<String, Value> =
+        ACTIONS.iter().map(|def| (format!("/api/3/action/{}", def.name), path_item(def))).collect();
+    let ckan = crate::CKAN_API_VERSION;
+    let description = format!(
+        "Kho's Action API follows CKAN {ckan}'s, so clients written for CKAN (such as ckanapi) work unchanged. \
+         Every answer is CKAN's envelope: {{\"help\", \"success\", \"result\"}} or, on failure, {{\"help\", \"success\": false, \"error\"}}.\n\n\
+         Action API của Kho tuân theo Action API của CKAN {ckan}, nên các ứng dụng viết cho CKAN (như ckanapi) dùng được ngay. \
+         Mọi phản hồi đều theo khuôn của CKAN: {{\"help\", \"success\", \"result\"}} hoặc, khi lỗi, {{\"help\", \"success\": false, \"error\"}}."
+    );
+    let token_doc = "An API token from api_token_create, raw or as `Bearer <token>`. Without one the caller is \
+                     anonymous; an unknown, revoked or expired token is refused.";
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Kho Action API", "version": env!("CARGO_PKG_VERSION"), "description": description},
+        "servers": [{"url": if site_url.is_empty() { "/" } else { site_url }}],
+        // `{}` last: every action can be called anonymously; the token decides what the caller may do.
+        "security": [{"ApiToken": []}, {"CkanApiKey": []}, {}],
+        "tags": TAGS.iter().map(|t| json!({"name": t})).collect::<Vec<_>>(),
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "ApiToken": {"type": "apiKey", "in": "header", "name": "Authorization", "description": token_doc},
+                "CkanApiKey": {"type": "apiKey", "in": "header", "name": "X-CKAN-API-Key",
+                    "description": "The API token, in the header ckanapi sends."},
+            },
+            "schemas": component_schemas(),
+            "responses": error_responses(),
+        },
+    })
+}
+
+/// `GET /api/openapi.json`.
+pub async fn serve(State(state): State<AppState>) -> Response {
+    // The document is a quarter of a megabyte and never changes while the
+    // process runs; only a second site URL in the same process (tests) is
+    // built per request.
+    static CACHE: OnceLock<(String, Bytes)> = OnceLock::new();
+    let site = state.catalog.site_url();
+    let build = || Bytes::from(json_bytes(&document(site)));
+    let (cached_site, cached) = CACHE.get_or_init(|| (site.to_string(), build()));
+    let body = if cached_site == site { cached.clone() } else { build() };
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> Value {
+        document("https://data.example.vn")
+    }
+
+    #[test]
+    fn every_action_has_its_methods() {
+        let d = doc();
+        for def in ACTIONS {
+            let item = &d["paths"][format!("/api/3/action/{}", def.name)];
+            assert!(item.is_object(), "{} has no path", def.name);
+            assert!(item["post"]["requestBody"]["content"]["application/json"].is_object(), "{}", def.name);
+            assert_eq!(item["get"].is_object(), def.read, "{}", def.name);
+            let multipart = &item["post"]["requestBody"]["content"]["multipart/form-data"];
+            assert_eq!(multipart.is_object(), def.upload, "{}", def.name);
+            if def.upload {
+                assert_eq!(multipart["schema"]["properties"]["upload"]["format"], "binary", "{}", def.name);
+            }
+        }
+        assert_eq!(d["paths"].as_object().map(Map::len), Some(ACTIONS.len()));
+    }
+
+    #[test]
+    fn specs_match_the_actions() {
+        let names: Vec<&str> = ACTIONS.iter().map(|a| a.name).collect();
+        let specs: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
+        assert_eq!(names, specs);
+    }
+
+    #[test]
+    fn every_type_is_understood() {
+        for s in SPECS {
+            assert!(schema(s.result).is_some(), "{}: {}", s.name, s.result);
+            for p in params(Some(s)) {
+                assert!(schema(p.1).is_some(), "{}.{}: {}", s.name, p.0, p.1);
+            }
+        }
+        for (name, _, fields, optional) in COMPONENTS {
+            for (f, t) in *fields {
+                assert!(schema(t).is_some(), "{name}.{f}: {t}");
+            }
+            for f in *optional {
+                assert!(fields.iter().any(|(g, _)| g == f), "{name}: optional {f} is no field");
+            }
+        }
+    }
+
+    #[test]
+    fn notation() {
+        assert_eq!(schema("string?"), Some(json!({"type": ["string", "null"]})));
+        assert_eq!(schema("[#Tag]"), Some(json!({"type": "array", "items": {"$ref": "#/components/schemas/Tag"}})));
+        assert_eq!(schema("=Capacity?").map(|s| s["enum"].clone()), Some(json!(["member", "editor", "admin", null])));
+        assert_eq!(schema("#Tag?"), Some(json!({"anyOf": [{"$ref": "#/components/schemas/Tag"}, {"type": "null"}]})));
+        assert_eq!(schema("strng"), None);
+        assert_eq!(schema("=Nope"), None);
+    }
+
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(Value::String(r)) = o.get("$ref") {
+                    out.push(r);
+                }
+                o.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_ref_resolves() {
+        let d = doc();
+        let mut all = Vec::new();
+        refs(&d, &mut all);
+        assert!(all.len() > 100);
+        for r in all {
+            let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("external $ref {r}"));
+            assert!(d.pointer(pointer).is_some(), "{r} does not resolve");
+        }
+    }
+
+    #[test]
+    fn operation_ids_are_unique() {
+        let d = doc();
+        let mut ids: Vec<&str> = d["paths"]
+            .as_object()
+            .into_iter()
+            .flat_map(|p| p.values())
+            .flat_map(|item| item.as_object().into_iter().flat_map(|o| o.values()))
+            .filter_map(|op| op["operationId"].as_str())
+            .collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(n, ids.len());
+        assert_eq!(n, ACTIONS.len() + ACTIONS.iter().filter(|a| a.read).count());
+    }
+
+    #[test]
+    fn errors_follow_the_codes() {
+        let d = doc();
+        let responses = &d["paths"]["/api/3/action/package_create"]["post"]["responses"];
+        for status in ["200", "400", "403", "404", "409", "413"] {
+            assert!(responses[status].is_object(), "{status}");
+        }
+        assert_eq!(d["servers"][0]["url"], "https://data.example.vn");
+        assert_eq!(d["openapi"], "3.1.0");
+    }
+}
