@@ -39,6 +39,10 @@ use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::schema::Value;
 use tantivy::{DateTime, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+/// How long opening a writer waits for a lock held by a writer that is
+/// closing.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Errors of the search index.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -179,10 +183,25 @@ impl SearchIndex {
         // Serving uses one indexing thread: each thread writes a segment of
         // its own at every commit, and those commits are small and frequent.
         let memory = WRITER_MEMORY * threads.max(1);
-        let writer = index.writer_with_num_threads(threads.max(1), memory).map_err(|e| match e {
-            tantivy::TantivyError::LockFailure(..) => SearchError::Locked(dir.clone()),
-            e => SearchError::Tantivy(e),
-        })?;
+        // A writer just closed in this process may release its lock a
+        // moment late under load; only a lock still held after a few
+        // seconds means another process.
+        let mut waited = std::time::Duration::ZERO;
+        let writer = loop {
+            match index.writer_with_num_threads(threads.max(1), memory) {
+                Ok(w) => break w,
+                Err(tantivy::TantivyError::LockFailure(tantivy::directory::error::LockError::LockBusy, _))
+                    if waited < LOCK_WAIT =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                    waited += std::time::Duration::from_millis(25);
+                }
+                Err(tantivy::TantivyError::LockFailure(tantivy::directory::error::LockError::LockBusy, _)) => {
+                    return Err(SearchError::Locked(dir.clone()));
+                }
+                Err(e) => return Err(SearchError::Tantivy(e)),
+            }
+        };
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(SearchIndex { dir, generation, reader, writer: Mutex::new(Some(writer)), fields })
     }
