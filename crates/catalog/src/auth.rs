@@ -94,6 +94,92 @@ impl Catalog {
     }
 }
 
+/// How long a portal session lasts without a new login.
+pub const SESSION_SECS: i64 = 7 * 24 * 3600;
+
+/// A session just started: the cookie secret and the CSRF token of its forms.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub secret: String,
+    pub csrf: String,
+}
+
+fn random_hex(n: usize) -> Result<String> {
+    let mut bytes = vec![0u8; n];
+    getrandom::fill(&mut bytes).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+/// A random CSRF token for a visitor who is not signed in.
+pub fn new_csrf_token() -> Result<String> {
+    random_hex(24)
+}
+
+impl Catalog {
+    /// Starts a web session for a signed-in user. The secret goes in the
+    /// cookie; only its hash is stored.
+    pub async fn session_start(&self, actor: &Actor) -> Result<NewSession> {
+        let user = actor.user.as_ref().filter(|u| !u.id.is_empty()).ok_or_else(|| Error::forbidden("Not signed in"))?;
+        let secret = random_hex(32)?;
+        let csrf = random_hex(24)?;
+        let now = time::OffsetDateTime::now_utc();
+        let expires = kho_core::timefmt::format(now + time::Duration::seconds(SESSION_SECS));
+        let mut tx = self.store().write().await?;
+        kho_store::sessions::prune(&mut tx, &kho_core::timefmt::format(now)).await?;
+        kho_store::sessions::create(
+            &mut tx,
+            &hash_token(&secret),
+            &user.id,
+            &csrf,
+            &kho_core::timefmt::format(now),
+            &expires,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(NewSession { secret, csrf })
+    }
+
+    /// The actor and CSRF token of a session cookie; `None` when the
+    /// session is unknown, expired, or its user is no longer active.
+    pub async fn actor_for_session(&self, secret: &str) -> Result<Option<(Actor, String)>> {
+        let mut conn = self.store().conn().await?;
+        let Some(session) =
+            kho_store::sessions::find(&mut conn, &hash_token(secret), &kho_core::timefmt::now()).await?
+        else {
+            return Ok(None);
+        };
+        let Some(user) = users::find(&mut conn, &session.user_id).await?.filter(|u| u.state == "active") else {
+            return Ok(None);
+        };
+        Ok(Some((users::actor_for_user(&mut conn, &user).await?, session.csrf)))
+    }
+
+    /// Ends a session (logout).
+    pub async fn session_end(&self, secret: &str) -> Result<()> {
+        let mut tx = self.store().write().await?;
+        kho_store::sessions::delete(&mut tx, &hash_token(secret)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds counted page views to datasets.
+    pub async fn record_views(&self, counts: &[(String, i64)]) -> Result<()> {
+        if counts.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.store().write().await?;
+        kho_store::sessions::add_views(&mut tx, counts).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The most viewed public datasets, as stored `package_show` documents.
+    pub async fn most_viewed(&self, limit: i64) -> Result<Vec<String>> {
+        let mut conn = self.store().conn().await?;
+        Ok(kho_store::sessions::most_viewed_public(&mut conn, limit).await?)
+    }
+}
+
 /// An Argon2id hash of a random string, verified against when the user does
 /// not exist.
 const DUMMY_HASH: &str =

@@ -303,6 +303,13 @@ impl Catalog {
         Ok(packages::list_names(&mut conn, limit, offset).await?)
     }
 
+    /// Names and modification times of public datasets (what anyone may
+    /// see), by name: the sitemap's entries.
+    pub async fn public_dataset_index(&self, limit: i64, offset: i64) -> Result<Vec<(String, String)>> {
+        let mut conn = self.store().conn().await?;
+        Ok(packages::list_public_modified(&mut conn, limit, offset).await?)
+    }
+
     /// `current_package_list_with_resources`: newest visible datasets, whole.
     pub async fn current_package_list_with_resources(
         &self,

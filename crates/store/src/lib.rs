@@ -28,6 +28,7 @@ mod migrate;
 pub mod packages;
 pub mod scratch;
 pub mod search_feed;
+pub mod sessions;
 pub mod users;
 
 pub use db::{Conn, Handle, Sql, Tx};

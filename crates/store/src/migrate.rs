@@ -25,6 +25,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_search_feed.sql"),
         include_str!("../migrations/postgres/0002_search_feed.sql"),
     ),
+    (
+        3,
+        "portal sessions and views",
+        include_str!("../migrations/sqlite/0003_portal.sql"),
+        include_str!("../migrations/postgres/0003_portal.sql"),
+    ),
 ];
 
 /// Arbitrary constant naming Kho's migration lock on PostgreSQL.

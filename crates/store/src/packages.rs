@@ -612,6 +612,23 @@ pub async fn list_names(conn: &mut dyn Handle, limit: i64, offset: i64) -> Resul
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// `(name, metadata_modified)` of active public datasets by name, for
+/// sitemaps: the same rule as [`list_names`].
+pub async fn list_public_modified(
+    conn: &mut dyn Handle,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<(String, String)>, StoreError> {
+    Sql::new(
+        "SELECT name, metadata_modified FROM packages WHERE state = 'active' AND private = 0 \
+         ORDER BY name LIMIT $1 OFFSET $2",
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await
+}
+
 /// Documents of visible, active datasets of an organization or group, newest first.
 pub async fn docs_in_group(
     conn: &mut dyn Handle,
