@@ -113,6 +113,38 @@ impl GlobalArgs {
     }
 }
 
+/// The portal's branding from the configuration; reads the logo file.
+pub fn branding(config: &kho_config::Config) -> anyhow::Result<kho_portal::Branding> {
+    let logo = match &config.site_logo {
+        None => None,
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read site_logo {}: {e}", path.display()))?;
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            let media_type = match ext.as_str() {
+                "svg" => "image/svg+xml",
+                "png" => "image/png",
+                "jpg" | "jpeg" => "image/jpeg",
+                "webp" => "image/webp",
+                _ => anyhow::bail!("site_logo {} must be an .svg, .png, .jpg or .webp file", path.display()),
+            };
+            Some((bytes, media_type.to_string()))
+        }
+    };
+    let b = kho_portal::Branding {
+        title_vi: config.site_title.clone(),
+        title_en: config.site_title_en.clone(),
+        description_vi: config.site_description.clone(),
+        description_en: config.site_description_en.clone(),
+        agency: config.owner_agency.clone(),
+        agency_url: config.owner_agency_url.clone(),
+        color: config.brand_color.clone(),
+        logo,
+    };
+    b.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(b)
+}
+
 /// Opens the catalog for a command. `serving` is set only by `serve` (and
 /// benchmarks standing in for it), which owns the public URL stored with
 /// dataset documents; `search` opens the search index, which only a server

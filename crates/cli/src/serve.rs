@@ -23,6 +23,7 @@ pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let config = g.config(args.bind, args.site_url)?;
     logging::init(&config.log_format, "info");
+    let branding = crate::branding(&config)?;
     let catalog = open_catalog(&config, true, true).await?;
     if args.demo && catalog.load_demo().await.map_err(|e| anyhow::anyhow!("loading demo content: {e}"))? {
         tracing::info!("demo content loaded");
@@ -45,6 +46,7 @@ pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
             request_timeout_secs: config.request_timeout_secs,
             upload_idle_timeout_secs: config.upload_idle_timeout_secs,
         },
+        branding,
     );
     kho_server::serve(listener, state, shutdown_signal(), Duration::from_secs(config.shutdown_grace_secs)).await?;
     catalog.close().await;

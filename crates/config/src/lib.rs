@@ -40,6 +40,18 @@ pub struct Config {
     /// The server's search index; defaults to `<data_dir>/index`. Each
     /// server process needs its own (they share the database, not this).
     pub index_dir: PathBuf,
+    /// The portal's title in English (falls back to `site_title`).
+    pub site_title_en: Option<String>,
+    /// One sentence about the portal, in Vietnamese and in English.
+    pub site_description: Option<String>,
+    pub site_description_en: Option<String>,
+    /// An SVG, PNG, JPEG or WebP file shown as the portal's logo.
+    pub site_logo: Option<PathBuf>,
+    /// The portal's main colour, `#rrggbb`.
+    pub brand_color: String,
+    /// The agency that runs this node, and its web site (footer, about page).
+    pub owner_agency: Option<String>,
+    pub owner_agency_url: Option<String>,
 }
 
 /// Values given on the command line; `None` means "not given".
@@ -84,6 +96,13 @@ struct FileConfig {
     shutdown_grace_secs: Option<u64>,
     db_max_connections: Option<u32>,
     log_format: Option<String>,
+    site_title_en: Option<String>,
+    site_description: Option<String>,
+    site_description_en: Option<String>,
+    site_logo: Option<PathBuf>,
+    brand_color: Option<String>,
+    owner_agency: Option<String>,
+    owner_agency_url: Option<String>,
 }
 
 /// Default data directory.
@@ -154,7 +173,33 @@ impl Config {
                 message: "use auto, pretty or json".into(),
             });
         }
+        let brand_color = text("brand_color", None, file.brand_color).unwrap_or_else(|| "#0b4f8a".into());
+        let hex = brand_color.strip_prefix('#').unwrap_or("");
+        if !((hex.len() == 6 || hex.len() == 3) && hex.chars().all(|c| c.is_ascii_hexdigit())) {
+            return Err(ConfigError::Value {
+                key: "brand_color",
+                source_name: if file_name.is_empty() { "KHO_BRAND_COLOR".into() } else { file_name.clone() },
+                message: format!("\"{brand_color}\" is not a colour like #0b4f8a"),
+            });
+        }
+        let owner_agency_url = text("owner_agency_url", None, file.owner_agency_url);
+        if let Some(u) = &owner_agency_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err(ConfigError::Value {
+                key: "owner_agency_url",
+                source_name: if file_name.is_empty() { "KHO_OWNER_AGENCY_URL".into() } else { file_name.clone() },
+                message: format!("\"{u}\" must start with http:// or https://"),
+            });
+        }
         Ok(Config {
+            site_title_en: text("site_title_en", None, file.site_title_en),
+            site_description: text("site_description", None, file.site_description),
+            site_description_en: text("site_description_en", None, file.site_description_en),
+            site_logo: text("site_logo", None, file.site_logo.map(|p| p.display().to_string())).map(PathBuf::from),
+            brand_color,
+            owner_agency: text("owner_agency", None, file.owner_agency),
+            owner_agency_url,
             site_title: text("site_title", None, file.site_title).unwrap_or_else(|| "Cổng dữ liệu mở Kho".into()),
             max_upload_bytes: number("max_upload_bytes", file.max_upload_bytes, 2 * 1024 * 1024 * 1024)?,
             max_json_bytes: number("max_json_bytes", file.max_json_bytes, 5 * 1024 * 1024)?,

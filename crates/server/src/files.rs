@@ -22,7 +22,11 @@ pub async fn download(
     req: Request,
 ) -> Result<Response, ApiError> {
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
-    let actor = crate::auth::actor(&state.catalog, req.headers()).await?;
+    let mut actor = crate::auth::actor(&state.catalog, req.headers()).await?;
+    if actor.user.is_none() {
+        // A browser signed in to the portal downloads with its session.
+        actor = crate::web::session_actor(&state, req.headers()).await;
+    }
     let dl = state.catalog.resource_download(&actor, get("id"), get("resource_id")).await?;
     let etag = format!("\"{}\"", dl.sha256);
     if req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {

@@ -3,6 +3,8 @@
 //! - [`actions`]: the CKAN Action API (`/api/3/action/{action}`, `/api/action/{action}`).
 //! - [`files`]: downloads of uploaded files at CKAN's stable URLs.
 //! - [`health`]: `/healthz` and `/readyz`.
+//! - [`web`]: the portal's pages (made by `kho-portal`), sessions, CSRF
+//!   checks and static assets.
 //! - [`error`]: the one mapping from domain errors to HTTP statuses and
 //!   CKAN error envelopes.
 //! - [`auth`]: the caller's identity from request headers.
@@ -18,11 +20,11 @@ pub mod error;
 pub mod files;
 pub mod health;
 pub mod openapi;
+pub mod web;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::response::Response;
 use axum::routing::get;
 use kho_catalog::Catalog;
 use std::future::Future;
@@ -50,15 +52,17 @@ pub struct Limits {
 #[derive(Clone)]
 pub struct AppState {
     pub catalog: Catalog,
+    pub portal: kho_portal::Portal,
     pub max_json_bytes: u64,
     pub request_timeout_secs: u64,
     pub upload_idle_timeout_secs: u64,
 }
 
 impl AppState {
-    /// State over a catalog with the given limits.
-    pub fn new(catalog: Catalog, limits: Limits) -> Self {
+    /// State over a catalog with the given limits and the node's branding.
+    pub fn new(catalog: Catalog, limits: Limits, branding: kho_portal::Branding) -> Self {
         AppState {
+            portal: kho_portal::Portal::new(catalog.clone(), branding),
             catalog,
             max_json_bytes: limits.max_json_bytes,
             request_timeout_secs: limits.request_timeout_secs,
@@ -90,11 +94,12 @@ pub fn router(state: AppState) -> Router {
         Arc::new([header::AUTHORIZATION, header::COOKIE, HeaderName::from_static("x-ckan-api-key")]);
     Router::new()
         .merge(api)
+        .merge(web::router())
         .route("/dataset/{id}/resource/{resource_id}/download/{filename}", get(files::download))
         .route("/dataset/{id}/resource/{resource_id}/download", get(files::download))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .fallback(not_found)
+        .fallback(web::not_found)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -112,10 +117,6 @@ pub fn router(state: AppState) -> Router {
         .layer(SetSensitiveRequestHeadersLayer::from_shared(sensitive))
 }
 
-async fn not_found() -> Response {
-    error::error_response(&kho_core::Error::not_found("No such page"), None)
-}
-
 /// Serves until `shutdown` resolves, then stops accepting connections and
 /// lets in-flight requests finish, for at most `grace`.
 pub async fn serve(
@@ -124,7 +125,33 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
+    let portal = state.portal.clone();
     let app = router(state);
+    let flusher = {
+        let portal = portal.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(VIEW_FLUSH);
+            loop {
+                tick.tick().await;
+                portal.flush_views().await;
+            }
+        })
+    };
+    let result = serve_until(listener, app, shutdown, grace).await;
+    flusher.abort();
+    portal.flush_views().await;
+    result
+}
+
+/// How often counted page views are written to the database.
+const VIEW_FLUSH: Duration = Duration::from_secs(10);
+
+async fn serve_until(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         shutdown.await;

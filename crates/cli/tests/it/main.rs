@@ -13,5 +13,7 @@ mod crash;
 mod datasets;
 mod openapi;
 mod organizations;
+mod portal;
+mod portal_e2e;
 mod resources;
 mod search;

@@ -115,6 +115,7 @@ impl TestApp {
         let state = AppState::new(
             catalog.clone(),
             Limits { max_json_bytes: TEST_JSON_LIMIT, request_timeout_secs: 30, upload_idle_timeout_secs: 5 },
+            kho_portal::Branding { title_vi: "Kho thử nghiệm".into(), ..Default::default() },
         );
         let server = tokio::spawn(async move {
             let _ = kho_server::serve(listener, state, std::future::pending(), Duration::from_secs(1)).await;

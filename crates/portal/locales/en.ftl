@@ -1,0 +1,243 @@
+# Kho portal: English messages.
+# Keep the same message ids as vi.ftl; a test checks both files match.
+
+## Frame
+skip-to-content = Skip to main content
+nav-main = Main navigation
+nav-home = Home
+nav-datasets = Datasets
+nav-organizations = Agencies
+nav-groups = Themes
+nav-api = API
+nav-about = About
+nav-login = Log in
+nav-logout = Log out
+nav-dashboard = Dashboard
+breadcrumb = Breadcrumb
+footer-sitemap = Sitemap
+footer-powered = Powered by Kho, the open-source open-data platform.
+
+## Home
+home-tagline = Find, explore and download open data published by government agencies.
+home-stats = Figures
+stat-datasets = datasets
+stat-organizations = agencies
+stat-groups = themes
+home-newest = Newest datasets
+home-popular = Most viewed
+home-popular-none = No views yet.
+home-themes = Themes
+home-agencies = Agencies publishing the most data
+home-all-datasets = All datasets
+home-all-agencies = All agencies
+
+## Search
+datasets-title = Datasets
+datasets-count = { $count ->
+    [one] { $n } dataset
+   *[other] { $n } datasets
+}
+datasets-found = { $count ->
+    [one] { $n } dataset found
+   *[other] { $n } datasets found
+}
+search-label = Search datasets
+search-placeholder = For example: population, education, budget…
+search-button = Search
+search-no-results = No datasets found. Try other words or remove some filters.
+sort-label = Order by
+sort-apply = Apply
+sort-relevance = Relevance
+sort-modified = Last modified
+sort-created = Newest
+sort-title-asc = Name (A–Z)
+sort-title-desc = Name (Z–A)
+facets-label = Filters
+active-filters = Filters in use
+remove-filter = Remove filter
+facet-organization = Agency
+facet-groups = Theme
+facet-tags = Tags
+facet-res_format = Format
+facet-license_id = Licence
+facet-data_sharing = Sharing classification
+facet-update_frequency = Update frequency
+pager-label = Pages
+pager-previous = Previous
+pager-next = Next
+modified-on = updated
+formats = Formats
+private = Private
+list-empty = Nothing here yet.
+
+## Agencies and themes
+organizations-title = Agencies
+groups-title = Themes
+
+## Dataset
+description = Description
+resources = Data and resources
+resources-none = This dataset has no resources yet.
+download = Download
+open-link = Open link
+metadata = Additional information
+metadata-table = Information table, scrollable sideways
+meta-organization = Publisher
+meta-sharing = Sharing classification
+meta-importance = Importance classification
+meta-license = Licence
+meta-frequency = Update frequency
+meta-temporal = Time period
+meta-spatial = Spatial coverage
+meta-author = Author
+meta-maintainer = Maintainer
+meta-version = Version
+meta-source = Source
+meta-created = Created
+meta-modified = Last updated
+tags = Tags
+citation = Cite as
+citation-dataset = Dataset
+api-snippet = Use the API
+copy = Copy
+copied = Copied
+activity = Recent activity
+activity-new-package = Dataset created
+activity-changed-package = Dataset updated
+activity-deleted-package = Dataset deleted
+activity-deleted-dataset = Dataset deleted
+activity-changed-member = Membership changed
+activity-purged-package = Dataset purged
+activity-new-organization = Agency created
+activity-changed-organization = Agency updated
+activity-deleted-organization = Agency deleted
+activity-new-group = Theme created
+activity-changed-group = Theme updated
+activity-deleted-group = Theme deleted
+preview-region = Preview table, scrollable sideways
+edit-dataset = Edit dataset
+add-resource = Add resource
+
+## Resource
+preview = Preview
+preview-more = Only the beginning is shown; download the file to see all of it.
+preview-none = This resource cannot be previewed in the browser. Download it to open it.
+res-format = Format
+res-mimetype = Media type
+res-size = Size
+res-hash = Hash
+
+## About and API
+about-title = About
+about-text = This open-data portal publishes government agencies' data for citizens, businesses and other agencies to find, use and reuse, under the National Data Strategy to 2030 (Decision 142/QĐ-TTg).
+about-law = Data is classified under the Law on Data 60/2024/QH15 as open, shared or private-use; only open data is published here for everyone.
+about-count = { $count ->
+    [one] The portal publishes { $n } dataset.
+   *[other] The portal publishes { $n } datasets.
+}
+about-operator = Operated by
+about-reuse = Reusing the data
+about-reuse-text = Every dataset can be downloaded, and read by machines through the
+api-title = Data API
+api-intro = The portal offers a CKAN-compatible Action API: tools and libraries written for CKAN (such as ckanapi) work unchanged.
+api-openapi = OpenAPI 3.1 document (JSON)
+api-endpoint = Endpoint
+api-examples = Examples
+api-search = Search datasets
+api-show = Show one dataset
+api-auth = Authentication
+api-auth-text = Reading public data needs no key. To write, send an API token (made on your dashboard) in the Authorization header.
+api-actions = Actions
+api-actions-text = Each action is described in the OpenAPI document and through
+
+## Errors
+error-not-found = Page not found
+error-not-found-text = This page or dataset does not exist, or you may not see it.
+error-forbidden = Access denied
+error-forbidden-text = You may not do this. Log in with an account that has the right.
+error-bad-request = Bad request
+error-unavailable = Busy
+error-unavailable-text = Please try again in a few minutes.
+error-internal = Something went wrong
+error-internal-text = An error occurred and was logged; please try again later.
+error-home-link = Back to the home page
+
+## Sign-in and staff pages
+login-title = Log in
+login-failed = Wrong user name or password.
+login-help = Accounts are given by the portal's administrators. Forgot your password? Contact them.
+f-login = User name
+f-password = Password
+dashboard-signed-in-as = Signed in as
+dashboard-datasets = Your agencies' datasets
+dashboard-orgs = Your agencies
+new-dataset = New dataset
+create-dataset = Create dataset
+save = Save
+choose-none = (none)
+form-has-errors = The form has errors; please correct these:
+f-title = Title
+f-name = Name in the URL
+h-name = Lower-case letters without accents, digits, - and _. Leave empty to make it from the title.
+f-notes = Description
+h-notes = Markdown may be used.
+f-title-en = English title
+f-notes-en = English description
+f-owner-org = Publishing agency
+f-private = Private (only the agency's members can see it)
+f-data-sharing = Sharing classification
+h-data-sharing = Under the Law on Data, only open data is public for everyone.
+f-data-importance = Importance classification
+f-license-id = Licence
+f-tags = Tags
+h-tags = Separated by commas, e.g. population, statistics
+f-update-frequency = Update frequency
+f-temporal-start = Period from
+f-temporal-end = Period to
+f-spatial = Spatial coverage
+f-author = Author
+f-author-email = Author's e-mail
+f-maintainer = Maintainer
+f-maintainer-email = Maintainer's e-mail
+f-version = Version
+f-upload = Data file
+h-upload = For example a CSV, XLSX, JSON or PDF file.
+f-resource-name = Resource name
+f-url = Or a link to the data
+f-description = Resource description
+f-format = Format
+h-format = Leave empty to detect it.
+v-missing = Missing value.
+v-url-in-use = That URL is already used by another dataset.
+v-name-chars = Use only lower-case letters without accents, digits, - and _.
+v-too-short = Too short (at least 2 characters).
+v-too-long = Too long.
+v-org-missing = The agency does not exist.
+v-date = Dates must look like YYYY-MM-DD.
+v-temporal-order = The end must not be before the start.
+v-license = The licence is not in the list.
+v-choice = The value is not one of those allowed.
+v-file-or-link = Choose a file or enter a link.
+members = Members
+member-add = Add a member or change a role
+member-saved = Member saved.
+member-removed = Member removed.
+remove = Remove
+f-username = User name
+f-role = Role
+h-role = Member: sees private data; Editor: creates and edits data; Admin: manages members.
+role-member = Member
+role-editor = Editor
+role-admin = Admin
+tokens-title = API tokens
+token-new = New token
+token-create = Create token
+token-created = API token created.
+token-revoked = API token revoked.
+token-copy-now = Copy this token now: it will not be shown again.
+token-expires = Expires
+f-token-name = Token name
+f-token-days = Valid for (days)
+h-token-days = Leave empty for no expiry.
+revoke = Revoke
+never = Never

@@ -1,0 +1,457 @@
+//! The pages, one module per family, and what they share: dataset lists,
+//! search with facets, pagination.
+
+pub mod dataset;
+pub mod public;
+pub mod seo;
+pub mod staff;
+
+use crate::i18n::{Lang, Tr};
+use crate::{Layout, Portal, Visitor, markdown};
+use askama::Template;
+use kho_core::input::Fields;
+use kho_core::vocab::{DataSharing, UpdateFrequency, Vocabulary};
+use kho_core::{Error, Result};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// A page that only says what went wrong.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorView {
+    pub page: Layout,
+    pub heading: String,
+    pub message: String,
+    /// The error as the API states it (English), for the curious and for
+    /// reports to the administrators.
+    pub detail: Option<String>,
+}
+
+/// The facets the search page offers, in order: CKAN's Solr field names.
+pub const FACETS: [&str; 7] =
+    ["organization", "groups", "tags", "res_format", "license_id", "data_sharing", "update_frequency"];
+
+/// Results per page.
+pub const ROWS: usize = 20;
+
+/// A dataset in a list.
+pub struct DatasetCard {
+    pub name: String,
+    pub title_html: String,
+    pub excerpt_html: String,
+    pub organization: Option<String>,
+    pub formats: Vec<String>,
+    pub private: bool,
+    pub modified: String,
+}
+
+/// One facet with its values.
+pub struct FacetView {
+    pub key: &'static str,
+    pub title: String,
+    pub items: Vec<FacetItem>,
+}
+
+/// One value of a facet: a link that adds or removes the filter.
+pub struct FacetItem {
+    pub label: String,
+    pub count: u64,
+    pub href: String,
+    pub active: bool,
+}
+
+/// A filter in force, with the link that removes it.
+pub struct ActiveFilter {
+    pub label: String,
+    pub href: String,
+}
+
+/// A link of the pager.
+pub struct PageLink {
+    pub label: String,
+    pub href: Option<String>,
+    pub current: bool,
+    pub rel: &'static str,
+}
+
+/// The search parameters of a dataset list, from a query string, in
+/// CKAN's URL form (`/dataset?q=…&tags=a&tags=b&page=2`).
+#[derive(Debug, Clone, Default)]
+pub struct SearchParams {
+    pub q: String,
+    pub filters: Vec<(String, String)>,
+    pub sort: String,
+    pub page: usize,
+}
+
+/// The sort orders the search page offers: (value, message id).
+pub const SORTS: [(&str, &str); 5] = [
+    ("", "sort-relevance"),
+    ("metadata_modified desc", "sort-modified"),
+    ("metadata_created desc", "sort-created"),
+    ("title_string asc", "sort-title-asc"),
+    ("title_string desc", "sort-title-desc"),
+];
+
+impl SearchParams {
+    /// Reads a query string. Unknown keys are ignored; at most 20 filters.
+    pub fn parse(query: &str) -> SearchParams {
+        let mut p = SearchParams { page: 1, ..Default::default() };
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            match k.as_ref() {
+                "q" => p.q = v.chars().take(500).collect(),
+                "sort" if SORTS.iter().any(|(s, _)| *s == v) => p.sort = v.into_owned(),
+                "page" => p.page = v.parse::<usize>().unwrap_or(1).clamp(1, 500),
+                key if FACETS.contains(&key) && !v.is_empty() && p.filters.len() < 20 => {
+                    let pair = (key.to_string(), v.chars().take(200).collect::<String>());
+                    if !p.filters.contains(&pair) {
+                        p.filters.push(pair);
+                    }
+                }
+                _ => {}
+            }
+        }
+        p
+    }
+
+    /// The query string of these parameters (without `?`).
+    pub fn query(&self) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        if !self.q.is_empty() {
+            s.append_pair("q", &self.q);
+        }
+        for (k, v) in &self.filters {
+            s.append_pair(k, v);
+        }
+        if !self.sort.is_empty() {
+            s.append_pair("sort", &self.sort);
+        }
+        if self.page > 1 {
+            s.append_pair("page", &self.page.to_string());
+        }
+        s.finish()
+    }
+
+    fn href(&self, base: &str) -> String {
+        let q = self.query();
+        if q.is_empty() { base.to_string() } else { format!("{base}?{q}") }
+    }
+
+    /// The same search with filter `(key, value)` toggled, from page 1.
+    fn toggled(&self, key: &str, value: &str) -> SearchParams {
+        let mut p = self.clone();
+        p.page = 1;
+        if let Some(i) = p.filters.iter().position(|(k, v)| k == key && v == value) {
+            p.filters.remove(i);
+        } else {
+            p.filters.push((key.to_string(), value.to_string()));
+        }
+        p
+    }
+
+    /// The Solr filter query of the filters.
+    fn fq(&self, fixed: Option<(&str, &str)>) -> String {
+        self.filters
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(fixed)
+            .map(|(k, v)| format!("{k}:\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+}
+
+/// The lean view of a search hit the lists need.
+#[derive(Deserialize)]
+struct Hit {
+    name: String,
+    title: String,
+    #[serde(default)]
+    title_translated: BTreeMap<String, String>,
+    notes: Option<String>,
+    #[serde(default)]
+    notes_translated: BTreeMap<String, String>,
+    organization: Option<HitOrg>,
+    #[serde(default)]
+    resources: Vec<HitResource>,
+    #[serde(default)]
+    private: bool,
+    metadata_modified: String,
+    highlight: Option<HitHighlight>,
+}
+
+#[derive(Deserialize)]
+struct HitOrg {
+    title: String,
+}
+
+#[derive(Deserialize)]
+struct HitResource {
+    format: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct HitHighlight {
+    title: Option<String>,
+    notes: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SearchJson {
+    count: u64,
+    results: Vec<Hit>,
+    #[serde(default)]
+    search_facets: BTreeMap<String, FacetJson>,
+}
+
+#[derive(Deserialize)]
+struct FacetJson {
+    items: Vec<FacetItemJson>,
+}
+
+#[derive(Deserialize)]
+struct FacetItemJson {
+    name: String,
+    display_name: String,
+    count: u64,
+}
+
+/// What a search returns to a page.
+pub struct SearchOutcome {
+    pub count: u64,
+    pub results: Vec<DatasetCard>,
+    pub facets: Vec<FacetView>,
+    pub active: Vec<ActiveFilter>,
+    pub pages: Vec<PageLink>,
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The label of a facet value in a language.
+fn facet_label(lang: Lang, key: &str, value: &str, display: &str) -> String {
+    let vocab = |label_vi: &str, label_en: &str| match lang {
+        Lang::Vi => label_vi.to_string(),
+        Lang::En => label_en.to_string(),
+    };
+    match key {
+        "data_sharing" => DataSharing::parse(value).map(|d| vocab(d.label_vi(), d.label_en())),
+        "update_frequency" => UpdateFrequency::parse(value).map(|d| vocab(d.label_vi(), d.label_en())),
+        "license_id" => kho_core::licenses::find(value).map(|l| match lang {
+            Lang::Vi if !l.title_vi.is_empty() => l.title_vi.to_string(),
+            _ => l.title.to_string(),
+        }),
+        _ => None,
+    }
+    .unwrap_or_else(|| display.to_string())
+}
+
+impl Portal {
+    /// Runs a dataset search for a list page. `base` is the page's path
+    /// (for links); `fixed` is a filter the page itself imposes (an
+    /// agency's or theme's page); `facets` asks for facet counts.
+    pub(crate) async fn search(
+        &self,
+        v: &Visitor,
+        params: &SearchParams,
+        base: &str,
+        fixed: Option<(&str, &str)>,
+        facets: bool,
+        rows: usize,
+    ) -> Result<SearchOutcome> {
+        let tr = Tr::new(v.lang);
+        let mut f = Map::new();
+        f.insert("q".into(), Value::String(params.q.clone()));
+        let fq = params.fq(fixed);
+        if !fq.is_empty() {
+            f.insert("fq".into(), Value::String(fq));
+        }
+        if facets {
+            f.insert("facet.field".into(), json!(FACETS));
+            f.insert("facet.limit".into(), json!(10));
+        }
+        f.insert("rows".into(), json!(rows));
+        f.insert("start".into(), json!((params.page - 1) * rows));
+        if !params.sort.is_empty() {
+            f.insert("sort".into(), Value::String(params.sort.clone()));
+        } else if params.q.trim().is_empty() {
+            f.insert("sort".into(), Value::String("metadata_modified desc".into()));
+        }
+        f.insert("include_private".into(), Value::Bool(true));
+        let raw = match self.catalog().package_search(&v.actor, Fields::new(f)).await {
+            Ok(r) => r,
+            // A query the parser refuses is the visitor's typo: show no
+            // results and say so, rather than an error page.
+            Err(Error::Validation(_)) | Err(Error::BadRequest(_)) => {
+                return Ok(SearchOutcome {
+                    count: 0,
+                    results: Vec::new(),
+                    facets: Vec::new(),
+                    active: Vec::new(),
+                    pages: Vec::new(),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let parsed: SearchJson = serde_json::from_str(&raw).map_err(Error::internal)?;
+        let prefix = v.lang.prefix();
+        let results = parsed.results.into_iter().map(|h| card(v.lang, h)).collect();
+        let mut facet_views = Vec::new();
+        let mut labels: BTreeMap<(String, String), String> = BTreeMap::new();
+        if facets {
+            for key in FACETS {
+                let Some(fj) = parsed.search_facets.get(key) else { continue };
+                let items: Vec<FacetItem> = fj
+                    .items
+                    .iter()
+                    .map(|it| {
+                        let label = facet_label(v.lang, key, &it.name, &it.display_name);
+                        labels.insert((key.to_string(), it.name.clone()), label.clone());
+                        FacetItem {
+                            active: params.filters.iter().any(|(k, val)| k == key && *val == it.name),
+                            href: format!("{prefix}{}", params.toggled(key, &it.name).href(base)),
+                            label,
+                            count: it.count,
+                        }
+                    })
+                    .collect();
+                if !items.is_empty() {
+                    facet_views.push(FacetView { key, title: tr.t(&format!("facet-{key}")), items });
+                }
+            }
+        }
+        let active = params
+            .filters
+            .iter()
+            .map(|(k, val)| {
+                let label =
+                    labels.get(&(k.clone(), val.clone())).cloned().unwrap_or_else(|| facet_label(v.lang, k, val, val));
+                ActiveFilter {
+                    label: format!("{}: {label}", tr.t(&format!("facet-{k}"))),
+                    href: format!("{prefix}{}", params.toggled(k, val).href(base)),
+                }
+            })
+            .collect();
+        let pages = pager(&tr, params, parsed.count, base, prefix);
+        Ok(SearchOutcome { count: parsed.count, results, facets: facet_views, active, pages })
+    }
+}
+
+/// A list entry from a stored `package_show` document.
+pub(crate) fn card_from_doc(lang: Lang, doc: &str) -> Option<DatasetCard> {
+    serde_json::from_str::<Hit>(doc).ok().map(|h| card(lang, h))
+}
+
+fn card(lang: Lang, h: Hit) -> DatasetCard {
+    let title = lang.pick(&h.title_translated, &h.title).to_string();
+    let notes = lang.pick(&h.notes_translated, h.notes.as_deref().unwrap_or("")).to_string();
+    // The highlight marks the default-language text; use it only when that
+    // is the text shown.
+    let (hl_title, hl_notes) = match h.highlight {
+        Some(hl) => (hl.title.filter(|_| title == h.title), hl.notes.filter(|_| Some(&notes) == h.notes.as_ref())),
+        None => (None, None),
+    };
+    let mut formats: Vec<String> =
+        h.resources.into_iter().filter_map(|r| r.format).filter(|f| !f.trim().is_empty()).collect();
+    formats.sort();
+    formats.dedup();
+    formats.truncate(6);
+    let title = if title.trim().is_empty() { h.name.clone() } else { title };
+    DatasetCard {
+        title_html: hl_title.unwrap_or_else(|| escape(&title)),
+        excerpt_html: match hl_notes {
+            // The highlighter escapes and cuts to a window already.
+            Some(n) => n,
+            None => escape(&markdown::excerpt(&notes, 240)),
+        },
+        name: h.name,
+        organization: h.organization.map(|o| o.title),
+        formats,
+        private: h.private,
+        modified: crate::format::date(lang, &h.metadata_modified),
+    }
+}
+
+fn pager(tr: &Tr, params: &SearchParams, count: u64, base: &str, prefix: &str) -> Vec<PageLink> {
+    let last = (count as usize).div_ceil(ROWS).clamp(1, 500);
+    if last == 1 {
+        return Vec::new();
+    }
+    let cur = params.page.min(last);
+    let link = |n: usize| {
+        let mut p = params.clone();
+        p.page = n;
+        format!("{prefix}{}", p.href(base))
+    };
+    let mut out = Vec::new();
+    if cur > 1 {
+        out.push(PageLink { label: tr.t("pager-previous"), href: Some(link(cur - 1)), current: false, rel: "prev" });
+    }
+    let mut shown: Vec<usize> = vec![1, cur.saturating_sub(1), cur, cur + 1, last];
+    shown.retain(|n| (1..=last).contains(n));
+    shown.sort();
+    shown.dedup();
+    let mut prev = 0;
+    for n in shown {
+        if n > prev + 1 {
+            out.push(PageLink { label: "…".into(), href: None, current: false, rel: "" });
+        }
+        out.push(PageLink {
+            label: crate::format::int(tr.lang, n as i64),
+            href: Some(link(n)),
+            current: n == cur,
+            rel: "",
+        });
+        prev = n;
+    }
+    if cur < last {
+        out.push(PageLink { label: tr.t("pager-next"), href: Some(link(cur + 1)), current: false, rel: "next" });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_params_round_trip() {
+        let p = SearchParams::parse("q=d%C3%A2n+s%E1%BB%91&tags=a&tags=b&organization=x&page=3&sort=bogus&evil=1");
+        assert_eq!(p.q, "dân số");
+        assert_eq!(p.filters.len(), 3);
+        assert_eq!(p.page, 3);
+        assert_eq!(p.sort, "");
+        let again = SearchParams::parse(&p.query());
+        assert_eq!(again.filters, p.filters);
+        let t = p.toggled("tags", "a");
+        assert_eq!(t.filters.len(), 2);
+        assert_eq!(t.page, 1);
+        assert_eq!(
+            p.fq(Some(("groups", "y\"z"))),
+            "tags:\"a\" AND tags:\"b\" AND organization:\"x\" AND groups:\"y\\\"z\""
+        );
+    }
+
+    #[test]
+    fn pager_elides() {
+        let tr = Tr::new(Lang::En);
+        let p = SearchParams { page: 10, ..Default::default() };
+        let links = pager(&tr, &p, 1000, "/dataset", "/en");
+        let labels: Vec<_> = links.iter().map(|l| l.label.as_str()).collect();
+        assert_eq!(labels, ["Previous", "1", "…", "9", "10", "11", "…", "50", "Next"]);
+        assert!(links.iter().find(|l| l.current).unwrap().href.as_deref().unwrap().starts_with("/en/dataset?page=10"));
+    }
+}
