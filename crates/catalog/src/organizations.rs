@@ -246,8 +246,11 @@ impl Catalog {
         };
         let (limit, offset) = page(limit, offset, 1000, 100_000)?;
         let mut conn = self.store().conn().await?;
+        // Names alone need no counts, unless they are sorted by them.
+        let counted = all_fields || matches!(sort, GroupSort::PackageCountAsc | GroupSort::PackageCountDesc);
+        let filter = dataset_filter(actor);
         let rows =
-            groups::list_with_counts(&mut conn, is_org, &dataset_filter(actor), query, sort, limit, offset).await?;
+            groups::list_with_counts(&mut conn, is_org, counted.then_some(&filter), query, sort, limit, offset).await?;
         Ok(rows
             .into_iter()
             .map(|(g, count)| {
@@ -258,6 +261,17 @@ impl Catalog {
                 }
             })
             .collect())
+    }
+
+    /// Active organizations or groups sorted by title, without dataset
+    /// counts (`package_count` is 0): for callers that count in the search
+    /// index instead.
+    pub async fn group_list_uncounted(&self, is_org: bool, limit: i64) -> Result<Vec<kho_core::model::Group>> {
+        let mut conn = self.store().conn().await?;
+        let rows =
+            groups::list_with_counts(&mut conn, is_org, None, None, GroupSort::TitleAsc, limit.clamp(0, 100_000), 0)
+                .await?;
+        Ok(rows.into_iter().map(|(g, _)| g.to_group(0, None)).collect())
     }
 
     /// `organization_list_for_user`: organizations where `user` (default:
@@ -300,7 +314,7 @@ impl Catalog {
         }
         let filter = dataset_filter(actor);
         let rows: Vec<(GroupRow, Capacity)> = if who.is_sysadmin() {
-            groups::list_with_counts(&mut conn, true, &filter, None, GroupSort::NameAsc, 100_000, 0)
+            groups::list_with_counts(&mut conn, true, Some(&filter), None, GroupSort::NameAsc, 100_000, 0)
                 .await?
                 .into_iter()
                 .map(|(g, _)| (g, Capacity::Admin))

@@ -82,6 +82,9 @@ pub(crate) struct Search {
     covered: tokio::sync::watch::Sender<u64>,
     /// Wakes the indexer when a write commits.
     wake: tokio::sync::Notify,
+    /// Changes whenever what searches see may change (each index commit
+    /// and generation switch), so callers can cache derived pages.
+    version: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Search {
@@ -229,6 +232,7 @@ impl Search {
             written: std::sync::atomic::AtomicU64::new(0),
             covered: tokio::sync::watch::Sender::new(0),
             wake: tokio::sync::Notify::new(),
+            version: std::sync::atomic::AtomicU64::new(0),
         };
         search.sync(store).await?;
         Ok(search)
@@ -340,6 +344,7 @@ impl Search {
                 let payload = Payload::new(&self.database, st.watermark);
                 let idx = index.clone();
                 blocking(move || idx.commit(&payload).map_err(search_err)).await?;
+                self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
             if !full {
                 break;
@@ -397,6 +402,7 @@ impl Search {
                 .await?;
                 self.index().remove_old_generations(&self.root);
                 *st = SyncState { watermark: payload.watermark, ..Default::default() };
+                self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 tracing::info!(generation = %self.index().generation(), "switched to a rebuilt search index");
                 Ok(())
             }
@@ -678,6 +684,15 @@ impl Catalog {
     /// The search index, when this catalog has one (servers do; CLI commands do not).
     pub(crate) fn search(&self) -> Result<&Search> {
         self.inner.search.as_deref().ok_or_else(|| Error::Unavailable("search is not enabled in this process".into()))
+    }
+
+    /// A number that changes whenever search results may change, after
+    /// this process's own writes are indexed (read-your-writes): a page
+    /// built from searches may be cached under it.
+    pub async fn search_version(&self) -> Result<u64> {
+        let search = self.search()?;
+        search.wait_for_writes().await;
+        Ok(search.version.load(std::sync::atomic::Ordering::SeqCst))
     }
 
     /// Notes a write just committed by this process for the indexer.

@@ -29,6 +29,25 @@ pub enum BenchCommand {
     Api(ApiArgs),
     /// package_search latency and throughput, reindex time, index size and memory.
     Search(SearchArgs),
+    /// Portal pages (home, dataset search, dataset) rendered server-side:
+    /// latency, throughput and the compressed size of each page.
+    Portal(PortalArgs),
+}
+
+#[derive(Args)]
+pub struct PortalArgs {
+    /// Datasets in the catalog (issue #5 asks for 100,000).
+    #[arg(long, default_value_t = 100_000)]
+    datasets: u64,
+    /// Seconds of load per page.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Concurrent connections (browsers asking for gzip, as real ones do).
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -71,6 +90,7 @@ pub async fn run(g: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<ExitCode> 
     match cmd {
         BenchCommand::Api(a) => api(g, a).await,
         BenchCommand::Search(a) => search(g, a).await,
+        BenchCommand::Portal(a) => portal(g, a).await,
     }
 }
 
@@ -487,5 +507,163 @@ async fn search(g: &GlobalArgs, a: SearchArgs) -> anyhow::Result<ExitCode> {
             verdict(reindex.as_secs_f64() * 100_000.0 / (indexed.max(1) as f64) < 60.0)
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One GET on a fresh connection, asking for gzip; returns the status, the
+/// bytes on the wire (body) and the body.
+fn fetch(addr: SocketAddr, path: &str, gzip: bool) -> anyhow::Result<(u16, usize, Vec<u8>)> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let accept = if gzip { "Accept-Encoding: gzip\r\n" } else { "" };
+    write!(s, "GET {path} HTTP/1.1\r\nHost: bench\r\n{accept}Connection: close\r\n\r\n")?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let split =
+        raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| anyhow::anyhow!("no HTTP header from {path}"))?;
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status: u16 = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let mut body = raw[split + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    Ok((status, body.len(), body))
+}
+
+/// Decodes an HTTP/1.1 chunked body.
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            std::str::from_utf8(&b[..eol]).ok().and_then(|h| usize::from_str_radix(h.trim(), 16).ok()).unwrap_or(0);
+        if size == 0 || b.len() < eol + 2 + size {
+            break;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + size]);
+        b = &b[(eol + 4 + size).min(b.len())..];
+    }
+    out
+}
+
+/// The versioned `/static/…` URLs a page links to.
+fn asset_urls(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in html.split("\"/static/").skip(1) {
+        if let Some(end) = part.find('"') {
+            let url = format!("/static/{}", &part[..end]);
+            if !out.contains(&url) {
+                out.push(url);
+            }
+        }
+    }
+    out
+}
+
+async fn portal(g: &GlobalArgs, a: PortalArgs) -> anyhow::Result<ExitCode> {
+    let BenchEnv { dir, base, backend, database_url, schema, bind, addr, site_url, config } =
+        bench_env(g, "kho-bench-portal-").await?;
+    let catalog = open_catalog(&config, true, false).await?;
+    let bar = progress_bar(a.datasets, "Tạo bộ dữ liệu / generating datasets");
+    kho_catalog::synthetic::generate(&catalog, a.datasets, 42, |n| bar.set_position(n))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    build_index(&catalog, &config.index_dir).await?;
+    // Some page views, so "most viewed" has something to list.
+    let public = catalog.package_list(Some(2000), Some(0)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    catalog.close().await;
+    anyhow::ensure!(!public.is_empty(), "the synthetic catalog has no public datasets");
+
+    let (mut child, _) = start_server(dir.path(), &bind, &site_url, &database_url)?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Each page once: status and compressed size with its stylesheet and script.
+    let search_path = |n: u64| {
+        let word = SEARCH_WORDS[(n as usize) % SEARCH_WORDS.len()];
+        let q: String = form_urlencoded::byte_serialize(word.as_bytes()).collect();
+        if n.is_multiple_of(3) { format!("/dataset?q={q}&res_format=CSV") } else { format!("/dataset?q={q}") }
+    };
+    let names = Arc::new(public);
+    let dataset_path = {
+        let names = names.clone();
+        move |n: u64| format!("/dataset/{}", names[((n.wrapping_mul(7919)) % names.len() as u64) as usize])
+    };
+    let pages: [(&str, String); 3] =
+        [("home /", "/".into()), ("search /dataset?q=…", search_path(2)), ("dataset /dataset/{name}", dataset_path(1))];
+    let mut sizes = Vec::new();
+    for (label, path) in &pages {
+        let (status, wire, _) = fetch(addr, path, true)?;
+        anyhow::ensure!(status == 200, "{path} answered {status}");
+        let html = String::from_utf8_lossy(&fetch(addr, path, false)?.2).into_owned();
+        let mut total = wire;
+        for asset in asset_urls(&html) {
+            total += fetch(addr, &asset, true)?.1;
+        }
+        sizes.push((*label, wire, total));
+    }
+
+    let duration = Duration::from_secs(a.duration);
+    let req = |path: String| {
+        Request::get(path)
+            .header("host", "bench")
+            .header("accept-encoding", "gzip")
+            .body(Full::new(Bytes::new()))
+            .unwrap_or_default()
+    };
+    let home: MakeRequest = Arc::new(move |_| req("/".into()));
+    let search: MakeRequest = Arc::new(move |n| req(search_path(n)));
+    let dataset: MakeRequest = Arc::new(move |n| req(dataset_path(n)));
+    let results = [
+        (pages[0].0, loadgen::run(addr, a.connections, duration, home)?),
+        (pages[1].0, loadgen::run(addr, a.connections, duration, search)?),
+        (pages[2].0, loadgen::run(addr, a.connections, duration, dataset)?),
+    ];
+    stop_server(&mut child);
+    if let Some(schema) = &schema {
+        let _ = kho_store::scratch::drop(&base.database_url, schema).await;
+    }
+
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    if a.json {
+        let pages: Vec<_> = results
+            .iter()
+            .zip(&sizes)
+            .map(|((name, r), (_, html, total))| {
+                json!({"page": name, "per_sec": r.rate(), "p50_ms": r.pct_ms(50.0), "p99_ms": r.pct_ms(99.0),
+                    "ok": r.ok, "errors": r.errors, "first_error": r.first_error,
+                    "html_gzip_bytes": html, "with_assets_gzip_bytes": total})
+            })
+            .collect();
+        println!(
+            "{}",
+            json!({"backend": backend, "datasets": a.datasets, "cores": cores, "connections": a.connections, "pages": pages})
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "Kho portal benchmark — {backend}, {} datasets, {cores} CPU cores, {} connections asking for gzip, {} s per page",
+        a.datasets, a.connections, a.duration
+    );
+    let mut all_met = true;
+    for ((name, r), (_, html, total)) in results.iter().zip(&sizes) {
+        println!(
+            "  {name:<26} {:>7.0} /s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} ok, {} errors)   HTML {:>5.1} kB, with CSS+JS {:>5.1} kB gzipped",
+            r.rate(),
+            r.pct_ms(50.0),
+            r.pct_ms(99.0),
+            r.ok,
+            r.errors,
+            *html as f64 / 1000.0,
+            *total as f64 / 1000.0
+        );
+        if let Some(e) = &r.first_error {
+            println!("      first error: {e}");
+        }
+        all_met &= r.pct_ms(50.0) < 5.0 && r.rate() >= 1000.0 && *total < 100_000 && r.errors == 0;
+    }
+    println!(
+        "Targets (issue #5): each page p50 < 5 ms, ≥ 1,000 req/s, < 100 kB compressed with CSS and JS: {}",
+        if all_met { "met" } else { "NOT met" }
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -48,6 +48,11 @@ struct Inner {
     /// Dataset page views not yet written, by dataset id. Counting in
     /// memory keeps a page view free of database writes.
     views: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+    /// Bumped each time views are written ("most viewed" may change).
+    views_written: std::sync::atomic::AtomicU64,
+    /// The home page as anonymous visitors see it, per language, with the
+    /// search version and views generation it was made from.
+    home_cache: std::sync::Mutex<std::collections::HashMap<Lang, (u64, u64, String)>>,
 }
 
 /// Who is asking, in which language, for which page.
@@ -91,7 +96,17 @@ impl Portal {
     pub fn new(catalog: Catalog, branding: Branding) -> Portal {
         let assets = Assets::new(branding.logo.clone());
         let brand_css = branding.css_vars();
-        Portal { inner: Arc::new(Inner { catalog, branding, assets, brand_css, views: Default::default() }) }
+        Portal {
+            inner: Arc::new(Inner {
+                catalog,
+                branding,
+                assets,
+                brand_css,
+                views: Default::default(),
+                views_written: Default::default(),
+                home_cache: Default::default(),
+            }),
+        }
     }
 
     /// Counts a view of a dataset's page.
@@ -112,7 +127,9 @@ impl Portal {
         if counts.is_empty() {
             return;
         }
-        if let Err(e) = self.inner.catalog.record_views(&counts).await {
+        let result = self.inner.catalog.record_views(&counts).await;
+        self.inner.views_written.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if let Err(e) = result {
             tracing::warn!(error = %e, "could not record page views; keeping them for the next try");
             if let Ok(mut v) = self.inner.views.lock() {
                 for (id, n) in counts {
@@ -135,6 +152,25 @@ impl Portal {
     /// The static assets.
     pub fn assets(&self) -> &Assets {
         &self.inner.assets
+    }
+
+    /// The cached anonymous home page for `lang`, if still current.
+    pub(crate) fn cached_home(&self, lang: Lang, version: u64) -> Option<String> {
+        let views = self.inner.views_written.load(std::sync::atomic::Ordering::SeqCst);
+        let cache = self.inner.home_cache.lock().ok()?;
+        cache.get(&lang).filter(|(v, w, _)| *v == version && *w == views).map(|(_, _, body)| body.clone())
+    }
+
+    /// Keeps an anonymous home page made at search version `version`.
+    pub(crate) fn cache_home(&self, lang: Lang, version: u64, views: u64, body: &str) {
+        if let Ok(mut cache) = self.inner.home_cache.lock() {
+            cache.insert(lang, (version, views, body.to_string()));
+        }
+    }
+
+    /// The views generation (see `cache_home`).
+    pub(crate) fn views_generation(&self) -> u64 {
+        self.inner.views_written.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The frame of every page for a visitor.

@@ -31,6 +31,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -93,8 +94,12 @@ pub fn router(state: AppState) -> Router {
     let sensitive: Arc<[HeaderName]> =
         Arc::new([header::AUTHORIZATION, header::COOKIE, HeaderName::from_static("x-ckan-api-key")]);
     Router::new()
-        .merge(api)
-        .merge(web::router())
+        // Pages and API answers are compressed for slow links; file
+        // downloads (routes below) are sent as stored, with their length.
+        .merge(api.layer(CompressionLayer::new()))
+        // Upload forms are bounded while streaming (max_upload_bytes) and
+        // their text fields by max_json_bytes, not by axum's 2 MB default.
+        .merge(web::router().layer(CompressionLayer::new()).layer(DefaultBodyLimit::disable()))
         .route("/dataset/{id}/resource/{resource_id}/download/{filename}", get(files::download))
         .route("/dataset/{id}/resource/{resource_id}/download", get(files::download))
         .route("/healthz", get(health::healthz))

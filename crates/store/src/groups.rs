@@ -200,25 +200,36 @@ impl GroupSort {
 }
 
 /// Lists active organizations or groups, with the number of datasets in
-/// each that `filter` lets the caller see.
+/// each that `filter` lets the caller see. Counting scans every dataset of
+/// every listed group, so `filter: None` skips it (counts are then 0)
+/// when the caller needs only names and titles.
 pub async fn list_with_counts(
     conn: &mut dyn Handle,
     is_org: bool,
-    filter: &DatasetFilter,
+    filter: Option<&DatasetFilter>,
     query: Option<&str>,
     sort: GroupSort,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<(GroupRow, i64)>, StoreError> {
     let cols = COLUMNS.split(", ").map(|c| format!("g.{c}")).collect::<Vec<_>>().join(", ");
-    let mut q = Sql::new(&format!("SELECT {cols}, (SELECT COUNT(*) FROM packages p WHERE "));
-    if is_org {
-        q.push("p.owner_org = g.id");
-    } else {
-        q.push("p.id IN (SELECT package_id FROM group_packages gp WHERE gp.group_id = g.id)");
+    let mut q = Sql::new(&format!("SELECT {cols}, "));
+    match filter {
+        Some(filter) => {
+            q.push("(SELECT COUNT(*) FROM packages p WHERE ");
+            if is_org {
+                q.push("p.owner_org = g.id");
+            } else {
+                q.push("p.id IN (SELECT package_id FROM group_packages gp WHERE gp.group_id = g.id)");
+            }
+            q.push(" AND p.state = 'active' AND ").visible(filter);
+            q.push(")");
+        }
+        None => {
+            q.push("CAST(0 AS BIGINT)");
+        }
     }
-    q.push(" AND p.state = 'active' AND ").visible(filter);
-    q.push(") AS package_count FROM catalog_groups g WHERE g.state = 'active' AND g.is_organization = ");
+    q.push(" AS package_count FROM catalog_groups g WHERE g.state = 'active' AND g.is_organization = ");
     q.param(is_org as i64);
     if let Some(text) = query.filter(|s| !s.is_empty()) {
         let like = format!("%{}%", text.to_lowercase());

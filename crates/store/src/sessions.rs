@@ -68,11 +68,15 @@ pub async fn add_views(h: &mut dyn Handle, counts: &[(String, i64)]) -> Result<(
 
 /// The stored documents of the most viewed public, active datasets.
 pub async fn most_viewed_public(h: &mut dyn Handle, limit: i64) -> Result<Vec<String>, StoreError> {
+    // The most viewed few hundred first (an index walk), then their
+    // datasets: joining from packages would scan the whole table.
     let rows: Vec<(String,)> = Sql::new(
-        "SELECT p.doc FROM package_views v JOIN packages p ON p.id = v.package_id \
+        "SELECT p.doc FROM (SELECT package_id, views FROM package_views ORDER BY views DESC LIMIT $2) v \
+         JOIN packages p ON p.id = v.package_id \
          WHERE p.private = 0 AND p.state = 'active' ORDER BY v.views DESC, p.name LIMIT $1",
     )
     .bind(limit)
+    .bind(limit.saturating_mul(20).max(200))
     .fetch_all(h)
     .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())

@@ -565,3 +565,26 @@ backends!(sitemap_and_robots, |app| async move {
     assert!(robots.body.contains(&format!("Sitemap: {}/sitemap.xml", app.base)));
     assert!(robots.body.contains("Disallow: /user/"));
 });
+
+backends!(cached_home_page_follows_every_change, |app| async move {
+    app.org("so-y-te").await;
+    app.ok(
+        "package_create",
+        json!({"name": "cong-bo", "title": "Sắp thành riêng tư", "owner_org": "so-y-te"}),
+        &app.admin,
+    )
+    .await;
+    let mut b = Browser::new(app);
+    for _ in 0..2 {
+        assert!(b.get("/").await.body.contains("Sắp thành riêng tư"));
+    }
+    // Made private: gone from the (cached) home page at the next request.
+    app.ok("package_patch", json!({"id": "cong-bo", "private": true}), &app.admin).await;
+    let home = b.get("/").await;
+    assert!(!home.body.contains("Sắp thành riêng tư"), "the cached home page still shows a private dataset");
+    assert!(home.body.contains("<strong>0</strong>"));
+    // A new dataset shows at once, in both languages.
+    app.ok("package_create", json!({"name": "moi", "title": "Vừa công bố", "owner_org": "so-y-te"}), &app.admin).await;
+    assert!(b.get("/").await.body.contains("Vừa công bố"));
+    assert!(b.get("/en").await.body.contains("Vừa công bố"));
+});

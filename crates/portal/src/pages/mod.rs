@@ -224,6 +224,8 @@ pub struct SearchOutcome {
     pub facets: Vec<FacetView>,
     pub active: Vec<ActiveFilter>,
     pub pages: Vec<PageLink>,
+    /// Facet values as the index counted them: (value, display name, count).
+    pub raw_facets: BTreeMap<String, Vec<(String, String, u64)>>,
 }
 
 fn escape(s: &str) -> String {
@@ -269,7 +271,7 @@ impl Portal {
         params: &SearchParams,
         base: &str,
         fixed: Option<(&str, &str)>,
-        facets: bool,
+        facets: Option<(&[&str], i64)>,
         rows: usize,
     ) -> Result<SearchOutcome> {
         let tr = Tr::new(v.lang);
@@ -279,9 +281,9 @@ impl Portal {
         if !fq.is_empty() {
             f.insert("fq".into(), Value::String(fq));
         }
-        if facets {
-            f.insert("facet.field".into(), json!(FACETS));
-            f.insert("facet.limit".into(), json!(10));
+        if let Some((fields, limit)) = facets {
+            f.insert("facet.field".into(), json!(fields));
+            f.insert("facet.limit".into(), json!(limit));
         }
         f.insert("rows".into(), json!(rows));
         f.insert("start".into(), json!((params.page - 1) * rows));
@@ -302,6 +304,7 @@ impl Portal {
                     facets: Vec::new(),
                     active: Vec::new(),
                     pages: Vec::new(),
+                    raw_facets: BTreeMap::new(),
                 });
             }
             Err(e) => return Err(e),
@@ -311,8 +314,8 @@ impl Portal {
         let results = parsed.results.into_iter().map(|h| card(v.lang, h)).collect();
         let mut facet_views = Vec::new();
         let mut labels: BTreeMap<(String, String), String> = BTreeMap::new();
-        if facets {
-            for key in FACETS {
+        if let Some((fields, _)) = facets {
+            for key in FACETS.iter().copied().filter(|k| fields.contains(k)) {
                 let Some(fj) = parsed.search_facets.get(key) else { continue };
                 let items: Vec<FacetItem> = fj
                     .items
@@ -346,13 +349,30 @@ impl Portal {
             })
             .collect();
         let pages = pager(&tr, params, parsed.count, base, prefix);
-        Ok(SearchOutcome { count: parsed.count, results, facets: facet_views, active, pages })
+        let raw_facets = parsed
+            .search_facets
+            .into_iter()
+            .map(|(k, f)| (k, f.items.into_iter().map(|i| (i.name, i.display_name, i.count)).collect()))
+            .collect();
+        Ok(SearchOutcome { count: parsed.count, results, facets: facet_views, active, pages, raw_facets })
     }
 }
 
 /// A list entry from a stored `package_show` document.
 pub(crate) fn card_from_doc(lang: Lang, doc: &str) -> Option<DatasetCard> {
     serde_json::from_str::<Hit>(doc).ok().map(|h| card(lang, h))
+}
+
+impl Portal {
+    /// The number of datasets the visitor may see and, per value of facet
+    /// `key` (`organization`, `groups`), how many of them have it, counted
+    /// in the search index.
+    pub(crate) async fn counts(&self, v: &Visitor, key: &str) -> Result<(u64, BTreeMap<String, u64>)> {
+        let params = SearchParams { page: 1, ..Default::default() };
+        let out = self.search(v, &params, "/dataset", None, Some((&[key], -1)), 0).await?;
+        let per = out.raw_facets.get(key).map(|items| items.iter().map(|(n, _, c)| (n.clone(), *c)).collect());
+        Ok((out.count, per.unwrap_or_default()))
+    }
 }
 
 fn card(lang: Lang, h: Hit) -> DatasetCard {

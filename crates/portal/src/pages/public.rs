@@ -7,7 +7,6 @@ use crate::{Html, Layout, Portal, Visitor, markdown, render};
 use askama::Template;
 use kho_core::Result;
 use kho_core::model::Group;
-use serde_json::Value;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -99,23 +98,69 @@ fn group_card(lang: Lang, g: Group) -> GroupCard {
 }
 
 impl Portal {
-    async fn groups(&self, v: &Visitor, is_org: bool, sort: &str, limit: i64) -> Result<Vec<GroupCard>> {
-        let list = self.catalog().group_list(&v.actor, is_org, true, Some(sort), None, Some(limit), None).await?;
+    /// Every agency or theme by title, with the visitor's dataset counts.
+    async fn groups(&self, v: &Visitor, is_org: bool) -> Result<Vec<GroupCard>> {
+        let list = self.catalog().group_list_uncounted(is_org, 10_000).await?;
+        let (_, counts) = self.counts(v, if is_org { "organization" } else { "groups" }).await?;
         Ok(list
             .into_iter()
-            .filter_map(|g: Value| serde_json::from_value::<Group>(g).ok())
-            .map(|g| group_card(v.lang, g))
+            .map(|mut g| {
+                g.package_count = counts.get(&g.name).copied().unwrap_or(0) as i64;
+                group_card(v.lang, g)
+            })
             .collect())
     }
 
-    async fn group_total(&self, v: &Visitor, is_org: bool) -> Result<u64> {
-        Ok(self.catalog().group_list(&v.actor, is_org, false, None, None, Some(1000), None).await?.len() as u64)
+    /// `/`: search box, counts, newest and most viewed datasets, themes, agencies.
+    /// Anonymous visitors share one cached page per language, remade when
+    /// the search index or the view counts change (so a dataset made
+    /// private leaves it at once).
+    pub async fn home(&self, v: &Visitor) -> Result<Html> {
+        let cacheable = v.user_name().is_none() && v.path == "/";
+        if !cacheable {
+            return self.make_home(v).await;
+        }
+        // Read both generations before building, so a change during the
+        // build makes the kept page stale rather than wrongly current.
+        let views = self.views_generation();
+        let version = self.catalog().search_version().await?;
+        if let Some(body) = self.cached_home(v.lang, version) {
+            return Ok(Html { body, public: true });
+        }
+        let html = self.make_home(v).await?;
+        self.cache_home(v.lang, version, views, &html.body);
+        Ok(html)
     }
 
-    /// `/`: search box, counts, newest and most viewed datasets, themes, agencies.
-    pub async fn home(&self, v: &Visitor) -> Result<Html> {
+    async fn make_home(&self, v: &Visitor) -> Result<Html> {
         let newest_params = SearchParams { sort: "metadata_created desc".into(), page: 1, ..Default::default() };
-        let newest = self.search(v, &newest_params, "/dataset", None, false, 6).await?;
+        // One search gives the count, the newest datasets and, from its
+        // facets, the agencies and themes with the most datasets: counting
+        // in the index is far cheaper than counting in the database.
+        let newest =
+            self.search(v, &newest_params, "/dataset", None, Some((&["organization", "groups"], -1)), 6).await?;
+        let top = |key: &str, n: usize| -> Vec<GroupCard> {
+            newest
+                .raw_facets
+                .get(key)
+                .map(|items| {
+                    items
+                        .iter()
+                        .take(n)
+                        .map(|(name, title, count)| GroupCard {
+                            name: name.clone(),
+                            title: title.clone(),
+                            excerpt: String::new(),
+                            count: *count,
+                            image: None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (themes, agencies) = (top("groups", 12), top("organization", 8));
+        let count_of = |key: &str| newest.raw_facets.get(key).map_or(0, |i| i.len() as u64);
+        let (organizations, groups) = (count_of("organization"), count_of("groups"));
         let popular_docs = self.catalog().most_viewed(6).await?;
         let popular = popular_docs.iter().filter_map(|d| super::card_from_doc(v.lang, d)).collect();
         let mut page = self.layout(v, "", "home");
@@ -132,12 +177,12 @@ impl Portal {
         })));
         let view = HomeView {
             datasets: newest.count,
-            organizations: self.group_total(v, true).await?,
-            groups: self.group_total(v, false).await?,
+            organizations,
+            groups,
             newest: newest.results,
             popular,
-            themes: self.groups(v, false, "package_count desc", 12).await?,
-            agencies: self.groups(v, true, "package_count desc", 8).await?,
+            themes,
+            agencies,
             page,
         };
         Ok(Html { body: render(&view), public: v.user_name().is_none() })
@@ -152,7 +197,7 @@ impl Portal {
     ) -> Result<SearchView> {
         let tr = crate::i18n::Tr::new(v.lang);
         let params = SearchParams::parse(query);
-        let out = self.search(v, &params, base, fixed, true, super::ROWS).await?;
+        let out = self.search(v, &params, base, fixed, Some((&super::FACETS, 10)), super::ROWS).await?;
         let mut hidden: Vec<(String, String)> = params.filters.clone();
         if !params.sort.is_empty() {
             hidden.push(("sort".into(), params.sort.clone()));
@@ -189,7 +234,7 @@ impl Portal {
         } else {
             (tr.t("groups-title"), "groups", "/group")
         };
-        let items = self.groups(v, is_org, "title asc", 1000).await?;
+        let items = self.groups(v, is_org).await?;
         let view = GroupListView { page: self.layout(v, heading.clone(), nav), heading, base, items };
         Ok(Html { body: render(&view), public: v.user_name().is_none() })
     }
@@ -212,7 +257,8 @@ impl Portal {
     /// `/about`.
     pub async fn about(&self, v: &Visitor) -> Result<Html> {
         let tr = crate::i18n::Tr::new(v.lang);
-        let datasets = self.catalog().dataset_count(&kho_catalog::Actor::anonymous()).await?.max(0) as u64;
+        let anonymous = Visitor { actor: kho_catalog::Actor::anonymous(), ..v.clone() };
+        let (datasets, _) = self.counts(&anonymous, "organization").await?;
         let view = AboutView { page: self.layout(v, tr.t("about-title"), "about"), datasets };
         Ok(Html { body: render(&view), public: v.user_name().is_none() })
     }

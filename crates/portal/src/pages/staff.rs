@@ -250,7 +250,7 @@ impl Portal {
                 String::new()
             };
             params.q = q;
-            self.search(v, &params, "/dataset", None, false, 20).await?.results
+            self.search(v, &params, "/dataset", None, None, 20).await?.results
         };
         let mut activity = Vec::new();
         for (name, title) in orgs.iter().take(5) {
