@@ -47,7 +47,10 @@ fn pages() -> Router<AppState> {
         .route("/dataset/new", get(dataset_new).post(dataset_new_post))
         .route("/dataset/edit/{name}", get(dataset_edit).post(dataset_edit_post))
         .route("/dataset/{name}", get(dataset_page))
+        .route("/dataset/delete/{name}", get(dataset_delete).post(dataset_delete_post))
         .route("/dataset/{name}/resource/new", get(resource_new).post(resource_new_post))
+        .route("/dataset/{name}/resource/{id}/edit", get(resource_edit).post(resource_edit_post))
+        .route("/dataset/{name}/resource/{id}/delete", get(resource_delete).post(resource_delete_post))
         .route("/dataset/{name}/resource/{id}", get(resource_page))
         .route("/organization", get(organization_list))
         .route("/organization/", get(organization_list))
@@ -396,7 +399,43 @@ async fn resource_new(
     if let Some(r) = require_login(&s, lang, &req).await {
         return r;
     }
-    page(&s, lang, &req, |p, v| async move { p.resource_form(&v, &name).await }).await
+    page(&s, lang, &req, |p, v| async move { p.resource_form(&v, &name, None).await }).await
+}
+
+async fn resource_edit(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Path((name, id)): Path<(String, String)>,
+    req: Parts,
+) -> Response {
+    if let Some(r) = require_login(&s, lang, &req).await {
+        return r;
+    }
+    page(&s, lang, &req, |p, v| async move { p.resource_form(&v, &name, Some(&id)).await }).await
+}
+
+async fn resource_delete(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Path((name, id)): Path<(String, String)>,
+    req: Parts,
+) -> Response {
+    if let Some(r) = require_login(&s, lang, &req).await {
+        return r;
+    }
+    page(&s, lang, &req, |p, v| async move { p.delete_form(&v, &name, Some(&id)).await }).await
+}
+
+async fn dataset_delete(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Path(name): Path<String>,
+    req: Parts,
+) -> Response {
+    if let Some(r) = require_login(&s, lang, &req).await {
+        return r;
+    }
+    page(&s, lang, &req, |p, v| async move { p.delete_form(&v, &name, None).await }).await
 }
 
 async fn login(State(s): State<AppState>, Extension(lang): Extension<Lang>, req: Parts) -> Response {
@@ -591,7 +630,46 @@ async fn resource_new_post(
     req: Request,
 ) -> Response {
     form(&s, lang, req, |portal, web, posted| async move {
-        let r = portal.resource_submit(&web.visitor, &name, posted.fields, posted.upload).await;
+        let r = portal.resource_submit(&web.visitor, &name, None, posted.fields, posted.upload).await;
+        (web, r)
+    })
+    .await
+}
+
+async fn resource_edit_post(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Path((name, id)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    form(&s, lang, req, |portal, web, posted| async move {
+        let r = portal.resource_submit(&web.visitor, &name, Some(&id), posted.fields, posted.upload).await;
+        (web, r)
+    })
+    .await
+}
+
+async fn resource_delete_post(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Path((name, id)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    form(&s, lang, req, |portal, web, _posted| async move {
+        let r = portal.delete_submit(&web.visitor, &name, Some(&id)).await;
+        (web, r)
+    })
+    .await
+}
+
+async fn dataset_delete_post(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Path(name): Path<String>,
+    req: Request,
+) -> Response {
+    form(&s, lang, req, |portal, web, _posted| async move {
+        let r = portal.delete_submit(&web.visitor, &name, None).await;
         (web, r)
     })
     .await

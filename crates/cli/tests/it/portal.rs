@@ -299,7 +299,16 @@ backends!(every_form_rejects_missing_or_wrong_csrf, |app| async move {
 
     b.login("bien-tap", "12345678abc").await;
     let session_csrf = b.get("/dashboard").await.csrf();
-    let forms: [(&str, Vec<(&str, &str)>); 8] = [
+    let rid = app.ok("package_show", json!({"id": "co-san"}), &app.admin).await["resources"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let edit_res = format!("/dataset/co-san/resource/{rid}/edit");
+    let delete_res = format!("/dataset/co-san/resource/{rid}/delete");
+    let forms: [(&str, Vec<(&str, &str)>); 11] = [
+        ("/dataset/delete/co-san", vec![]),
+        (&edit_res, vec![("resource_name", "Đổi lén")]),
+        (&delete_res, vec![]),
         ("/dataset/new", vec![("title", "Tạo lén"), ("name", "tao-len"), ("owner_org", "so-y-te")]),
         ("/en/dataset/new", vec![("title", "Sneaky"), ("name", "tao-len-2"), ("owner_org", "so-y-te")]),
         ("/dataset/edit/co-san", vec![("title", "Đổi lén"), ("name", "co-san"), ("owner_org", "so-y-te")]),
@@ -325,7 +334,9 @@ backends!(every_form_rejects_missing_or_wrong_csrf, |app| async move {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let v = app.ok("package_show", json!({"id": "co-san"}), &app.admin).await;
     assert_eq!(v["title"], "Bộ dữ liệu co-san");
+    assert_eq!(v["state"], "active");
     assert_eq!(v["num_resources"], 1);
+    assert_eq!(v["resources"][0]["name"], "A");
     let tokens = app.ok("api_token_list", json!({"user": "bien-tap"}), &app.admin).await;
     assert_eq!(tokens.as_array().unwrap().len(), 1);
     assert_eq!(b.get("/dashboard").await.status, StatusCode::OK);
@@ -587,4 +598,72 @@ backends!(cached_home_page_follows_every_change, |app| async move {
     app.ok("package_create", json!({"name": "moi", "title": "Vừa công bố", "owner_org": "so-y-te"}), &app.admin).await;
     assert!(b.get("/").await.body.contains("Vừa công bố"));
     assert!(b.get("/en").await.body.contains("Vừa công bố"));
+});
+
+backends!(staff_edit_and_delete_resources_and_datasets, |app| async move {
+    app.org("so-y-te").await;
+    app.user("bien-tap").await;
+    app.member("so-y-te", "bien-tap", "editor").await;
+    app.user("nguoi-ngoai").await;
+    let pkg =
+        app.ok("package_create", json!({"name": "bang", "title": "Bảng", "owner_org": "so-y-te"}), &app.admin).await;
+    let pid = pkg["id"].as_str().unwrap().to_string();
+    let (_, up) = upload(
+        app,
+        "resource_create",
+        &[("package_id", &pid), ("name", "Bản 1")],
+        "v1.csv",
+        b"a\n1\n".to_vec(),
+        &app.admin,
+    )
+    .await;
+    let rid = up["result"]["id"].as_str().unwrap().to_string();
+
+    // Someone outside the agency cannot even see the edit forms.
+    let mut stranger = Browser::new(app);
+    stranger.login("nguoi-ngoai", "12345678abc").await;
+    for path in [
+        format!("/dataset/bang/resource/{rid}/edit"),
+        format!("/dataset/bang/resource/{rid}/delete"),
+        "/dataset/delete/bang".into(),
+    ] {
+        assert_eq!(stranger.get(&path).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let csrf = stranger.get("/dashboard").await.csrf();
+    let r = stranger.post("/dataset/delete/bang", &[("_csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let mut b = Browser::new(app);
+    b.login("bien-tap", "12345678abc").await;
+    let page = b.get(&format!("/dataset/bang/resource/{rid}")).await;
+    assert!(page.body.contains(&format!("/dataset/bang/resource/{rid}/edit")), "editors see the edit link");
+    let form = b.get(&format!("/dataset/bang/resource/{rid}/edit")).await;
+    assert!(form.body.contains("value=\"Bản 1\""));
+    let csrf = form.csrf();
+    // A new file replaces the old one; the name changes.
+    let f = Form::new()
+        .text("_csrf", csrf.clone())
+        .text("resource_name", "Bản 2")
+        .part("upload", Part::bytes(b"a\n2\n".to_vec()).file_name("v2.csv"));
+    let r = b.post_multipart(&format!("/dataset/bang/resource/{rid}/edit"), f).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let res = app.ok("resource_show", json!({"id": rid}), &app.admin).await;
+    assert_eq!(res["name"], "Bản 2");
+    assert!(res["url"].as_str().unwrap().ends_with("/v2.csv"), "{res}");
+    // A resource id from another dataset is refused.
+    app.ok("package_create", json!({"name": "khac", "title": "Khác", "owner_org": "so-y-te"}), &app.admin).await;
+    assert_eq!(b.get(&format!("/dataset/khac/resource/{rid}/edit")).await.status, StatusCode::NOT_FOUND);
+
+    // Delete the resource, then the dataset, after confirming.
+    let confirm = b.get(&format!("/dataset/bang/resource/{rid}/delete")).await;
+    assert!(confirm.body.contains("Bản 2"));
+    let r = b.post(&format!("/dataset/bang/resource/{rid}/delete"), &[("_csrf", &csrf)]).await;
+    assert_eq!(r.location(), "/dataset/bang");
+    assert_eq!(app.ok("package_show", json!({"id": "bang"}), &app.admin).await["num_resources"], 0);
+    assert!(b.get("/en/dataset/delete/bang").await.body.contains("Delete the dataset “Bảng”?"));
+    let r = b.post("/dataset/delete/bang", &[("_csrf", &csrf)]).await;
+    assert_eq!(r.location(), "/dashboard");
+    assert_eq!(app.ok("package_show", json!({"id": "bang"}), &app.admin).await["state"], "deleted");
+    let mut anon = Browser::new(app);
+    assert_eq!(anon.get("/dataset/bang").await.status, StatusCode::NOT_FOUND);
 });

@@ -57,6 +57,7 @@ struct ResourceView {
     resource: ResourceRow,
     metadata: Vec<(String, String)>,
     preview: Preview,
+    can_edit: bool,
 }
 
 /// What the resource page shows of a file.
@@ -234,13 +235,7 @@ impl Portal {
         page.og_type = "article";
         page.canonical = format!("{site}{}/dataset/{}", lang.prefix(), pkg.name);
         page.jsonld = Some(crate::script_json(&schema_org(&pkg, &site, lang)));
-        let can_edit = v.user_name().is_some()
-            && match self.catalog().dataset_access(&v.actor, &pkg.id).await {
-                Ok(access) => {
-                    kho_core::authz::authorize(&v.actor, kho_core::authz::Permission::UpdateDataset(&access)).is_ok()
-                }
-                Err(_) => false,
-            };
+        let can_edit = self.may_edit(v, &pkg.id).await;
         let view = DatasetView {
             page,
             api_url: format!("{site}/api/3/action/package_show?id={}", pkg.name),
@@ -287,11 +282,23 @@ impl Portal {
         add("meta-created", Some(format::date(lang, &res.created)));
         add("meta-modified", Some(format::date(lang, &res.metadata_modified)));
         let dataset_title = lang.pick(&pkg.title_translated, &pkg.title).to_string();
+        let can_edit = self.may_edit(v, &pkg.id).await;
         let mut page = self.layout(v, format!("{} · {dataset_title}", row.name), "datasets");
         page.description = markdown::excerpt(&row.description, 200);
         let view =
-            ResourceView { page, dataset_name: pkg.name.clone(), dataset_title, resource: row, metadata, preview };
+            ResourceView { page, dataset_name: pkg.name.clone(), dataset_title, resource: row, metadata, preview, can_edit };
         Ok(Html { body: render(&view), public: !pkg.private && v.user_name().is_none() })
+    }
+
+    /// Whether the visitor is signed in and may edit the dataset.
+    async fn may_edit(&self, v: &Visitor, id: &str) -> bool {
+        v.user_name().is_some()
+            && match self.catalog().dataset_access(&v.actor, id).await {
+                Ok(access) => {
+                    kho_core::authz::authorize(&v.actor, kho_core::authz::Permission::UpdateDataset(&access)).is_ok()
+                }
+                Err(_) => false,
+            }
     }
 
     /// Reads the start of an uploaded file for the resource page.

@@ -75,6 +75,15 @@ struct DatasetFormView {
 }
 
 #[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmView {
+    page: Layout,
+    question: String,
+    action: String,
+    back: String,
+}
+
+#[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardView {
     page: Layout,
@@ -501,37 +510,62 @@ impl Portal {
         ]
     }
 
-    fn resource_form_page(&self, v: &Visitor, dataset: &str, fields: Vec<FormField>) -> Html {
+    fn resource_form_page(&self, v: &Visitor, dataset: &str, editing: Option<&str>, fields: Vec<FormField>) -> Html {
         let tr = Tr::new(v.lang);
-        let heading = tr.t("add-resource");
+        let (heading, action, submit) = match editing {
+            Some(id) => (
+                tr.t("edit-resource"),
+                crate::lang_url(v.lang, &format!("/dataset/{dataset}/resource/{id}/edit")),
+                tr.t("save"),
+            ),
+            None => (
+                tr.t("add-resource"),
+                crate::lang_url(v.lang, &format!("/dataset/{dataset}/resource/new")),
+                tr.t("add-resource"),
+            ),
+        };
         let errors =
             fields.iter().filter_map(|f| f.error.clone().map(|e| (f.name.to_string(), f.label.clone(), e))).collect();
         let mut page = self.layout(v, heading.clone(), "datasets");
         page.robots_noindex = true;
-        let view = DatasetFormView {
-            page,
-            heading,
-            action: crate::lang_url(v.lang, &format!("/dataset/{dataset}/resource/new")),
-            fields,
-            errors,
-            multipart: true,
-            submit: tr.t("add-resource"),
-        };
+        let view = DatasetFormView { page, heading, action, fields, errors, multipart: true, submit };
         Html { body: render(&view), public: false }
     }
 
-    /// `/dataset/{name}/resource/new`.
-    pub async fn resource_form(&self, v: &Visitor, dataset: &str) -> Result<Html> {
+    /// The dataset, checked to be one the visitor may edit.
+    async fn editable(&self, v: &Visitor, dataset: &str) -> Result<kho_core::model::DatasetAccess> {
         let access = self.catalog().dataset_access(&v.actor, dataset).await?;
         kho_core::authz::authorize(&v.actor, kho_core::authz::Permission::UpdateDataset(&access))?;
-        Ok(self.resource_form_page(v, &access.name, self.resource_fields(v.lang, &BTreeMap::new(), &BTreeMap::new())))
+        Ok(access)
     }
 
-    /// A submitted resource form.
+    /// `/dataset/{name}/resource/new` and `/dataset/{name}/resource/{id}/edit`.
+    pub async fn resource_form(&self, v: &Visitor, dataset: &str, editing: Option<&str>) -> Result<Html> {
+        let access = self.editable(v, dataset).await?;
+        let mut values = BTreeMap::new();
+        if let Some(id) = editing {
+            let r = self.catalog().resource_show(&v.actor, id).await?;
+            if r.package_id != access.id {
+                return Err(Error::not_found("Resource was not found."));
+            }
+            if r.url_type.as_deref() != Some("upload") {
+                values.insert("url".to_string(), r.url.clone());
+            }
+            values.insert("resource_name".to_string(), r.name.clone().unwrap_or_default());
+            values.insert("description".to_string(), r.description.clone().unwrap_or_default());
+            values.insert("format".to_string(), r.format.clone().unwrap_or_default());
+        }
+        let fields = self.resource_fields(v.lang, &values, &BTreeMap::new());
+        Ok(self.resource_form_page(v, &access.name, editing, fields))
+    }
+
+    /// A submitted resource form: adds a resource, or changes one (a new
+    /// file replaces the old; without one the file or link is kept).
     pub async fn resource_submit(
         &self,
         v: &Visitor,
         dataset: &str,
+        editing: Option<&str>,
         posted: BTreeMap<String, Vec<String>>,
         upload: Option<Upload>,
     ) -> Result<FormResult> {
@@ -541,23 +575,47 @@ impl Portal {
             .map(|k| (k.to_string(), first(&posted, k)))
             .collect();
         let mut r = Map::new();
-        r.insert("package_id".into(), Value::String(dataset.to_string()));
+        match editing {
+            Some(id) => {
+                r.insert("id".into(), Value::String(id.to_string()));
+            }
+            None => {
+                r.insert("package_id".into(), Value::String(dataset.to_string()));
+            }
+        }
         for (form_key, key) in
             [("url", "url"), ("resource_name", "name"), ("description", "description"), ("format", "format")]
         {
             let val = values[form_key].trim();
             if !val.is_empty() {
                 r.insert(key.into(), Value::String(val.into()));
+            } else if editing.is_some() && form_key != "url" {
+                r.insert(key.into(), Value::Null);
             }
         }
-        if upload.is_none() && values["url"].trim().is_empty() {
+        if editing.is_none() && upload.is_none() && values["url"].trim().is_empty() {
             let mut errors = BTreeMap::new();
             errors.insert("upload".to_string(), tr.t("v-file-or-link"));
             let fields = self.resource_fields(v.lang, &values, &errors);
-            return Ok(FormResult::Page(400, self.resource_form_page(v, dataset, fields)));
+            return Ok(FormResult::Page(400, self.resource_form_page(v, dataset, editing, fields)));
         }
         let had_upload = upload.clone();
-        match self.catalog().resource_create(&v.actor, Fields::new(r), upload).await {
+        let result = match editing {
+            Some(id) => {
+                // The resource must belong to the dataset in the URL.
+                let access = self.editable(v, dataset).await?;
+                let current = self.catalog().resource_show(&v.actor, id).await?;
+                if current.package_id != access.id {
+                    if let Some(up) = &had_upload {
+                        self.catalog().discard_upload(up).await;
+                    }
+                    return Err(Error::not_found("Resource was not found."));
+                }
+                self.catalog().resource_patch(&v.actor, Fields::new(r), upload).await
+            }
+            None => self.catalog().resource_create(&v.actor, Fields::new(r), upload).await,
+        };
+        match result {
             Ok(res) => {
                 let pkg = self.catalog().package_show(&v.actor, &res.package_id).await?;
                 Ok(FormResult::Redirect(crate::lang_url(v.lang, &format!("/dataset/{}/resource/{}", pkg.name, res.id))))
@@ -571,9 +629,56 @@ impl Portal {
                     errors.insert("resource_name".into(), m);
                 }
                 let fields = self.resource_fields(v.lang, &values, &errors);
-                Ok(FormResult::Page(400, self.resource_form_page(v, dataset, fields)))
+                Ok(FormResult::Page(400, self.resource_form_page(v, dataset, editing, fields)))
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// `/dataset/delete/{name}` and `/dataset/{name}/resource/{id}/delete`:
+    /// a confirmation page.
+    pub async fn delete_form(&self, v: &Visitor, dataset: &str, resource: Option<&str>) -> Result<Html> {
+        let tr = Tr::new(v.lang);
+        let pkg = self.catalog().package_show(&v.actor, dataset).await?;
+        let access = self.editable(v, &pkg.id).await?;
+        kho_core::authz::authorize(&v.actor, kho_core::authz::Permission::DeleteDataset(&access))?;
+        let title = v.lang.pick(&pkg.title_translated, &pkg.title).to_string();
+        let (question, action, back) = match resource {
+            Some(id) => {
+                let r = pkg.resources.iter().find(|r| r.id == id).ok_or_else(|| Error::not_found("Resource was not found."))?;
+                let name = r.name.clone().unwrap_or_else(|| r.url.clone());
+                (
+                    tr.args("delete-resource-question", &[("name", crate::i18n::Arg::Str(name))]),
+                    crate::lang_url(v.lang, &format!("/dataset/{}/resource/{id}/delete", pkg.name)),
+                    crate::lang_url(v.lang, &format!("/dataset/{}/resource/{id}", pkg.name)),
+                )
+            }
+            None => (
+                tr.args("delete-dataset-question", &[("name", crate::i18n::Arg::Str(title))]),
+                crate::lang_url(v.lang, &format!("/dataset/delete/{}", pkg.name)),
+                crate::lang_url(v.lang, &format!("/dataset/{}", pkg.name)),
+            ),
+        };
+        let mut page = self.layout(v, tr.t("delete"), "datasets");
+        page.robots_noindex = true;
+        Ok(Html { body: render(&ConfirmView { page, question, action, back }), public: false })
+    }
+
+    /// A confirmed deletion.
+    pub async fn delete_submit(&self, v: &Visitor, dataset: &str, resource: Option<&str>) -> Result<FormResult> {
+        let pkg = self.catalog().package_show(&v.actor, dataset).await?;
+        match resource {
+            Some(id) => {
+                if !pkg.resources.iter().any(|r| r.id == id) {
+                    return Err(Error::not_found("Resource was not found."));
+                }
+                self.catalog().resource_delete(&v.actor, id).await?;
+                Ok(FormResult::Redirect(crate::lang_url(v.lang, &format!("/dataset/{}", pkg.name))))
+            }
+            None => {
+                self.catalog().package_delete(&v.actor, &pkg.id).await?;
+                Ok(FormResult::Redirect(crate::lang_url(v.lang, "/dashboard")))
+            }
         }
     }
 
