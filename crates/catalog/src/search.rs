@@ -655,29 +655,17 @@ fn highlight(
     }
     let mut pos = lo;
     for (a, b) in hits.into_iter().filter(|(a, b)| *a >= lo && *b <= hi) {
-        escape_into(&mut out, &text[pos..a]);
+        kho_core::html::escape_into(&mut out, &text[pos..a]);
         out.push_str("<mark>");
-        escape_into(&mut out, &text[a..b]);
+        kho_core::html::escape_into(&mut out, &text[a..b]);
         out.push_str("</mark>");
         pos = b;
     }
-    escape_into(&mut out, &text[pos..hi]);
+    kho_core::html::escape_into(&mut out, &text[pos..hi]);
     if hi < text.len() {
         out.push('…');
     }
     Some(out)
-}
-
-fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
 }
 
 impl Catalog {

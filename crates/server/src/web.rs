@@ -258,74 +258,57 @@ fn query(req: &Parts) -> String {
     req.uri.query().unwrap_or("").to_string()
 }
 
-async fn home(State(s): State<AppState>, Extension(lang): Extension<Lang>, req: Parts) -> Response {
-    page(&s, lang, &req, |p, v| async move { p.home(&v).await }).await
+/// The path parameters of a route, in order (none for most pages).
+type Params = Option<Path<Vec<String>>>;
+
+fn params(p: Params) -> Vec<String> {
+    p.map(|Path(v)| v).unwrap_or_default()
 }
 
-async fn dataset_search(State(s): State<AppState>, Extension(lang): Extension<Lang>, req: Parts) -> Response {
-    let q = query(&req);
-    page(&s, lang, &req, |p, v| async move { p.dataset_search(&v, &q).await }).await
+/// Page handlers: `name(login required) => |portal, visitor, path params,
+/// query string| the page`. Each builds the visitor, renders, and maps
+/// errors to pages; staff pages first send strangers to the login page.
+macro_rules! page_handlers {
+    ($($name:ident($login:literal) => |$p:ident, $v:ident, $a:ident, $q:ident| $body:expr;)*) => {$(
+        async fn $name(
+            State(s): State<AppState>,
+            Extension(lang): Extension<Lang>,
+            path: Params,
+            req: Parts,
+        ) -> Response {
+            if $login && let Some(r) = require_login(&s, lang, &req).await {
+                return r;
+            }
+            let ($a, $q) = (params(path), query(&req));
+            page(&s, lang, &req, |$p, $v| async move {
+                let _ = (&$a, &$q);
+                $body
+            })
+            .await
+        }
+    )*};
 }
 
-async fn dataset_page(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path(name): Path<String>,
-    req: Parts,
-) -> Response {
-    page(&s, lang, &req, |p, v| async move { p.dataset_page(&v, &name).await }).await
-}
-
-async fn resource_page(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path((name, id)): Path<(String, String)>,
-    req: Parts,
-) -> Response {
-    page(&s, lang, &req, |p, v| async move { p.resource_page(&v, &name, &id).await }).await
-}
-
-async fn organization_list(State(s): State<AppState>, Extension(lang): Extension<Lang>, req: Parts) -> Response {
-    page(&s, lang, &req, |p, v| async move { p.group_list_page(&v, true).await }).await
-}
-
-async fn group_list(State(s): State<AppState>, Extension(lang): Extension<Lang>, req: Parts) -> Response {
-    page(&s, lang, &req, |p, v| async move { p.group_list_page(&v, false).await }).await
-}
-
-async fn organization_page(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path(name): Path<String>,
-    req: Parts,
-) -> Response {
-    let q = query(&req);
-    page(&s, lang, &req, |p, v| async move { p.group_page(&v, &name, true, &q).await }).await
-}
-
-async fn group_page(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path(name): Path<String>,
-    req: Parts,
-) -> Response {
-    let q = query(&req);
-    page(&s, lang, &req, |p, v| async move { p.group_page(&v, &name, false, &q).await }).await
-}
-
-async fn about(State(s): State<AppState>, Extension(lang): Extension<Lang>, req: Parts) -> Response {
-    page(&s, lang, &req, |p, v| async move { p.about(&v).await }).await
-}
-
-async fn api_docs(State(s): State<AppState>, Extension(lang): Extension<Lang>, req: Parts) -> Response {
-    page(&s, lang, &req, |p, v| async move { p.api_docs(&v).await }).await
-}
-
-async fn dashboard(State(s): State<AppState>, Extension(lang): Extension<Lang>, req: Parts) -> Response {
-    if let Some(r) = require_login(&s, lang, &req).await {
-        return r;
-    }
-    page(&s, lang, &req, |p, v| async move { p.dashboard(&v).await }).await
+page_handlers! {
+    home(false) => |p, v, a, q| p.home(&v).await;
+    dataset_search(false) => |p, v, a, q| p.dataset_search(&v, &q).await;
+    dataset_page(false) => |p, v, a, q| p.dataset_page(&v, &a[0]).await;
+    resource_page(false) => |p, v, a, q| p.resource_page(&v, &a[0], &a[1]).await;
+    organization_list(false) => |p, v, a, q| p.group_list_page(&v, true).await;
+    group_list(false) => |p, v, a, q| p.group_list_page(&v, false).await;
+    organization_page(false) => |p, v, a, q| p.group_page(&v, &a[0], true, &q).await;
+    group_page(false) => |p, v, a, q| p.group_page(&v, &a[0], false, &q).await;
+    about(false) => |p, v, a, q| p.about(&v).await;
+    api_docs(false) => |p, v, a, q| p.api_docs(&v).await;
+    dashboard(true) => |p, v, a, q| p.dashboard(&v).await;
+    tokens(true) => |p, v, a, q| p.tokens_page(&v, &a[0], None).await;
+    members(true) => |p, v, a, q| p.members_page(&v, &a[0], None).await;
+    dataset_new(true) => |p, v, a, q| p.dataset_form(&v, None).await;
+    dataset_edit(true) => |p, v, a, q| p.dataset_form(&v, Some(&a[0])).await;
+    resource_new(true) => |p, v, a, q| p.resource_form(&v, &a[0], None).await;
+    resource_edit(true) => |p, v, a, q| p.resource_form(&v, &a[0], Some(&a[1])).await;
+    resource_delete(true) => |p, v, a, q| p.delete_form(&v, &a[0], Some(&a[1])).await;
+    dataset_delete(true) => |p, v, a, q| p.delete_form(&v, &a[0], None).await;
 }
 
 /// Sends visitors who are not signed in to the login page (and back after).
@@ -345,97 +328,6 @@ async fn require_login(s: &AppState, lang: Lang, req: &Parts) -> Option<Response
         percent_encoding::utf8_percent_encode(&came_from, percent_encoding::NON_ALPHANUMERIC)
     );
     Some(redirect(&target, &[]))
-}
-
-async fn tokens(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path(user): Path<String>,
-    req: Parts,
-) -> Response {
-    if let Some(r) = require_login(&s, lang, &req).await {
-        return r;
-    }
-    page(&s, lang, &req, |p, v| async move { p.tokens_page(&v, &user, None).await }).await
-}
-
-async fn members(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path(org): Path<String>,
-    req: Parts,
-) -> Response {
-    if let Some(r) = require_login(&s, lang, &req).await {
-        return r;
-    }
-    page(&s, lang, &req, |p, v| async move { p.members_page(&v, &org, None).await }).await
-}
-
-async fn dataset_new(State(s): State<AppState>, Extension(lang): Extension<Lang>, req: Parts) -> Response {
-    if let Some(r) = require_login(&s, lang, &req).await {
-        return r;
-    }
-    page(&s, lang, &req, |p, v| async move { p.dataset_form(&v, None).await }).await
-}
-
-async fn dataset_edit(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path(name): Path<String>,
-    req: Parts,
-) -> Response {
-    if let Some(r) = require_login(&s, lang, &req).await {
-        return r;
-    }
-    page(&s, lang, &req, |p, v| async move { p.dataset_form(&v, Some(&name)).await }).await
-}
-
-async fn resource_new(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path(name): Path<String>,
-    req: Parts,
-) -> Response {
-    if let Some(r) = require_login(&s, lang, &req).await {
-        return r;
-    }
-    page(&s, lang, &req, |p, v| async move { p.resource_form(&v, &name, None).await }).await
-}
-
-async fn resource_edit(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path((name, id)): Path<(String, String)>,
-    req: Parts,
-) -> Response {
-    if let Some(r) = require_login(&s, lang, &req).await {
-        return r;
-    }
-    page(&s, lang, &req, |p, v| async move { p.resource_form(&v, &name, Some(&id)).await }).await
-}
-
-async fn resource_delete(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path((name, id)): Path<(String, String)>,
-    req: Parts,
-) -> Response {
-    if let Some(r) = require_login(&s, lang, &req).await {
-        return r;
-    }
-    page(&s, lang, &req, |p, v| async move { p.delete_form(&v, &name, Some(&id)).await }).await
-}
-
-async fn dataset_delete(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path(name): Path<String>,
-    req: Parts,
-) -> Response {
-    if let Some(r) = require_login(&s, lang, &req).await {
-        return r;
-    }
-    page(&s, lang, &req, |p, v| async move { p.delete_form(&v, &name, None).await }).await
 }
 
 async fn login(State(s): State<AppState>, Extension(lang): Extension<Lang>, req: Parts) -> Response {
@@ -602,103 +494,37 @@ async fn logout(State(s): State<AppState>, Extension(lang): Extension<Lang>, req
     .await
 }
 
-async fn dataset_new_post(State(s): State<AppState>, Extension(lang): Extension<Lang>, req: Request) -> Response {
-    form(&s, lang, req, |portal, web, posted| async move {
-        let r = portal.dataset_submit(&web.visitor, None, posted.fields, posted.upload).await;
-        (web, r)
-    })
-    .await
+/// Form handlers: `name => |portal, visitor, posted form, path params|
+/// the outcome`, run after the CSRF check.
+macro_rules! form_handlers {
+    ($($name:ident => |$p:ident, $v:ident, $f:ident, $a:ident| $body:expr;)*) => {$(
+        async fn $name(
+            State(s): State<AppState>,
+            Extension(lang): Extension<Lang>,
+            path: Params,
+            req: Request,
+        ) -> Response {
+            let $a = params(path);
+            form(&s, lang, req, |$p, web, $f| async move {
+                let _ = (&$a, &$f);
+                let $v = &web.visitor;
+                let result = $body;
+                (web, result)
+            })
+            .await
+        }
+    )*};
 }
 
-async fn dataset_edit_post(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path(name): Path<String>,
-    req: Request,
-) -> Response {
-    form(&s, lang, req, |portal, web, posted| async move {
-        let r = portal.dataset_submit(&web.visitor, Some(&name), posted.fields, posted.upload).await;
-        (web, r)
-    })
-    .await
-}
-
-async fn resource_new_post(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path(name): Path<String>,
-    req: Request,
-) -> Response {
-    form(&s, lang, req, |portal, web, posted| async move {
-        let r = portal.resource_submit(&web.visitor, &name, None, posted.fields, posted.upload).await;
-        (web, r)
-    })
-    .await
-}
-
-async fn resource_edit_post(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path((name, id)): Path<(String, String)>,
-    req: Request,
-) -> Response {
-    form(&s, lang, req, |portal, web, posted| async move {
-        let r = portal.resource_submit(&web.visitor, &name, Some(&id), posted.fields, posted.upload).await;
-        (web, r)
-    })
-    .await
-}
-
-async fn resource_delete_post(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path((name, id)): Path<(String, String)>,
-    req: Request,
-) -> Response {
-    form(&s, lang, req, |portal, web, _posted| async move {
-        let r = portal.delete_submit(&web.visitor, &name, Some(&id)).await;
-        (web, r)
-    })
-    .await
-}
-
-async fn dataset_delete_post(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path(name): Path<String>,
-    req: Request,
-) -> Response {
-    form(&s, lang, req, |portal, web, _posted| async move {
-        let r = portal.delete_submit(&web.visitor, &name, None).await;
-        (web, r)
-    })
-    .await
-}
-
-async fn members_post(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path(org): Path<String>,
-    req: Request,
-) -> Response {
-    form(&s, lang, req, |portal, web, posted| async move {
-        let r = portal.members_submit(&web.visitor, &org, posted.fields).await;
-        (web, r)
-    })
-    .await
-}
-
-async fn tokens_post(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Path(user): Path<String>,
-    req: Request,
-) -> Response {
-    form(&s, lang, req, |portal, web, posted| async move {
-        let r = portal.tokens_submit(&web.visitor, &user, posted.fields).await;
-        (web, r)
-    })
-    .await
+form_handlers! {
+    dataset_new_post => |p, v, f, a| p.dataset_submit(v, None, f.fields, f.upload).await;
+    dataset_edit_post => |p, v, f, a| p.dataset_submit(v, Some(&a[0]), f.fields, f.upload).await;
+    dataset_delete_post => |p, v, f, a| p.delete_submit(v, &a[0], None).await;
+    resource_new_post => |p, v, f, a| p.resource_submit(v, &a[0], None, f.fields, f.upload).await;
+    resource_edit_post => |p, v, f, a| p.resource_submit(v, &a[0], Some(&a[1]), f.fields, f.upload).await;
+    resource_delete_post => |p, v, f, a| p.delete_submit(v, &a[0], Some(&a[1])).await;
+    members_post => |p, v, f, a| p.members_submit(v, &a[0], f.fields).await;
+    tokens_post => |p, v, f, a| p.tokens_submit(v, &a[0], f.fields).await;
 }
 
 /// The signed-in user of a browser request, from its session cookie, for

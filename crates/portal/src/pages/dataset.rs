@@ -285,8 +285,15 @@ impl Portal {
         let can_edit = self.may_edit(v, &pkg.id).await;
         let mut page = self.layout(v, format!("{} · {dataset_title}", row.name), "datasets");
         page.description = markdown::excerpt(&row.description, 200);
-        let view =
-            ResourceView { page, dataset_name: pkg.name.clone(), dataset_title, resource: row, metadata, preview, can_edit };
+        let view = ResourceView {
+            page,
+            dataset_name: pkg.name.clone(),
+            dataset_title,
+            resource: row,
+            metadata,
+            preview,
+            can_edit,
+        };
         Ok(Html { body: render(&view), public: !pkg.private && v.user_name().is_none() })
     }
 

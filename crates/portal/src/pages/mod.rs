@@ -228,21 +228,6 @@ pub struct SearchOutcome {
     pub raw_facets: BTreeMap<String, Vec<(String, String, u64)>>,
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The label of a facet value in a language.
 fn facet_label(lang: Lang, key: &str, value: &str, display: &str) -> String {
     let vocab = |label_vi: &str, label_en: &str| match lang {
@@ -391,11 +376,11 @@ fn card(lang: Lang, h: Hit) -> DatasetCard {
     formats.truncate(6);
     let title = if title.trim().is_empty() { h.name.clone() } else { title };
     DatasetCard {
-        title_html: hl_title.unwrap_or_else(|| escape(&title)),
+        title_html: hl_title.unwrap_or_else(|| kho_core::html::escape(&title)),
         excerpt_html: match hl_notes {
             // The highlighter escapes and cuts to a window already.
             Some(n) => n,
-            None => escape(&markdown::excerpt(&notes, 240)),
+            None => kho_core::html::escape(&markdown::excerpt(&notes, 240)),
         },
         name: h.name,
         organization: h.organization.map(|o| o.title),

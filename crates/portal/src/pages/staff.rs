@@ -645,7 +645,11 @@ impl Portal {
         let title = v.lang.pick(&pkg.title_translated, &pkg.title).to_string();
         let (question, action, back) = match resource {
             Some(id) => {
-                let r = pkg.resources.iter().find(|r| r.id == id).ok_or_else(|| Error::not_found("Resource was not found."))?;
+                let r = pkg
+                    .resources
+                    .iter()
+                    .find(|r| r.id == id)
+                    .ok_or_else(|| Error::not_found("Resource was not found."))?;
                 let name = r.name.clone().unwrap_or_else(|| r.url.clone());
                 (
                     tr.args("delete-resource-question", &[("name", crate::i18n::Arg::Str(name))]),
