@@ -33,6 +33,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(pages().layer(Extension(Lang::Vi)))
         .nest("/en", pages().layer(Extension(Lang::En)))
+        // "/en/" is how people type the English home page.
+        .route("/en/", get(|| async { redirect("/en", &[]) }))
         .route("/static/{file}", get(static_file))
         .route("/robots.txt", get(robots))
         .route("/sitemap.xml", get(sitemap_index))

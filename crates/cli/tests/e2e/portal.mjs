@@ -3,10 +3,13 @@
 //
 // Usage: node portal.mjs BASE_URL ADMIN_USER ADMIN_PASSWORD SCREENSHOT_DIR
 //                        NODE_MODULES_DIR PRIVATE_TITLE CSV_DATASET CSV_FILE
+//                        HOSTILE_DATASET
 //
 // The server must already hold the data `tests/it/portal_e2e.rs` seeds: public
 // Vietnamese datasets in several organizations (one of them, CSV_DATASET, with
-// the uploaded file CSV_FILE) and a private dataset titled PRIVATE_TITLE.
+// the uploaded file CSV_FILE), a private dataset titled PRIVATE_TITLE, and
+// HOSTILE_DATASET, whose title, notes and tag are built to break layouts and
+// escape markup (the first word of its notes is found in no other dataset).
 // Prints one line per passed check, then `ALL E2E CHECKS PASSED`; exits
 // non-zero at the first failed check. The browser is $KHO_CHROMIUM or Debian's
 // /usr/bin/chromium (playwright-core never downloads one).
@@ -16,13 +19,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const args = process.argv.slice(2);
-if (args.length !== 8) {
+if (args.length !== 9) {
   console.error(
-    'usage: portal.mjs BASE_URL ADMIN_USER ADMIN_PASSWORD SCREENSHOT_DIR NODE_MODULES_DIR PRIVATE_TITLE CSV_DATASET CSV_FILE',
+    'usage: portal.mjs BASE_URL ADMIN_USER ADMIN_PASSWORD SCREENSHOT_DIR NODE_MODULES_DIR PRIVATE_TITLE CSV_DATASET CSV_FILE HOSTILE_DATASET',
   );
   process.exit(2);
 }
-const [BASE, ADMIN_USER, ADMIN_PASSWORD, SHOTS, NODE_MODULES, PRIVATE_TITLE, CSV_DATASET, CSV_FILE] = args;
+const [BASE, ADMIN_USER, ADMIN_PASSWORD, SHOTS, NODE_MODULES, PRIVATE_TITLE, CSV_DATASET, CSV_FILE, HOSTILE_DATASET] =
+  args;
 
 // The modules live outside the source tree (scripts/test installs them under
 // target/), so they are resolved from there rather than from this file.
@@ -112,6 +116,65 @@ function overflowingElements(width) {
     }
   }
   return out.slice(0, 8);
+}
+
+/**
+ * Where the page's first h1 lies against the viewport, run in the page: its
+ * box, and the extent of its text (a Range), since a block's box keeps the
+ * container's width while an unbreakable word spills out of it.
+ */
+function headingGeometry() {
+  const h1 = document.querySelector('h1');
+  if (!h1) return null;
+  const box = h1.getBoundingClientRect();
+  const range = document.createRange();
+  range.selectNodeContents(h1);
+  const text = range.getBoundingClientRect();
+  return {
+    left: box.left,
+    right: box.right,
+    textLeft: text.left,
+    textRight: text.right,
+    overflow: h1.scrollWidth - h1.clientWidth,
+    viewport: window.innerWidth,
+    scrollWidth: document.documentElement.scrollWidth,
+  };
+}
+
+/**
+ * What is wrong with a page showing the hostile dataset (`label` is
+ * `dataset`, `search` or `home`): the dataset missing, its notes' markup run
+ * or lost, the h1 hidden or past the viewport, the document scrolling sideways.
+ */
+async function hostileProblems(page, where, label, dataset) {
+  const problems = [];
+  if (label === 'dataset') {
+    const h1 = (await page.locator('h1').first().innerText()).trim();
+    if (h1 !== dataset.title) problems.push(`${where} the h1 is ${JSON.stringify(h1.slice(0, 80))}…, not the title`);
+    const notes = page.locator('section.notes');
+    const text = await notes.innerText();
+    if (!text.includes('<script>alert(1)</script>')) {
+      problems.push(`${where} the notes do not show "<script>alert(1)</script>" as text: ${JSON.stringify(text)}`);
+    }
+    if ((await notes.locator('script').count()) !== 0) problems.push(`${where} a <script> element is in the notes`);
+    if ((await notes.locator('table').count()) !== 1) problems.push(`${where} the Markdown table is not a table`);
+  } else if ((await page.locator(`ul.results a[href="/dataset/${HOSTILE_DATASET}"]`).count()) === 0) {
+    // Without it, the page would pass without having faced the hostile title.
+    problems.push(`${where} does not list ${HOSTILE_DATASET}`);
+  }
+  if (!(await page.locator('h1').first().isVisible())) problems.push(`${where} the h1 is not visible`);
+  const g = await page.evaluate(headingGeometry);
+  if (!g) return [...problems, `${where} has no h1`];
+  const px = (a, b) => `${Math.round(a)}–${Math.round(b)}px of a ${g.viewport}px viewport`;
+  if (g.left < 0 || g.right > g.viewport + 0.5) problems.push(`${where} the h1's box spans ${px(g.left, g.right)}`);
+  if (g.textLeft < 0 || g.textRight > g.viewport + 0.5 || g.overflow > 0) {
+    problems.push(`${where} the h1's text spans ${px(g.textLeft, g.textRight)}, ${g.overflow}px wider than the h1`);
+  }
+  if (g.scrollWidth > g.viewport) {
+    problems.push(`${where} scrolls sideways: scrollWidth ${g.scrollWidth}px > innerWidth ${g.viewport}px`);
+    for (const e of await page.evaluate(overflowingElements, g.viewport)) problems.push(`    ${e}`);
+  }
+  return problems;
 }
 
 /** Runs axe-core on the loaded page; returns the violations as readable lines. */
@@ -359,6 +422,46 @@ async function main() {
     // Before the audit, whose failures are the likeliest: this one must still be seen.
     await check('no console errors or uncaught exceptions in the browser', async () => {
       assert(browserErrors.length === 0, browserErrors.join('\n'));
+    });
+
+    const hostileCheck = `hostile text keeps the layout at ${PHONE.width}px and ${DESKTOP.width}px and runs nothing`;
+    await check(hostileCheck, async () => {
+      const api = await fetch(url(`/api/3/action/package_show?id=${encodeURIComponent(HOSTILE_DATASET)}`));
+      assert(api.ok, `package_show ${HOSTILE_DATASET} answered ${api.status}`);
+      const dataset = (await api.json()).result;
+      const word = dataset.notes.split(/\s+/)[0];
+      // Bypassing the CSP (for axe's inline script) also makes this check
+      // stricter: markup that got past the portal's escaping would run here.
+      const ctx = await browser.newContext({ viewport: DESKTOP, bypassCSP: true, locale: 'vi-VN' });
+      ctx.setDefaultTimeout(TIMEOUT);
+      ctx.setDefaultNavigationTimeout(TIMEOUT);
+      const problems = [];
+      watchErrors(ctx, 'hostile', problems);
+      const targets = [
+        ['dataset', `/dataset/${HOSTILE_DATASET}`],
+        ['search', `/dataset?q=${encodeURIComponent(word)}`],
+        ['home', '/'],
+      ];
+      for (const vp of [PHONE, DESKTOP]) {
+        const hp = await ctx.newPage();
+        lastPage = hp;
+        const dialogs = [];
+        hp.on('dialog', (d) => {
+          dialogs.push(`${d.type()} "${d.message()}" on ${hp.url()}`);
+          d.dismiss().catch(() => {});
+        });
+        await hp.setViewportSize(vp);
+        for (const [label, p] of targets) {
+          await goto(hp, p);
+          await hp.screenshot({ path: path.join(SHOTS, `hostile-${label}-${vp.width}.png`), fullPage: true });
+          problems.push(...(await hostileProblems(hp, `[${label} ${p} @${vp.width}px]`, label, dataset)));
+          problems.push(...(await axeViolations(hp, `${label} ${p} @${vp.width}px`)));
+        }
+        if (dialogs.length) problems.push(`dialogs opened at ${vp.width}px:\n    ${dialogs.join('\n    ')}`);
+        await hp.close();
+      }
+      await ctx.close();
+      assert(problems.length === 0, `hostile text in ${HOSTILE_DATASET} breaks the portal:\n${problems.join('\n')}`);
     });
 
     await check('axe-core finds no violations and nothing scrolls sideways at 360px', async () => {

@@ -14,6 +14,7 @@ mod datasets;
 mod openapi;
 mod organizations;
 mod portal;
+mod portal_branding;
 mod portal_e2e;
 mod resources;
 mod search;

@@ -153,6 +153,7 @@ backends!(pages_render_in_both_languages, |app| async move {
     let today = kho_core::timefmt::now();
     let (y, m, d) = (&today[0..4], &today[5..7], &today[8..10]);
     assert!(b.get("/dataset/benh-vien").await.body.contains(&format!("{d}/{m}/{y}")));
+    assert_eq!(b.get("/en/").await.location(), "/en");
     // Unknown pages: HTML in the path's language; unknown API paths: JSON.
     let p = b.get("/en/no-such-page").await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);

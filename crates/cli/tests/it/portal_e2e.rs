@@ -2,7 +2,10 @@
 //! by playwright-core (script: `tests/e2e/portal.mjs`) searches without
 //! diacritics, filters by a facet, opens and downloads, signs in, creates a
 //! dataset with a CSV file, switches language, works without JavaScript and
-//! passes axe-core's accessibility audit at desktop and phone widths.
+//! passes axe-core's accessibility audit at desktop and phone widths. A
+//! dataset of hostile text (a 250-letter title without spaces, a 400-letter
+//! word, bidi overrides, zero-width spaces, emoji, CJK, a `<script>`) must
+//! neither break the layout nor run anything.
 //!
 //! Needs Node.js, the npm packages `scripts/test` installs under
 //! `target/e2e-node` (or `KHO_TEST_NODE_MODULES`), and Chromium
@@ -32,6 +35,12 @@ const CSV: &str = "Tỉnh/thành phố,Dân số (nghìn người),Mật độ (
                    Hà Nội,8587,2556\n\
                    Thành phố Hồ Chí Minh,9522,4545\n\
                    Đà Nẵng,1247,971\n";
+
+/// The dataset of hostile text (see [`hostile_dataset`]).
+const HOSTILE_DATASET: &str = "kiem-thu-bo-cuc-khac-nghiet";
+
+/// Longest tag the API accepts (`kho_core::names::check_tag`), in characters.
+const TAG_MAX: usize = 100;
 
 /// Longest the browser run may take before it counts as hung.
 const BROWSER_DEADLINE: Duration = Duration::from_secs(600);
@@ -66,14 +75,60 @@ fn tools() -> (String, PathBuf, PathBuf) {
     (node, modules, chromium)
 }
 
-/// Public datasets in three organizations, one with an uploaded CSV, and
-/// one private dataset.
+/// `pattern` repeated and cut to exactly `chars` characters.
+fn repeat_to(pattern: &str, chars: usize) -> String {
+    pattern.chars().cycle().take(chars).collect()
+}
+
+/// Title, notes and tag of a dataset written to break layouts and escape
+/// markup: what publishers paste from spreadsheets and PDFs, and what an
+/// attacker would try. The notes' first word is what the browser script
+/// searches for, so it is a word found in no other dataset.
+fn hostile_dataset() -> (String, String, String) {
+    // One 250-letter word: nothing to wrap at unless the CSS allows
+    // breaking inside words.
+    let title = repeat_to("Dữliệu", 250);
+    // A URL-like word of 400 characters with no hyphen or space after the
+    // host, so a browser finds no ordinary break opportunity in it.
+    let prefix = "https://dulieu.example.vn/";
+    let long_word = format!("{prefix}{}", repeat_to("taive0123456789duongdan", 400 - prefix.chars().count()));
+    let notes = format!(
+        "Thửthách bố cục và bảo mật của trang.\n\n\
+         Dấu tổ hợp: Vie\u{0323}\u{0302}t Nam; đảo chiều giữa từ: dữ\u{202E}liệu; \
+         khoảng trắng rộng không: không\u{200B}gian\u{200B}\u{200B}rỗng; \
+         emoji: 👩🏽\u{200D}💻; tiếng Trung: 数据.\n\n\
+         {long_word}\n\n\
+         | Cột | Giá trị |\n\
+         | --- | --- |\n\
+         | Emoji | 👩🏽\u{200D}💻 |\n\
+         | CJK | 数据 |\n\n\
+         <script>alert(1)</script>\n"
+    );
+    // Letters, digits, `_` and `.` only: the longest tag the API takes,
+    // with no space or hyphen to wrap at.
+    let tag = repeat_to("Thẻdữliệu_2025.", TAG_MAX);
+    (title, notes, tag)
+}
+
+/// Public datasets in three organizations, one with an uploaded CSV, one of
+/// hostile text, and one private dataset.
 async fn seed(app: &TestApp) {
     for (name, title) in
         [("so-y-te", "Sở Y tế"), ("so-giao-duc", "Sở Giáo dục và Đào tạo"), ("cuc-thong-ke", "Cục Thống kê")]
     {
         app.ok("organization_create", json!({"name": name, "title": title}), &app.admin).await;
     }
+    let (hostile_title, hostile_notes, hostile_tag) = hostile_dataset();
+    // The tag is the longest allowed: one character more is refused, so
+    // the browser sees the worst tag a publisher can actually save.
+    let (status, v) = app
+        .post(
+            "package_create",
+            json!({"name": "the-qua-dai", "owner_org": "so-giao-duc", "tags": [{"name": format!("{hostile_tag}x")}]}),
+            Some(&app.admin),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a {}-character tag was accepted: {v}", TAG_MAX + 1);
     let datasets = [
         (
             CSV_DATASET,
@@ -99,6 +154,7 @@ async fn seed(app: &TestApp) {
             json!([{"name": "y tế"}, {"name": "bệnh viện"}]),
             false,
         ),
+        (HOSTILE_DATASET, &hostile_title, "so-giao-duc", &hostile_notes, json!([{"name": hostile_tag}]), false),
         ("ho-so-nhan-su", PRIVATE_TITLE, "so-y-te", "Chỉ dùng trong nội bộ Sở.", json!([{"name": "y tế"}]), true),
     ];
     for (name, title, org, notes, tags, private) in datasets {
@@ -120,6 +176,15 @@ async fn seed(app: &TestApp) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "CSV upload: {v}");
+
+    // The API keeps the hostile text whole (only normalised to NFC), so the
+    // browser checks see exactly what was meant to be hostile.
+    let (status, v) = app.get("package_show", &[("id", HOSTILE_DATASET)], None).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["result"]["title"], hostile_title.as_str());
+    assert_eq!(v["result"]["tags"][0]["name"], hostile_tag.as_str());
+    let stored_notes = v["result"]["notes"].as_str().unwrap_or_default();
+    assert!(stored_notes.contains("Việt Nam") && stored_notes.contains("<script>alert(1)</script>"), "{stored_notes}");
 }
 
 backends!(portal_in_a_browser, |app| async move {
@@ -144,6 +209,7 @@ backends!(portal_in_a_browser, |app| async move {
         .arg(&modules)
         .args([PRIVATE_TITLE, CSV_DATASET])
         .arg(&csv_file)
+        .arg(HOSTILE_DATASET)
         .env("KHO_CHROMIUM", &chromium)
         // A hung browser must not hang the suite: the deadline drops the child.
         .kill_on_drop(true);
