@@ -246,10 +246,25 @@ pub fn lang_url(lang: Lang, path: &str) -> String {
 /// Renders a template; a template error becomes a short plain page (it
 /// means a bug, logged, never a blank response).
 pub(crate) fn render<T: Template>(t: &T) -> String {
-    t.render().unwrap_or_else(|e| {
+    let page = t.render().unwrap_or_else(|e| {
         tracing::error!(error = %e, "template failed");
         "<!doctype html><title>Error</title><p>Internal error / Lỗi hệ thống</p>".to_string()
-    })
+    });
+    strip_bidi_controls(page)
+}
+
+/// Whether `c` is an explicit bidirectional embedding, override or
+/// isolate control (U+202A–U+202E, U+2066–U+2069).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Removes explicit bidi controls from a page. An unclosed override in a
+/// publisher's text would reverse the rest of its paragraph and can make
+/// text read differently from what it is ("Trojan Source"); neither
+/// language of the portal needs them. The API keeps the text as stored.
+fn strip_bidi_controls(page: String) -> String {
+    if page.contains(is_bidi_control) { page.chars().filter(|c| !is_bidi_control(*c)).collect() } else { page }
 }
 
 /// What every page's frame needs (the `page` of each template).
@@ -335,6 +350,12 @@ mod tests {
         assert_eq!(lang_url(Lang::En, "/?q=x"), "/en?q=x");
         assert_eq!(lang_url(Lang::En, "/dataset?q=x"), "/en/dataset?q=x");
         assert_eq!(lang_url(Lang::Vi, "/dataset"), "/dataset");
+    }
+
+    #[test]
+    fn bidi_controls_are_removed_from_pages() {
+        assert_eq!(strip_bidi_controls("ab\u{202E}cd\u{2066}e".into()), "abcde");
+        assert_eq!(strip_bidi_controls("Hà Nội".into()), "Hà Nội");
     }
 
     #[test]

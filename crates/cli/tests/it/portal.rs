@@ -519,6 +519,7 @@ backends!(hostile_input_is_escaped, |app| async move {
     }
     let p = b.get("/dataset/doc-hai").await;
     assert!(p.body.contains("&#60;script&#62;alert(&#39;t&#39;)&#60;/script&#62; Độc hại"), "title is shown escaped");
+    assert!(!p.body.contains('\u{202e}'), "a right-to-left override must not reach the page");
     // JSON-LD keeps the text but cannot close its element.
     let ld = &p.body[p.body.find("application/ld+json\">").unwrap()..];
     let ld = &ld[..ld.find("</script>").unwrap()];
