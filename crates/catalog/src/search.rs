@@ -85,6 +85,10 @@ pub(crate) struct Search {
     /// Changes whenever what searches see may change (each index commit
     /// and generation switch), so callers can cache derived pages.
     version: std::sync::atomic::AtomicU64,
+    /// Titles of agencies and themes named in facets, valid for one
+    /// `version`: a title change rebuilds its datasets' documents, which
+    /// commits the index and moves the version on.
+    titles: std::sync::Mutex<(u64, HashMap<String, String>)>,
 }
 
 impl std::fmt::Debug for Search {
@@ -233,6 +237,7 @@ impl Search {
             covered: tokio::sync::watch::Sender::new(0),
             wake: tokio::sync::Notify::new(),
             version: std::sync::atomic::AtomicU64::new(0),
+            titles: std::sync::Mutex::new((0, HashMap::new())),
         };
         search.sync(store).await?;
         Ok(search)
@@ -762,6 +767,44 @@ impl Catalog {
         Ok(Value::Array(items))
     }
 
+    /// Titles of agencies and themes by name, from the cache when the
+    /// index has not changed since they were read.
+    async fn group_titles(&self, names: Vec<String>) -> Result<HashMap<String, String>> {
+        const MAX_CACHED: usize = 20_000;
+        if names.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let search = self.search()?;
+        let version = search.version.load(std::sync::atomic::Ordering::SeqCst);
+        let mut out = HashMap::new();
+        let mut missing = Vec::new();
+        {
+            let mut cache = search.titles.lock().map_err(|_| Error::internal("title cache poisoned"))?;
+            if cache.0 != version || cache.1.len() > MAX_CACHED {
+                *cache = (version, HashMap::new());
+            }
+            for n in names {
+                match cache.1.get(&n) {
+                    Some(t) => {
+                        out.insert(n, t.clone());
+                    }
+                    None => missing.push(n),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let found = kho_store::groups::titles_by_names(&mut self.store().conn().await?, &missing).await?;
+            let mut cache = search.titles.lock().map_err(|_| Error::internal("title cache poisoned"))?;
+            for (n, t) in found {
+                if cache.0 == version {
+                    cache.1.insert(n.clone(), t.clone());
+                }
+                out.insert(n, t);
+            }
+        }
+        Ok(out)
+    }
+
     /// Runs a validated search: the index's hits, and the stored documents
     /// of the requested page that the database confirms the caller may see,
     /// in order.
@@ -814,8 +857,6 @@ impl Catalog {
                 _ => results.push(doc),
             }
         }
-        let mut conn = self.store().conn().await?;
-
         // Facets: CKAN's two shapes, titles for agencies, themes and licences.
         let mut facets = Map::new();
         let mut search_facets = Map::new();
@@ -833,8 +874,7 @@ impl Catalog {
             }
             ordered.push((name.clone(), items));
         }
-        let titles: HashMap<String, String> =
-            kho_store::groups::titles_by_names(&mut conn, &group_names).await?.into_iter().collect();
+        let titles = self.group_titles(group_names).await?;
         for (name, items) in ordered {
             let mut plain = Map::new();
             let mut rich = Vec::new();

@@ -1137,3 +1137,21 @@ backends_bare!(an_index_behind_the_pruned_feed_is_rebuilt, |dir, url| async move
     let (_, again) = search_at(&server.base, &EVERYTHING, Some(&token)).await;
     assert_eq!(names(&again["result"]), expected);
 });
+
+backends!(facet_titles_follow_renamed_agencies, |app| async move {
+    app.org("so-y-te").await;
+    app.dataset("so-y-te", "mot", false).await;
+    let titles = |v: serde_json::Value| {
+        v["search_facets"]["organization"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["display_name"].clone())
+            .collect::<Vec<_>>()
+    };
+    let q = serde_json::json!({"facet.field": ["organization"]});
+    assert_eq!(titles(app.ok("package_search", q.clone(), &app.admin).await), ["Cơ quan so-y-te"]);
+    // Titles are cached per index version; a rename must show at once.
+    app.ok("organization_patch", serde_json::json!({"id": "so-y-te", "title": "Sở Y tế Hà Nội"}), &app.admin).await;
+    assert_eq!(titles(app.ok("package_search", q, &app.admin).await), ["Sở Y tế Hà Nội"]);
+});
