@@ -154,6 +154,18 @@ backends!(pages_render_in_both_languages, |app| async move {
     let (y, m, d) = (&today[0..4], &today[5..7], &today[8..10]);
     assert!(b.get("/dataset/benh-vien").await.body.contains(&format!("{d}/{m}/{y}")));
     assert_eq!(b.get("/en/").await.location(), "/en");
+    // Agencies' English names on English pages: facets, results, the dataset page, the home page.
+    app.ok(
+        "organization_patch",
+        json!({"id": "so-y-te", "title_translated": {"en": "Department of Health"}}),
+        &app.admin,
+    )
+    .await;
+    for path in ["/en/dataset", "/en/dataset/benh-vien", "/en", "/en/organization"] {
+        let p = b.get(path).await;
+        assert!(p.body.contains("Department of Health"), "{path}");
+    }
+    assert!(!b.get("/dataset").await.body.contains("Department of Health"));
     // Unknown pages: HTML in the path's language; unknown API paths: JSON.
     let p = b.get("/en/no-such-page").await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);

@@ -236,17 +236,28 @@ impl Portal {
         page.canonical = format!("{site}{}/dataset/{}", lang.prefix(), pkg.name);
         page.jsonld = Some(crate::script_json(&schema_org(&pkg, &site, lang)));
         let can_edit = self.may_edit(v, &pkg.id).await;
+        let names = self.english_names(lang).await?;
         let view = DatasetView {
             page,
             api_url: format!("{site}/api/3/action/package_show?id={}", pkg.name),
             name: pkg.name.clone(),
             title,
             notes_html: markdown::render(&notes),
-            organization: pkg.organization.as_ref().map(|o| (o.name.clone(), o.title.clone())),
+            organization: pkg.organization.as_ref().map(|o| {
+                let title = names.as_ref().and_then(|n| n.get(&o.name)).cloned().unwrap_or_else(|| o.title.clone());
+                (o.name.clone(), title)
+            }),
             private: pkg.private,
             resources: pkg.resources.iter().map(|r| resource_row(lang, r)).collect(),
             tags: pkg.tags.iter().map(|t| t.name.clone()).collect(),
-            groups: pkg.groups.iter().map(|g| (g.name.clone(), g.title.clone())).collect(),
+            groups: pkg
+                .groups
+                .iter()
+                .map(|g| {
+                    let title = names.as_ref().and_then(|n| n.get(&g.name)).cloned().unwrap_or_else(|| g.title.clone());
+                    (g.name.clone(), title)
+                })
+                .collect(),
             metadata,
             license,
             sharing: vocab_label::<DataSharing>(lang, &pkg.data_sharing),

@@ -183,8 +183,13 @@ struct Hit {
 
 #[derive(Deserialize)]
 struct HitOrg {
+    #[serde(default)]
+    name: String,
     title: String,
 }
+
+/// English titles of agencies and themes by name (those that have one).
+pub type EnglishNames = std::collections::HashMap<String, String>;
 
 #[derive(Deserialize)]
 struct HitResource {
@@ -229,7 +234,12 @@ pub struct SearchOutcome {
 }
 
 /// The label of a facet value in a language.
-fn facet_label(lang: Lang, key: &str, value: &str, display: &str) -> String {
+fn facet_label(lang: Lang, key: &str, value: &str, display: &str, names: Option<&EnglishNames>) -> String {
+    if matches!(key, "organization" | "groups")
+        && let Some(t) = names.and_then(|n| n.get(value))
+    {
+        return t.clone();
+    }
     let vocab = |label_vi: &str, label_en: &str| match lang {
         Lang::Vi => label_vi.to_string(),
         Lang::En => label_en.to_string(),
@@ -296,7 +306,9 @@ impl Portal {
         };
         let parsed: SearchJson = serde_json::from_str(&raw).map_err(Error::internal)?;
         let prefix = v.lang.prefix();
-        let results = parsed.results.into_iter().map(|h| card(v.lang, h)).collect();
+        let names = self.english_names(v.lang).await?;
+        let names = names.as_ref();
+        let results = parsed.results.into_iter().map(|h| card(v.lang, h, names)).collect();
         let mut facet_views = Vec::new();
         let mut labels: BTreeMap<(String, String), String> = BTreeMap::new();
         if let Some((fields, _)) = facets {
@@ -306,7 +318,7 @@ impl Portal {
                     .items
                     .iter()
                     .map(|it| {
-                        let label = facet_label(v.lang, key, &it.name, &it.display_name);
+                        let label = facet_label(v.lang, key, &it.name, &it.display_name, names);
                         labels.insert((key.to_string(), it.name.clone()), label.clone());
                         FacetItem {
                             active: params.filters.iter().any(|(k, val)| k == key && *val == it.name),
@@ -325,8 +337,10 @@ impl Portal {
             .filters
             .iter()
             .map(|(k, val)| {
-                let label =
-                    labels.get(&(k.clone(), val.clone())).cloned().unwrap_or_else(|| facet_label(v.lang, k, val, val));
+                let label = labels
+                    .get(&(k.clone(), val.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| facet_label(v.lang, k, val, val, names));
                 ActiveFilter {
                     label: format!("{}: {label}", tr.t(&format!("facet-{k}"))),
                     href: format!("{prefix}{}", params.toggled(k, val).href(base)),
@@ -337,18 +351,45 @@ impl Portal {
         let raw_facets = parsed
             .search_facets
             .into_iter()
-            .map(|(k, f)| (k, f.items.into_iter().map(|i| (i.name, i.display_name, i.count)).collect()))
+            .map(|(k, f)| {
+                let items = f
+                    .items
+                    .into_iter()
+                    .map(|i| {
+                        let label = facet_label(v.lang, &k, &i.name, &i.display_name, names);
+                        (i.name, label, i.count)
+                    })
+                    .collect();
+                (k, items)
+            })
             .collect();
         Ok(SearchOutcome { count: parsed.count, results, facets: facet_views, active, pages, raw_facets })
     }
 }
 
 /// A list entry from a stored `package_show` document.
-pub(crate) fn card_from_doc(lang: Lang, doc: &str) -> Option<DatasetCard> {
-    serde_json::from_str::<Hit>(doc).ok().map(|h| card(lang, h))
+pub(crate) fn card_from_doc(lang: Lang, doc: &str, names: Option<&EnglishNames>) -> Option<DatasetCard> {
+    serde_json::from_str::<Hit>(doc).ok().map(|h| card(lang, h, names))
 }
 
 impl Portal {
+    /// For English pages, the English titles of agencies and themes (names
+    /// in facets and lists otherwise come from their Vietnamese titles).
+    pub(crate) async fn english_names(&self, lang: Lang) -> Result<Option<EnglishNames>> {
+        if lang != Lang::En {
+            return Ok(None);
+        }
+        let mut names = EnglishNames::new();
+        for is_org in [true, false] {
+            for g in self.catalog().group_list_uncounted(is_org, 100_000).await? {
+                if let Some(t) = g.title_translated.get("en").filter(|t| !t.trim().is_empty()) {
+                    names.insert(g.name, t.clone());
+                }
+            }
+        }
+        Ok(Some(names))
+    }
+
     /// The number of datasets the visitor may see and, per value of facet
     /// `key` (`organization`, `groups`), how many of them have it, counted
     /// in the search index.
@@ -360,7 +401,7 @@ impl Portal {
     }
 }
 
-fn card(lang: Lang, h: Hit) -> DatasetCard {
+fn card(lang: Lang, h: Hit, names: Option<&EnglishNames>) -> DatasetCard {
     let title = lang.pick(&h.title_translated, &h.title).to_string();
     let notes = lang.pick(&h.notes_translated, h.notes.as_deref().unwrap_or("")).to_string();
     // The highlight marks the default-language text; use it only when that
@@ -383,7 +424,7 @@ fn card(lang: Lang, h: Hit) -> DatasetCard {
             None => kho_core::html::escape(&markdown::excerpt(&notes, 240)),
         },
         name: h.name,
-        organization: h.organization.map(|o| o.title),
+        organization: h.organization.map(|o| names.and_then(|n| n.get(&o.name)).cloned().unwrap_or(o.title)),
         formats,
         private: h.private,
         modified: crate::format::date(lang, &h.metadata_modified),

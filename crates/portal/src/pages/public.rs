@@ -162,7 +162,8 @@ impl Portal {
         let count_of = |key: &str| newest.raw_facets.get(key).map_or(0, |i| i.len() as u64);
         let (organizations, groups) = (count_of("organization"), count_of("groups"));
         let popular_docs = self.catalog().most_viewed(6).await?;
-        let popular = popular_docs.iter().filter_map(|d| super::card_from_doc(v.lang, d)).collect();
+        let names = self.english_names(v.lang).await?;
+        let popular = popular_docs.iter().filter_map(|d| super::card_from_doc(v.lang, d, names.as_ref())).collect();
         let mut page = self.layout(v, "", "home");
         page.jsonld = Some(crate::script_json(&serde_json::json!({
             "@context": "https://schema.org",
