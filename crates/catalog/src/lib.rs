@@ -17,6 +17,7 @@
 pub mod auth;
 pub mod datasets;
 pub mod demo;
+pub mod jobs;
 pub mod organizations;
 pub mod resources;
 pub mod search;
@@ -63,6 +64,8 @@ struct Inner {
     max_upload_bytes: u64,
     search: Option<Arc<search::Search>>,
     poller: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Wakes this process's job workers when it enqueues a job.
+    job_wake: std::sync::OnceLock<Arc<tokio::sync::Notify>>,
 }
 
 /// Version of the stored package document format. Bump it when the shape
@@ -102,6 +105,7 @@ impl Catalog {
                 max_upload_bytes: opts.max_upload_bytes,
                 search: None,
                 poller: std::sync::Mutex::new(None),
+                job_wake: std::sync::OnceLock::new(),
             }),
         };
         if opts.site_url.is_some()

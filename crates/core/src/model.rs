@@ -226,6 +226,32 @@ pub struct ApiToken {
     pub expires_at: Option<String>,
 }
 
+/// A background job and how far it has got (loads, validations, harvests).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    pub subject: Option<String>,
+    /// `queued`, `running`, `done` or `failed`.
+    pub state: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub progress: JobProgress,
+    /// The last attempt's error, if it failed.
+    pub error: Option<String>,
+    pub created: String,
+    pub updated: String,
+    pub finished: Option<String>,
+}
+
+/// Progress of a job: units done of a total (rows, bytes…), and a note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobProgress {
+    pub done: i64,
+    pub total: Option<i64>,
+    pub note: Option<String>,
+}
+
 /// One entry of an activity stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Activity {

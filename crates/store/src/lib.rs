@@ -23,6 +23,7 @@ pub mod activities;
 pub mod db;
 pub mod error;
 pub mod groups;
+pub mod jobs;
 pub mod meta;
 mod migrate;
 pub mod packages;

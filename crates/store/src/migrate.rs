@@ -31,6 +31,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_portal.sql"),
         include_str!("../migrations/postgres/0003_portal.sql"),
     ),
+    (
+        4,
+        "background jobs",
+        include_str!("../migrations/sqlite/0004_jobs.sql"),
+        include_str!("../migrations/postgres/0004_jobs.sql"),
+    ),
 ];
 
 /// Arbitrary constant naming Kho's migration lock on PostgreSQL.
