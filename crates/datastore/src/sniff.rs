@@ -1,0 +1,207 @@
+//! What a delimited text file is: its encoding, delimiter and whether the
+//! first row is a header, guessed from its first bytes.
+//!
+//! Encodings: UTF-8 (with or without BOM), UTF-16 (with a BOM, or without
+//! one when every other byte is zero), and Windows-1258 (the Vietnamese
+//! Windows code page) for bytes that are not UTF-8. Windows-1258 writes
+//! most accented letters as a base letter plus a combining tone mark, so
+//! decoded text is normalised to NFC, as every text Kho stores.
+
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1258};
+use unicode_normalization::UnicodeNormalization;
+
+/// A text encoding Kho reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    Utf8,
+    Utf8Bom,
+    Utf16Le,
+    Utf16Be,
+    Windows1258,
+}
+
+impl TextEncoding {
+    /// The label people know it by.
+    pub fn label(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "UTF-8",
+            TextEncoding::Utf8Bom => "UTF-8 (BOM)",
+            TextEncoding::Utf16Le => "UTF-16LE",
+            TextEncoding::Utf16Be => "UTF-16BE",
+            TextEncoding::Windows1258 => "windows-1258",
+        }
+    }
+
+    fn encoding(self) -> &'static Encoding {
+        match self {
+            TextEncoding::Utf8 | TextEncoding::Utf8Bom => UTF_8,
+            TextEncoding::Utf16Le => UTF_16LE,
+            TextEncoding::Utf16Be => UTF_16BE,
+            TextEncoding::Windows1258 => WINDOWS_1258,
+        }
+    }
+}
+
+/// Guesses the encoding from the start of a file.
+pub fn detect_encoding(head: &[u8]) -> TextEncoding {
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        return TextEncoding::Utf8Bom;
+    }
+    if head.starts_with(b"\xFF\xFE") {
+        return TextEncoding::Utf16Le;
+    }
+    if head.starts_with(b"\xFE\xFF") {
+        return TextEncoding::Utf16Be;
+    }
+    // UTF-16 without a BOM: ASCII-heavy text has a zero in every other byte.
+    let pairs = head.len() / 2;
+    if pairs >= 4 {
+        let even_zero = head.chunks_exact(2).filter(|p| p[0] == 0).count();
+        let odd_zero = head.chunks_exact(2).filter(|p| p[1] == 0).count();
+        if odd_zero * 10 >= pairs * 4 && even_zero * 10 < pairs {
+            return TextEncoding::Utf16Le;
+        }
+        if even_zero * 10 >= pairs * 4 && odd_zero * 10 < pairs {
+            return TextEncoding::Utf16Be;
+        }
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => TextEncoding::Utf8,
+        // A multi-byte character cut at the end of the sample is still UTF-8.
+        Err(e) if e.error_len().is_none() && head.len() - e.valid_up_to() < 4 => TextEncoding::Utf8,
+        Err(_) => TextEncoding::Windows1258,
+    }
+}
+
+/// Decodes bytes in `enc` to NFC text. Undecodable bytes become U+FFFD
+/// (counted in the second value, so a report can say how many there were).
+pub fn decode(bytes: &[u8], enc: TextEncoding) -> (String, usize) {
+    let body = match enc {
+        TextEncoding::Utf8Bom => bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes),
+        TextEncoding::Utf16Le => bytes.strip_prefix(b"\xFF\xFE").unwrap_or(bytes),
+        TextEncoding::Utf16Be => bytes.strip_prefix(b"\xFE\xFF").unwrap_or(bytes),
+        _ => bytes,
+    };
+    let (text, _) = enc.encoding().decode_without_bom_handling(body);
+    let bad = text.chars().filter(|c| *c == '\u{FFFD}').count();
+    (text.nfc().collect(), bad)
+}
+
+/// Delimiters Kho recognises, in order of preference on a tie.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// The delimiter that splits the sample's lines most consistently into
+/// more than one field (quotes respected); `,` for one-column files.
+pub fn detect_delimiter(sample: &str) -> u8 {
+    let mut best = (b',', 0usize);
+    for d in DELIMITERS {
+        let mut reader =
+            csv::ReaderBuilder::new().delimiter(d).has_headers(false).flexible(true).from_reader(sample.as_bytes());
+        let counts: Vec<usize> = reader.records().take(50).filter_map(|r| r.ok()).map(|r| r.len()).collect();
+        // A cut-off last line may be short; judge on the complete ones.
+        let lines = if counts.len() > 2 { &counts[..counts.len() - 1] } else { &counts[..] };
+        let Some(&first) = lines.first() else { continue };
+        if first < 2 {
+            continue;
+        }
+        let consistent = lines.iter().filter(|n| **n == first).count();
+        // Consistency first, then more fields.
+        let score = consistent * 1000 + first;
+        if consistent * 10 >= lines.len() * 8 && score > best.1 {
+            best = (d, score);
+        }
+    }
+    best.0
+}
+
+/// Whether the first row reads as a header: all its cells are non-empty,
+/// distinct, and none of them parses as the type the rows below have in
+/// its column when that type is not text (a row of numbers above numbers
+/// is data, "Dân số" above numbers is a header). With no typed column to
+/// tell, distinct non-numeric labels count as a header.
+pub fn has_header(rows: &[Vec<String>]) -> bool {
+    use crate::infer::{ColumnInference, ColumnType, parse};
+    let Some((first, rest)) = rows.split_first() else { return false };
+    if first.iter().any(|c| c.trim().is_empty()) {
+        return false;
+    }
+    let mut distinct = first.iter().map(|c| c.trim().to_lowercase()).collect::<Vec<_>>();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() != first.len() {
+        return false;
+    }
+    let mut typed_columns = 0;
+    for (i, head) in first.iter().enumerate() {
+        let mut inf = ColumnInference::default();
+        for r in rest {
+            if let Some(c) = r.get(i) {
+                inf.observe(c);
+            }
+        }
+        let ty = inf.result();
+        if ty != ColumnType::Text {
+            typed_columns += 1;
+            if parse(head, ty).is_some() {
+                return false;
+            }
+        }
+    }
+    typed_columns > 0
+        || first.iter().all(|c| parse(c, ColumnType::Decimal(crate::infer::NumberStyle::International)).is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(text: &str, d: u8) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .delimiter(d)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .records()
+            .filter_map(|r| r.ok())
+            .map(|r| r.iter().map(str::to_string).collect())
+            .collect()
+    }
+
+    #[test]
+    fn encodings() {
+        assert_eq!(detect_encoding("tỉnh,dân số\n".as_bytes()), TextEncoding::Utf8);
+        assert_eq!(detect_encoding(b"\xEF\xBB\xBFa,b\n"), TextEncoding::Utf8Bom);
+        let le: Vec<u8> = "tinh,dan so\nHa Noi,1\n".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        assert_eq!(detect_encoding(&le), TextEncoding::Utf16Le);
+        let be: Vec<u8> = "tinh,dan so\n".encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        assert_eq!(detect_encoding(&be), TextEncoding::Utf16Be);
+        assert_eq!(decode(&le, TextEncoding::Utf16Le).0, "tinh,dan so\nHa Noi,1\n");
+        // "Hà Nội" in Windows-1258: H, a + combining grave (0xCC), space,
+        // N, ô (0xF4) + combining dot below (0xF2), i.
+        let cp1258 = b"H\x61\xCC N\xF4\xF2i";
+        assert_eq!(detect_encoding(cp1258), TextEncoding::Windows1258);
+        assert_eq!(decode(cp1258, TextEncoding::Windows1258), ("Hà Nội".to_string(), 0));
+        // A sample cut inside a UTF-8 character is still UTF-8.
+        let cut = &"Hà Nội".as_bytes()[..8];
+        assert_eq!(detect_encoding(cut), TextEncoding::Utf8);
+    }
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(detect_delimiter("a;b;c\n1;2,5;3\n4;5;6\n"), b';');
+        assert_eq!(detect_delimiter("a\tb\n1\t2\n"), b'\t');
+        assert_eq!(detect_delimiter("\"x, y\",b\n\"1,2\",3\n"), b',');
+        assert_eq!(detect_delimiter("tên|số\nA|1\n"), b'|');
+        assert_eq!(detect_delimiter("chỉ một cột\n1\n2\n"), b',');
+    }
+
+    #[test]
+    fn headers() {
+        assert!(has_header(&rows("tỉnh,dân số\nHà Nội,8587100\nHuế,1236393\n", b',')));
+        assert!(!has_header(&rows("1,2\n3,4\n", b',')));
+        assert!(!has_header(&rows("Hà Nội,8587100\nHuế,1236393\n", b',')), "a data row with a number is not a header");
+        assert!(has_header(&rows("mã,tên\nA,Hà Nội\nB,Huế\n", b',')));
+        assert!(!has_header(&rows("a,a\n1,2\n", b',')), "duplicate labels");
+        assert!(!has_header(&[]));
+    }
+}
