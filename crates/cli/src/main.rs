@@ -133,7 +133,11 @@ pub fn branding(config: &kho_config::Config) -> anyhow::Result<kho_portal::Brand
     };
     let b = kho_portal::Branding {
         title_vi: config.site_title.clone(),
-        title_en: config.site_title_en.clone(),
+        // The built-in Vietnamese title has a built-in English one; a
+        // node's own title is used in both languages until it sets one.
+        title_en: config.site_title_en.clone().or_else(|| {
+            (config.site_title == kho_config::DEFAULT_SITE_TITLE).then(|| "Kho Open Data Portal".to_string())
+        }),
         description_vi: config.site_description.clone(),
         description_en: config.site_description_en.clone(),
         agency: config.owner_agency.clone(),

@@ -107,6 +107,8 @@ struct FileConfig {
 
 /// Default data directory.
 pub const DEFAULT_DATA_DIR: &str = "./kho-data";
+/// The portal's title when none is configured.
+pub const DEFAULT_SITE_TITLE: &str = "Cổng dữ liệu mở Kho";
 /// Default listen address.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
@@ -200,7 +202,7 @@ impl Config {
             brand_color,
             owner_agency: text("owner_agency", None, file.owner_agency),
             owner_agency_url,
-            site_title: text("site_title", None, file.site_title).unwrap_or_else(|| "Cổng dữ liệu mở Kho".into()),
+            site_title: text("site_title", None, file.site_title).unwrap_or_else(|| DEFAULT_SITE_TITLE.into()),
             max_upload_bytes: number("max_upload_bytes", file.max_upload_bytes, 2 * 1024 * 1024 * 1024)?,
             max_json_bytes: number("max_json_bytes", file.max_json_bytes, 5 * 1024 * 1024)?,
             request_timeout_secs: number("request_timeout_secs", file.request_timeout_secs, 30)?,
