@@ -5,6 +5,7 @@
 
 mod admin;
 mod bench;
+mod jobs;
 mod loadgen;
 mod logging;
 mod search;
@@ -61,6 +62,9 @@ enum Command {
     /// The search index: rebuild it.
     #[command(subcommand)]
     Search(search::SearchCommand),
+    /// The background job queue (loads, validations, harvests): list jobs.
+    #[command(subcommand)]
+    Jobs(jobs::JobsCommand),
     /// Measure Kho's performance and print the figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -95,6 +99,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(c) => admin::demo(&g, c).await,
         Command::Check => admin::check(&g).await,
         Command::Search(c) => search::run(&g, c).await,
+        Command::Jobs(c) => jobs::run(&g, c).await,
         Command::Bench(c) => bench::run(&g, c).await,
     }
 }

@@ -145,3 +145,33 @@ backends!(a_dead_workers_job_runs_again, |app| async move {
     assert!(!kho_store::jobs::complete(&mut tx, &jobs[0].id, "da-chet", &kho_core::timefmt::now()).await.unwrap());
     tx.commit().await.unwrap();
 });
+
+backends!(kho_jobs_list_shows_the_queue, |app| async move {
+    let id = app.catalog.enqueue_job(&JobSpec::new("tai-bang", Some("tai-nguyen-9"), json!({}))).await.unwrap();
+    let dir = app.data_dir();
+    let url = app.database_url.clone();
+    let (ok, out, err) = tokio::task::spawn_blocking(move || {
+        crate::support::run_kho(&dir, &url, &["jobs", "list", "--state", "queued"], None)
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&id) && out.contains("tai-bang") && out.contains("queued") && out.contains("tai-nguyen-9"),
+        "{out}"
+    );
+    let (dir, url) = (app.data_dir(), app.database_url.clone());
+    let (ok, out, _) = tokio::task::spawn_blocking(move || {
+        crate::support::run_kho(&dir, &url, &["jobs", "list", "--state", "done", "--json"], None)
+    })
+    .await
+    .unwrap();
+    assert!(ok && out.trim().is_empty(), "{out}");
+    let (dir, url) = (app.data_dir(), app.database_url.clone());
+    let (ok, _, err) = tokio::task::spawn_blocking(move || {
+        crate::support::run_kho(&dir, &url, &["jobs", "list", "--state", "lost"], None)
+    })
+    .await
+    .unwrap();
+    assert!(!ok && err.contains("possible values"), "{err}");
+});

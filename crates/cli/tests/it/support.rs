@@ -83,6 +83,8 @@ pub struct TestApp {
     /// The sysadmin's token.
     pub admin: String,
     pub dir: tempfile::TempDir,
+    /// The database the server uses (for CLI commands beside it).
+    pub database_url: String,
     schema: Option<String>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -130,7 +132,7 @@ impl TestApp {
         .expect("input");
         catalog.user_create(&system, input).await.expect("admin");
         let admin = catalog.token_create(&system, "admin", "test", None).await.expect("token").token;
-        TestApp { base, client: reqwest::Client::new(), catalog, admin, dir, schema, server }
+        TestApp { base, client: reqwest::Client::new(), catalog, admin, dir, database_url, schema, server }
     }
 
     /// Stops the server and drops the scratch schema.
