@@ -348,12 +348,6 @@ impl Catalog {
         let mut conn = self.store().conn().await?;
         Ok(packages::tag_names(&mut conn, &dataset_filter(actor), query, limit, offset).await?)
     }
-
-    /// Counts datasets the actor may see (all states they may see).
-    pub async fn dataset_count(&self, actor: &Actor) -> Result<i64> {
-        let mut conn = self.store().conn().await?;
-        Ok(packages::count_visible(&mut conn, &dataset_filter(actor)).await?)
-    }
 }
 
 fn fields_into_map(fields: Fields) -> serde_json::Map<String, Value> {

@@ -88,12 +88,25 @@ pub(crate) struct Search {
     /// Titles of agencies and themes named in facets, valid for one
     /// `version`: a title change rebuilds its datasets' documents, which
     /// commits the index and moves the version on.
-    titles: std::sync::Mutex<(u64, HashMap<String, String>)>,
+    titles: std::sync::Mutex<(u64, HashMap<String, GroupTitle>)>,
 }
 
 impl std::fmt::Debug for Search {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Search").field("root", &self.root).finish()
+    }
+}
+
+/// An agency's or theme's title and its translations.
+#[derive(Debug, Clone)]
+struct GroupTitle {
+    title: String,
+    translated: std::collections::BTreeMap<String, String>,
+}
+
+impl GroupTitle {
+    fn in_lang(&self, lang: Option<&str>) -> String {
+        lang.and_then(|l| self.translated.get(l)).filter(|t| !t.trim().is_empty()).unwrap_or(&self.title).clone()
     }
 }
 
@@ -767,9 +780,11 @@ impl Catalog {
         Ok(Value::Array(items))
     }
 
-    /// Titles of agencies and themes by name, from the cache when the
-    /// index has not changed since they were read.
-    async fn group_titles(&self, names: Vec<String>) -> Result<HashMap<String, String>> {
+    /// Titles of agencies and themes by name, in `lang` where they have a
+    /// translation (else the default title), from a cache kept while the
+    /// index is unchanged: a change to an agency or theme rebuilds its
+    /// datasets' documents, which commits the index.
+    pub async fn group_titles(&self, names: Vec<String>, lang: Option<&str>) -> Result<HashMap<String, String>> {
         const MAX_CACHED: usize = 20_000;
         if names.is_empty() {
             return Ok(HashMap::new());
@@ -786,7 +801,7 @@ impl Catalog {
             for n in names {
                 match cache.1.get(&n) {
                     Some(t) => {
-                        out.insert(n, t.clone());
+                        out.insert(n, t.in_lang(lang));
                     }
                     None => missing.push(n),
                 }
@@ -795,11 +810,12 @@ impl Catalog {
         if !missing.is_empty() {
             let found = kho_store::groups::titles_by_names(&mut self.store().conn().await?, &missing).await?;
             let mut cache = search.titles.lock().map_err(|_| Error::internal("title cache poisoned"))?;
-            for (n, t) in found {
+            for (n, title, translated) in found {
+                let t = GroupTitle { title, translated };
+                out.insert(n.clone(), t.in_lang(lang));
                 if cache.0 == version {
-                    cache.1.insert(n.clone(), t.clone());
+                    cache.1.insert(n, t);
                 }
-                out.insert(n, t);
             }
         }
         Ok(out)
@@ -874,7 +890,7 @@ impl Catalog {
             }
             ordered.push((name.clone(), items));
         }
-        let titles = self.group_titles(group_names).await?;
+        let titles = self.group_titles(group_names, None).await?;
         for (name, items) in ordered {
             let mut plain = Map::new();
             let mut rich = Vec::new();

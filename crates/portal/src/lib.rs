@@ -67,6 +67,11 @@ pub struct Visitor {
 }
 
 impl Visitor {
+    /// An anonymous visitor at `/` (for what every visitor may see).
+    pub fn anonymous(lang: Lang) -> Visitor {
+        Visitor { lang, actor: Actor::anonymous(), csrf: String::new(), path: "/".into() }
+    }
+
     /// The signed-in user's name, if any.
     pub fn user_name(&self) -> Option<&str> {
         self.actor.user.as_ref().map(|u| u.name.as_str()).filter(|n| !n.is_empty())

@@ -239,8 +239,10 @@ fn error_page(portal: &Portal, web: &Web, headers: &HeaderMap, err: &Error) -> R
     html_response(web, headers, status, html)
 }
 
-/// Runs a page: builds the visitor, renders, and maps errors to pages.
-async fn page<F, Fut>(state: &AppState, lang: Lang, req: &Parts, f: F) -> Response
+/// Runs a page: builds the visitor (one session look-up), sends strangers
+/// to the login page when the page needs a signed-in user, renders, and
+/// maps errors to pages.
+async fn page<F, Fut>(state: &AppState, lang: Lang, req: &Parts, login: bool, f: F) -> Response
 where
     F: FnOnce(Portal, Visitor) -> Fut,
     Fut: std::future::Future<Output = Result<Html, Error>>,
@@ -250,6 +252,9 @@ where
         Ok(w) => w,
         Err(e) => return crate::error::error_response(&e, None),
     };
+    if login && web.session.is_none() {
+        return to_login(lang, &kho_portal::lang_url(lang, &web.visitor.path));
+    }
     match f(state.portal.clone(), web.visitor.clone()).await {
         Ok(html) => html_response(&web, &req.headers, StatusCode::OK, html),
         Err(e) => error_page(&state.portal, &web, &req.headers, &e),
@@ -278,11 +283,8 @@ macro_rules! page_handlers {
             path: Params,
             req: Parts,
         ) -> Response {
-            if $login && let Some(r) = require_login(&s, lang, &req).await {
-                return r;
-            }
             let ($a, $q) = (params(path), query(&req));
-            page(&s, lang, &req, |$p, $v| async move {
+            page(&s, lang, &req, $login, |$p, $v| async move {
                 let _ = (&$a, &$q);
                 $body
             })
@@ -313,23 +315,14 @@ page_handlers! {
     dataset_delete(true) => |p, v, a, q| p.delete_form(&v, &a[0], None).await;
 }
 
-/// Sends visitors who are not signed in to the login page (and back after).
-async fn require_login(s: &AppState, lang: Lang, req: &Parts) -> Option<Response> {
-    let jar = cookies(&req.headers);
-    let signed_in = match jar.get(SESSION_COOKIE) {
-        Some(secret) => s.catalog.actor_for_session(secret).await.ok().flatten().is_some(),
-        None => false,
-    };
-    if signed_in {
-        return None;
-    }
-    let came_from = page_path(&req.uri, lang);
+/// The login page, coming back to `came_from` (a path in the page's language) after.
+fn to_login(lang: Lang, came_from: &str) -> Response {
     let target = format!(
         "{}?came_from={}",
         kho_portal::lang_url(lang, "/user/login"),
-        percent_encoding::utf8_percent_encode(&came_from, percent_encoding::NON_ALPHANUMERIC)
+        percent_encoding::utf8_percent_encode(came_from, percent_encoding::NON_ALPHANUMERIC)
     );
-    Some(redirect(&target, &[]))
+    redirect(&target, &[])
 }
 
 async fn login(State(s): State<AppState>, Extension(lang): Extension<Lang>, req: Parts) -> Response {
@@ -532,13 +525,9 @@ form_handlers! {
 /// The signed-in user of a browser request, from its session cookie, for
 /// reads outside the pages (file downloads); anonymous without one.
 pub async fn session_actor(state: &AppState, headers: &HeaderMap) -> Actor {
-    let jar = cookies(headers);
-    match jar.get(SESSION_COOKIE) {
-        Some(secret) => match state.catalog.actor_for_session(secret).await {
-            Ok(Some((actor, _))) => actor,
-            _ => Actor::anonymous(),
-        },
-        None => Actor::anonymous(),
+    match Web::new(state, headers, Lang::Vi, String::new()).await {
+        Ok(web) => web.visitor.actor,
+        Err(_) => Actor::anonymous(),
     }
 }
 

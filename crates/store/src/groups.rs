@@ -408,12 +408,16 @@ pub async fn by_id(conn: &mut dyn Handle, ids: &[String]) -> Result<HashMap<Stri
     Ok(find_many(conn, ids).await?.into_iter().map(|g| (g.id.clone(), g)).collect())
 }
 
-/// Titles of organizations and groups by name: `(name, title)`.
-pub async fn titles_by_names(conn: &mut dyn Handle, names: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+/// Titles of organizations and groups by name: `(name, title, titles by language)`.
+pub async fn titles_by_names(
+    conn: &mut dyn Handle,
+    names: &[String],
+) -> Result<Vec<(String, String, BTreeMap<String, String>)>, StoreError> {
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let mut q = Sql::new("SELECT name, title FROM catalog_groups WHERE name IN ");
+    let mut q = Sql::new("SELECT name, title, title_translated FROM catalog_groups WHERE name IN ");
     q.in_list(names);
-    q.fetch_all(conn).await
+    let rows: Vec<(String, String, String)> = q.fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(n, t, tr)| (n, t, json_map(&tr))).collect())
 }

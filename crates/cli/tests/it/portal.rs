@@ -381,6 +381,9 @@ backends!(staff_work_through_the_forms, |app| async move {
     let r = b.get("/dataset/new").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(r.location().starts_with("/user/login?came_from=%2Fdataset%2Fnew"), "{}", r.location());
+    // From an English page, back to the English page.
+    let r = b.get("/en/dataset/new").await;
+    assert!(r.location().starts_with("/en/user/login?came_from=%2Fen%2Fdataset%2Fnew"), "{}", r.location());
 
     let form = b.get("/user/login").await;
     let r = b

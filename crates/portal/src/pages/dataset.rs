@@ -236,7 +236,8 @@ impl Portal {
         page.canonical = format!("{site}{}/dataset/{}", lang.prefix(), pkg.name);
         page.jsonld = Some(crate::script_json(&schema_org(&pkg, &site, lang)));
         let can_edit = self.may_edit(v, &pkg.id).await;
-        let names = self.english_names(lang).await?;
+        let named = pkg.organization.iter().map(|o| o.name.clone()).chain(pkg.groups.iter().map(|g| g.name.clone()));
+        let names = self.english_names(lang, named.collect()).await?;
         let view = DatasetView {
             page,
             api_url: format!("{site}/api/3/action/package_show?id={}", pkg.name),

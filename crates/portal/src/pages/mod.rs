@@ -306,7 +306,18 @@ impl Portal {
         };
         let parsed: SearchJson = serde_json::from_str(&raw).map_err(Error::internal)?;
         let prefix = v.lang.prefix();
-        let names = self.english_names(v.lang).await?;
+        let named = parsed
+            .results
+            .iter()
+            .filter_map(|h| h.organization.as_ref().map(|o| o.name.clone()))
+            .chain(
+                ["organization", "groups"]
+                    .iter()
+                    .filter_map(|k| parsed.search_facets.get(*k))
+                    .flat_map(|f| f.items.iter().map(|i| i.name.clone())),
+            )
+            .collect();
+        let names = self.english_names(v.lang, named).await?;
         let names = names.as_ref();
         let results = parsed.results.into_iter().map(|h| card(v.lang, h, names)).collect();
         let mut facet_views = Vec::new();
@@ -368,36 +379,37 @@ impl Portal {
 }
 
 /// A list entry from a stored `package_show` document.
-pub(crate) fn card_from_doc(lang: Lang, doc: &str, names: Option<&EnglishNames>) -> Option<DatasetCard> {
-    serde_json::from_str::<Hit>(doc).ok().map(|h| card(lang, h, names))
+impl Portal {
+    /// List entries from stored `package_show` documents.
+    pub(crate) async fn cards_from_docs(&self, lang: Lang, docs: &[String]) -> Result<Vec<DatasetCard>> {
+        let hits: Vec<Hit> = docs.iter().filter_map(|d| serde_json::from_str(d).ok()).collect();
+        let named = hits.iter().filter_map(|h| h.organization.as_ref().map(|o| o.name.clone())).collect();
+        let names = self.english_names(lang, named).await?;
+        Ok(hits.into_iter().map(|h| card(lang, h, names.as_ref())).collect())
+    }
 }
 
 impl Portal {
-    /// For English pages, the English titles of agencies and themes (names
-    /// in facets and lists otherwise come from their Vietnamese titles).
-    pub(crate) async fn english_names(&self, lang: Lang) -> Result<Option<EnglishNames>> {
-        if lang != Lang::En {
+    /// On English pages, the English titles of the agencies and themes
+    /// named (their Vietnamese titles where they have none); `None` on
+    /// Vietnamese pages, which show the default titles.
+    pub(crate) async fn english_names(&self, lang: Lang, names: Vec<String>) -> Result<Option<EnglishNames>> {
+        if lang != Lang::En || names.is_empty() {
             return Ok(None);
         }
-        let mut names = EnglishNames::new();
-        for is_org in [true, false] {
-            for g in self.catalog().group_list_uncounted(is_org, 100_000).await? {
-                if let Some(t) = g.title_translated.get("en").filter(|t| !t.trim().is_empty()) {
-                    names.insert(g.name, t.clone());
-                }
-            }
-        }
-        Ok(Some(names))
+        Ok(Some(self.catalog().group_titles(names, Some("en")).await?))
     }
 
     /// The number of datasets the visitor may see and, per value of facet
-    /// `key` (`organization`, `groups`), how many of them have it, counted
-    /// in the search index.
-    pub(crate) async fn counts(&self, v: &Visitor, key: &str) -> Result<(u64, BTreeMap<String, u64>)> {
+    /// `key` (`organization`, `groups`) if one is given, how many of them
+    /// have it, counted in the search index.
+    pub(crate) async fn counts(&self, v: &Visitor, key: Option<&str>) -> Result<(u64, BTreeMap<String, u64>)> {
         let params = SearchParams { page: 1, ..Default::default() };
-        let out = self.search(v, &params, "/dataset", None, Some((&[key], -1)), 0).await?;
-        let per = out.raw_facets.get(key).map(|items| items.iter().map(|(n, _, c)| (n.clone(), *c)).collect());
-        Ok((out.count, per.unwrap_or_default()))
+        let fields: Vec<&str> = key.into_iter().collect();
+        let facets = key.map(|_| (fields.as_slice(), -1));
+        let out = self.search(v, &params, "/dataset", None, facets, 0).await?;
+        let per = key.and_then(|k| out.raw_facets.get(k)).map(|items| items.iter().map(|(n, _, c)| (n.clone(), *c)));
+        Ok((out.count, per.map(|p| p.collect()).unwrap_or_default()))
     }
 }
 

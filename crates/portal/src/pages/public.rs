@@ -101,7 +101,7 @@ impl Portal {
     /// Every agency or theme by title, with the visitor's dataset counts.
     async fn groups(&self, v: &Visitor, is_org: bool) -> Result<Vec<GroupCard>> {
         let list = self.catalog().group_list_uncounted(is_org, 10_000).await?;
-        let (_, counts) = self.counts(v, if is_org { "organization" } else { "groups" }).await?;
+        let (_, counts) = self.counts(v, Some(if is_org { "organization" } else { "groups" })).await?;
         Ok(list
             .into_iter()
             .map(|mut g| {
@@ -162,8 +162,7 @@ impl Portal {
         let count_of = |key: &str| newest.raw_facets.get(key).map_or(0, |i| i.len() as u64);
         let (organizations, groups) = (count_of("organization"), count_of("groups"));
         let popular_docs = self.catalog().most_viewed(6).await?;
-        let names = self.english_names(v.lang).await?;
-        let popular = popular_docs.iter().filter_map(|d| super::card_from_doc(v.lang, d, names.as_ref())).collect();
+        let popular = self.cards_from_docs(v.lang, &popular_docs).await?;
         let mut page = self.layout(v, "", "home");
         page.jsonld = Some(crate::script_json(&serde_json::json!({
             "@context": "https://schema.org",
@@ -258,8 +257,7 @@ impl Portal {
     /// `/about`.
     pub async fn about(&self, v: &Visitor) -> Result<Html> {
         let tr = crate::i18n::Tr::new(v.lang);
-        let anonymous = Visitor { actor: kho_catalog::Actor::anonymous(), ..v.clone() };
-        let (datasets, _) = self.counts(&anonymous, "organization").await?;
+        let (datasets, _) = self.counts(&Visitor::anonymous(v.lang), None).await?;
         let view = AboutView { page: self.layout(v, tr.t("about-title"), "about"), datasets };
         Ok(Html { body: render(&view), public: v.user_name().is_none() })
     }

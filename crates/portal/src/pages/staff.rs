@@ -43,6 +43,32 @@ pub struct FormField {
 }
 
 impl FormField {
+    /// A field with its label and hint from the catalogs (`f-…`, `h-…`),
+    /// its value, and the error the API reported for field `api` (the API's
+    /// name for it, where the form's differs).
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        tr: &Tr,
+        name: &'static str,
+        api: &str,
+        kind: FieldKind,
+        required: bool,
+        values: &BTreeMap<String, String>,
+        errors: &BTreeMap<String, String>,
+    ) -> FormField {
+        let key = name.replace('_', "-");
+        let hint = format!("h-{key}");
+        FormField {
+            name,
+            label: tr.t(&format!("f-{key}")),
+            value: values.get(name).cloned().unwrap_or_default(),
+            error: errors.get(name).or_else(|| errors.get(api)).cloned(),
+            hint: tr.has(&hint).then(|| tr.t(&hint)),
+            kind,
+            required,
+        }
+    }
+
     /// The id of the field's error message (for `aria-describedby`).
     pub fn error_id(&self) -> String {
         format!("{}-error", self.name)
@@ -309,21 +335,13 @@ impl Portal {
                 )
             })
             .collect();
-        let mk = |name: &'static str, kind: FieldKind, required: bool| FormField {
-            name,
-            label: tr.t(&format!("f-{}", name.replace('_', "-"))),
-            value: values.get(name).cloned().unwrap_or_default(),
-            error: errors.get(name).cloned().or_else(|| match name {
-                "title_en" => errors.get("title_translated").cloned(),
-                "notes_en" => errors.get("notes_translated").cloned(),
-                _ => None,
-            }),
-            hint: {
-                let key = format!("h-{}", name.replace('_', "-"));
-                tr.has(&key).then(|| tr.t(&key))
-            },
-            kind,
-            required,
+        let mk = |name, kind, required| {
+            let api = match name {
+                "title_en" => "title_translated",
+                "notes_en" => "notes_translated",
+                other => other,
+            };
+            FormField::new(&tr, name, api, kind, required, values, errors)
         };
         let mut fields = vec![
             mk("title", FieldKind::Text, true),
@@ -489,17 +507,9 @@ impl Portal {
         errors: &BTreeMap<String, String>,
     ) -> Vec<FormField> {
         let tr = Tr::new(lang);
-        let mk = |name: &'static str, kind: FieldKind| FormField {
-            name,
-            label: tr.t(&format!("f-{}", name.replace('_', "-"))),
-            value: values.get(name).cloned().unwrap_or_default(),
-            error: errors.get(name).cloned(),
-            hint: {
-                let key = format!("h-{}", name.replace('_', "-"));
-                tr.has(&key).then(|| tr.t(&key))
-            },
-            kind,
-            required: false,
+        let mk = |name, kind| {
+            let api = if name == "resource_name" { "name" } else { name };
+            FormField::new(&tr, name, api, kind, false, values, errors)
         };
         vec![
             mk("upload", FieldKind::File),
@@ -624,10 +634,7 @@ impl Portal {
                 if let Some(up) = &had_upload {
                     self.catalog().discard_upload(up).await;
                 }
-                let mut errors = field_errors(&tr, &e);
-                if let Some(m) = errors.remove("name") {
-                    errors.insert("resource_name".into(), m);
-                }
+                let errors = field_errors(&tr, &e);
                 let fields = self.resource_fields(v.lang, &values, &errors);
                 Ok(FormResult::Page(400, self.resource_form_page(v, dataset, editing, fields)))
             }
