@@ -396,8 +396,10 @@ impl Search {
             let st = self.sync.lock().await;
             st.last_prune.is_none_or(|t| t.elapsed() > Duration::from_secs(3600))
         };
-        if due {
-            self.prune(store).await?;
+        // A failed prune must not hold back read-your-writes: the writes
+        // are indexed; the prune is retried at the next poll.
+        if due && let Err(e) = self.prune(store).await {
+            tracing::warn!(error = %e, "search feed prune failed; retrying");
         }
         Ok(())
     }
@@ -748,10 +750,7 @@ impl Catalog {
     /// `package_autocomplete`: datasets whose title has words starting with
     /// what was typed (diacritics optional), best first, in CKAN's shape.
     pub async fn package_autocomplete(&self, actor: &Actor, text: &str, limit: Option<i64>) -> Result<Value> {
-        let limit = limit.unwrap_or(10);
-        if !(0..=ROWS_MAX).contains(&limit) {
-            return Err(Error::field("limit", format!("Must be between 0 and {ROWS_MAX}")));
-        }
+        let (limit, _) = crate::page(limit, None, 10, ROWS_MAX)?;
         // Every word as typed, the last one as a prefix, all in the title.
         let words: Vec<String> = text
             .split_whitespace()

@@ -39,8 +39,16 @@ fn any(qs: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 /// The same rule on one dataset: visible to the caller and let through by
 /// the switches. `package_search` re-checks every hit with it against the
 /// database, which has the last word.
+/// A deleted dataset is never a search result, even for sysadmins (whom
+/// `allows` lets read it): the index drops it, and the database, read
+/// before the index catches up, must not bring it back.
 pub fn admits(f: &DatasetFilter, d: &DatasetAccess, include_private: bool, include_drafts: bool) -> bool {
-    f.allows(d) && (include_private || !d.private) && (include_drafts || d.state == DatasetState::Active)
+    let state_ok = match d.state {
+        DatasetState::Active => true,
+        DatasetState::Draft => include_drafts,
+        DatasetState::Deleted => false,
+    };
+    f.allows(d) && (include_private || !d.private) && state_ok
 }
 
 /// The filter every search is ANDed with. Only the ways of seeing a
@@ -95,6 +103,22 @@ mod tests {
 
     fn user(i: u8) -> Option<String> {
         (i < 2).then(|| format!("u{i}"))
+    }
+
+    #[test]
+    fn deleted_datasets_are_never_admitted() {
+        let all = DatasetFilter { all: true, member_orgs: vec![], editor_orgs: vec![], user_id: None };
+        let mut d = DatasetAccess {
+            id: "x".into(),
+            name: "x".into(),
+            owner_org: None,
+            private: false,
+            state: DatasetState::Deleted,
+            creator_user_id: None,
+        };
+        assert!(!super::admits(&all, &d, true, true), "not even for a sysadmin with every switch on");
+        d.state = DatasetState::Draft;
+        assert!(super::admits(&all, &d, true, true) && !super::admits(&all, &d, true, false));
     }
 
     proptest! {

@@ -391,9 +391,15 @@ backends!(sort_orders, |app| async move {
         let echoed = if sort.is_empty() { "score desc, metadata_modified desc" } else { sort };
         assert_eq!(r["sort"], echoed);
     }
-    // Relevance first, then the tie-break.
-    let r = search(app, &[("q", "Huế OR Giang"), ("sort", "score desc, name desc")], None).await;
-    assert_eq!(sorted_names(&r), set(&["ds-2", "ds-5"]));
+    // Relevance first, then the tie-break: every dataset matches the
+    // agency (a constant score), ds-5 matches "Huế" too.
+    for (sort, expected) in [
+        ("score desc, name asc", ["ds-5", "ds-1", "ds-2", "ds-3", "ds-4"]),
+        ("score desc, name desc", ["ds-5", "ds-4", "ds-3", "ds-2", "ds-1"]),
+    ] {
+        let r = search(app, &[("q", "Huế OR organization:so-noi-vu"), ("sort", sort)], None).await;
+        assert_eq!(names(&r), list(&expected), "sort {sort:?}");
+    }
 });
 
 backends!(fl_limits_the_keys_of_results, |app| async move {
