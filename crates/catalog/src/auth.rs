@@ -18,9 +18,7 @@ pub const TOKEN_PREFIX: &str = "kho_";
 
 /// A new random token (the secret the user keeps).
 pub fn generate_token() -> Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
-    Ok(format!("{TOKEN_PREFIX}{}", hex::encode(bytes)))
+    Ok(format!("{TOKEN_PREFIX}{}", random_hex(32)?))
 }
 
 /// The stored form of a token.
@@ -104,6 +102,7 @@ pub struct NewSession {
     pub csrf: String,
 }
 
+/// `n` random bytes as hex.
 fn random_hex(n: usize) -> Result<String> {
     let mut bytes = vec![0u8; n];
     getrandom::fill(&mut bytes).map_err(|e| Error::internal(format!("no randomness: {e}")))?;

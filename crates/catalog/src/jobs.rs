@@ -87,20 +87,11 @@ fn lease_until(lease: Duration) -> String {
     timefmt::format(time::OffsetDateTime::now_utc() + lease)
 }
 
-fn new_id() -> Result<String> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    Ok(format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]))
-}
-
 impl Catalog {
     /// Enqueues a job inside a write transaction (so it exists exactly when
     /// the change that needs it does); returns its id.
     pub(crate) async fn enqueue_job_in(&self, tx: &mut kho_store::Tx, spec: &JobSpec) -> Result<String> {
-        let id = new_id()?;
+        let id = kho_store::new_id();
         let now = timefmt::now();
         let payload = spec.payload.to_string();
         jobs::enqueue(
@@ -177,12 +168,16 @@ impl Default for WorkerOptions {
 #[derive(Default, Clone)]
 pub struct Registry {
     handlers: HashMap<String, JobHandler>,
+    /// The kinds, for the claim query (kept beside the map, not rebuilt per poll).
+    kinds: Vec<String>,
 }
 
 impl Registry {
     /// Registers the handler of `kind`.
     pub fn register(&mut self, kind: &str, handler: JobHandler) {
-        self.handlers.insert(kind.to_string(), handler);
+        if self.handlers.insert(kind.to_string(), handler).is_none() {
+            self.kinds.push(kind.to_string());
+        }
     }
 }
 
@@ -205,7 +200,7 @@ impl Workers {
             .map(|n| {
                 let (catalog, registry, opts) = (catalog.clone(), registry.clone(), opts.clone());
                 let (wake, stop, stopping) = (wake.clone(), stop.clone(), stopping.clone());
-                let worker = format!("{tag}-{n}-{}", new_id().unwrap_or_default().get(..8).unwrap_or(""));
+                let worker = format!("{tag}-{n}-{}", &kho_store::new_id()[..8]);
                 tokio::spawn(async move {
                     while !stopping.load(std::sync::atomic::Ordering::SeqCst) {
                         match run_one(&catalog, &registry, &worker, &opts).await {
@@ -238,12 +233,13 @@ impl Workers {
 
 /// Claims and runs one job; `Ok(false)` when there was none.
 async fn run_one(catalog: &Catalog, registry: &Registry, worker: &str, opts: &WorkerOptions) -> Result<bool> {
-    let kinds: Vec<String> = registry.handlers.keys().cloned().collect();
     let now = timefmt::now();
-    let Some(row) = jobs::claim(catalog.store(), worker, &kinds, &now, &lease_until(opts.lease)).await? else {
+    let Some(row) = jobs::claim(catalog.store(), worker, &registry.kinds, &now, &lease_until(opts.lease)).await? else {
         return Ok(false);
     };
-    let Some(handler) = registry.handlers.get(&row.kind).cloned() else { return Ok(true) };
+    // The claim asked for registered kinds only.
+    let handler =
+        registry.handlers.get(&row.kind).cloned().ok_or_else(|| Error::internal("claimed an unknown job kind"))?;
     let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
     let ctx = JobContext {
         catalog: catalog.clone(),

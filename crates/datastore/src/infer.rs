@@ -73,11 +73,10 @@ pub enum Value {
 
 /// Cell texts that mean "no value".
 pub fn is_missing(s: &str) -> bool {
+    const MISSING: [&str; 10] = ["na", "n/a", "null", "none", "nan", "-", "--", "—", "không có", "#n/a"];
     let t = s.trim();
-    t.is_empty()
-        || ["na", "n/a", "null", "none", "nan", "-", "--", "—", "không có", "#n/a"]
-            .iter()
-            .any(|m| t.eq_ignore_ascii_case(m) || t.to_lowercase() == *m)
+    // Every marker is short; longer cells are values (and skip the lower-casing).
+    t.is_empty() || (t.len() <= 12 && MISSING.contains(&t.to_lowercase().as_str()))
 }
 
 const TRUE_WORDS: [&str; 6] = ["true", "yes", "có", "đúng", "t", "y"];
@@ -237,6 +236,11 @@ pub fn parse(s: &str, ty: ColumnType) -> Option<Value> {
     if is_missing(s) {
         return Some(Value::Null);
     }
+    parse_present(s, ty)
+}
+
+/// [`parse`] for a cell known not to be missing.
+fn parse_present(s: &str, ty: ColumnType) -> Option<Value> {
     Some(match ty {
         ColumnType::Boolean => Value::Bool(parse_bool(s)?),
         ColumnType::Integer(style) => Value::Int(parse_int(s, style)?),
@@ -247,7 +251,9 @@ pub fn parse(s: &str, ty: ColumnType) -> Option<Value> {
     })
 }
 
-/// Every candidate, most specific first.
+/// Every candidate, most specific first. The order decides ambiguities:
+/// "1.234" reads as a Vietnamese integer and an international decimal, and
+/// integers come first, as a Vietnamese publisher means them.
 const CANDIDATES: [ColumnType; 10] = [
     ColumnType::Boolean,
     ColumnType::Integer(NumberStyle::International),
@@ -282,7 +288,7 @@ impl ColumnInference {
         }
         self.seen += 1;
         for (i, ty) in CANDIDATES.iter().enumerate() {
-            if self.alive[i] && !matches!(ty, ColumnType::Text) && parse(cell, *ty).is_none() {
+            if self.alive[i] && !matches!(ty, ColumnType::Text) && parse_present(cell, *ty).is_none() {
                 self.alive[i] = false;
             }
         }
@@ -292,17 +298,6 @@ impl ColumnInference {
     pub fn result(&self) -> ColumnType {
         if self.seen == 0 {
             return ColumnType::Text;
-        }
-        // "1.234" reads as an international decimal and a Vietnamese
-        // integer; with both alive, a Vietnamese-looking column (only dot
-        // groups of three) is taken as integers, as a Vietnamese publisher
-        // means them.
-        let alive = |t: ColumnType| CANDIDATES.iter().position(|c| *c == t).is_some_and(|i| self.alive[i]);
-        if alive(ColumnType::Integer(NumberStyle::Vietnamese))
-            && !alive(ColumnType::Integer(NumberStyle::International))
-            && alive(ColumnType::Decimal(NumberStyle::International))
-        {
-            return ColumnType::Integer(NumberStyle::Vietnamese);
         }
         CANDIDATES.iter().zip(self.alive).find(|(_, a)| *a).map(|(t, _)| *t).unwrap_or(ColumnType::Text)
     }

@@ -54,6 +54,8 @@ pub struct Limits {
 pub struct AppState {
     pub catalog: Catalog,
     pub portal: kho_portal::Portal,
+    /// The OpenAPI document, built at start.
+    pub openapi: bytes::Bytes,
     pub max_json_bytes: u64,
     pub request_timeout_secs: u64,
     pub upload_idle_timeout_secs: u64,
@@ -64,6 +66,7 @@ impl AppState {
     pub fn new(catalog: Catalog, limits: Limits, branding: kho_portal::Branding) -> Self {
         AppState {
             portal: kho_portal::Portal::new(catalog.clone(), branding),
+            openapi: openapi::bytes(catalog.site_url()),
             catalog,
             max_json_bytes: limits.max_json_bytes,
             request_timeout_secs: limits.request_timeout_secs,

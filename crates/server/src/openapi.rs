@@ -18,7 +18,6 @@ use kho_core::ErrorKind;
 use kho_core::input::LANGUAGES;
 use kho_core::vocab::{AgencyKind, Capacity, DataImportance, DataSharing, DatasetState, UpdateFrequency, Vocabulary};
 use serde_json::{Map, Value, json};
-use std::sync::OnceLock;
 
 /// An action parameter: name, type (see [`schema`]), required, description.
 type Param = (&'static str, &'static str, bool, &'static str);
@@ -937,15 +936,13 @@ pub fn document(site_url: &str) -> Value {
 
 /// `GET /api/openapi.json`.
 pub async fn serve(State(state): State<AppState>) -> Response {
-    // The document is a quarter of a megabyte and never changes while the
-    // process runs; only a second site URL in the same process (tests) is
-    // built per request.
-    static CACHE: OnceLock<(String, Bytes)> = OnceLock::new();
-    let site = state.catalog.site_url();
-    let build = || Bytes::from(json_bytes(&document(site)));
-    let (cached_site, cached) = CACHE.get_or_init(|| (site.to_string(), build()));
-    let body = if cached_site == site { cached.clone() } else { build() };
-    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], state.openapi.clone()).into_response()
+}
+
+/// The document as bytes, built once per server (it is a quarter of a
+/// megabyte and changes only with the site URL).
+pub fn bytes(site_url: &str) -> Bytes {
+    Bytes::from(json_bytes(&document(site_url)))
 }
 
 #[cfg(test)]

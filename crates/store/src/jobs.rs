@@ -124,6 +124,19 @@ pub async fn claim(
     if kinds.is_empty() {
         return Ok(None);
     }
+    // Idle workers poll often: look without the write lock first, so an
+    // empty queue costs readers nothing and writers no lock.
+    let mut peek = Sql::new(
+        "SELECT id FROM jobs WHERE ((state = 'queued' AND run_after <= $1) OR (state = 'running' AND locked_until < $1)) \
+         AND kind IN ",
+    )
+    .bind(now);
+    peek.in_list(kinds);
+    peek.push(" LIMIT 1");
+    let ready: Option<(String,)> = peek.fetch_optional(&mut store.conn().await?).await?;
+    if ready.is_none() {
+        return Ok(None);
+    }
     let mut tx = store.write().await?;
     // A job whose worker died on its last allowed attempt is not run again.
     Sql::new(

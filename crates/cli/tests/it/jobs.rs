@@ -142,7 +142,10 @@ backends!(a_dead_workers_job_runs_again, |app| async move {
     assert!(jobs[1].error.as_deref().unwrap_or("").contains("worker stopped"), "{:?}", jobs[1]);
     // The dead worker cannot report on a job it lost.
     let mut tx = app.catalog.store().write().await.unwrap();
-    assert!(!kho_store::jobs::complete(&mut tx, &jobs[0].id, "da-chet", &kho_core::timefmt::now()).await.unwrap());
+    let now = kho_core::timefmt::now();
+    assert!(!kho_store::jobs::complete(&mut tx, &jobs[0].id, "da-chet", &now).await.unwrap());
+    let progress = kho_store::jobs::Progress { done: 1, total: None, note: None };
+    assert!(!kho_store::jobs::heartbeat(&mut tx, &jobs[0].id, "da-chet", &soon, progress, &now).await.unwrap());
     tx.commit().await.unwrap();
 });
 
@@ -174,4 +177,28 @@ backends!(kho_jobs_list_shows_the_queue, |app| async move {
     .await
     .unwrap();
     assert!(!ok && err.contains("possible values"), "{err}");
+});
+
+backends!(retries_wait_longer_each_time, |app| async move {
+    let times: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let seen = times.clone();
+    let mut registry = Registry::default();
+    registry.register(
+        "ban",
+        Arc::new(move |_| -> JobFuture {
+            seen.lock().unwrap().push(Instant::now());
+            Box::pin(async { Err(JobFailure::Retry("bận".into())) })
+        }),
+    );
+    let backoff = Duration::from_millis(300);
+    let workers = Workers::start(&app.catalog, registry, WorkerOptions { backoff, ..fast() });
+    let id =
+        app.catalog.enqueue_job(&JobSpec { max_attempts: 3, ..JobSpec::new("ban", None, json!({})) }).await.unwrap();
+    wait_for(app, &[id], &["failed"]).await;
+    workers.stop(Duration::from_secs(5)).await;
+    let t = times.lock().unwrap().clone();
+    assert_eq!(t.len(), 3);
+    // Lower bounds only: a busy machine can only make the waits longer.
+    assert!(t[1] - t[0] >= backoff, "first retry after {:?}", t[1] - t[0]);
+    assert!(t[2] - t[1] >= backoff * 2, "second retry after {:?}, the backoff doubles", t[2] - t[1]);
 });

@@ -684,3 +684,16 @@ backends!(staff_edit_and_delete_resources_and_datasets, |app| async move {
     let mut anon = Browser::new(app);
     assert_eq!(anon.get("/dataset/bang").await.status, StatusCode::NOT_FOUND);
 });
+
+backends!(expired_sessions_sign_nobody_in, |app| async move {
+    let user = app.user("het-han").await;
+    let past = kho_core::timefmt::format(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
+    let mut tx = app.catalog.store().write().await.unwrap();
+    let hash = kho_catalog::auth::hash_token("bi-mat-cu");
+    kho_store::sessions::create(&mut tx, &hash, &user.id, &"c".repeat(48), &past, &past).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut b = Browser::new(app);
+    b.cookies.insert("kho_session".into(), "bi-mat-cu".into());
+    assert_eq!(b.get("/dashboard").await.status, StatusCode::SEE_OTHER);
+    assert!(!b.get("/").await.body.contains("het-han"), "an expired session shows no user");
+});
