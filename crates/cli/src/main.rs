@@ -120,22 +120,12 @@ impl GlobalArgs {
 
 /// The portal's branding from the configuration; reads the logo file.
 pub fn branding(config: &kho_config::Config) -> anyhow::Result<kho_portal::Branding> {
-    let logo = match &config.site_logo {
-        None => None,
-        Some(path) => {
-            let bytes =
-                std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read site_logo {}: {e}", path.display()))?;
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-            let media_type = match ext.as_str() {
-                "svg" => "image/svg+xml",
-                "png" => "image/png",
-                "jpg" | "jpeg" => "image/jpeg",
-                "webp" => "image/webp",
-                _ => anyhow::bail!("site_logo {} must be an .svg, .png, .jpg or .webp file", path.display()),
-            };
-            Some((bytes, media_type.to_string()))
-        }
-    };
+    let logo = config
+        .site_logo
+        .as_deref()
+        .map(kho_portal::branding::logo_from_file)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let b = kho_portal::Branding {
         title_vi: config.site_title.clone(),
         // The built-in Vietnamese title has a built-in English one; a

@@ -46,12 +46,7 @@ impl Assets {
     pub fn new(logo: Option<(Vec<u8>, String)>) -> Assets {
         let (logo_bytes, logo_type) =
             logo.unwrap_or_else(|| (include_bytes!("../assets/logo.svg").to_vec(), "image/svg+xml".to_string()));
-        let ext = match logo_type.as_str() {
-            "image/png" => "png",
-            "image/jpeg" => "jpg",
-            "image/webp" => "webp",
-            _ => "svg",
-        };
+        let ext = crate::branding::logo_extension(&logo_type).unwrap_or("svg");
         Assets {
             css: Asset::new("kho", "css", include_bytes!("../assets/kho.css").to_vec(), "text/css; charset=utf-8"),
             js: Asset::new("kho", "js", include_bytes!("../assets/kho.js").to_vec(), "text/javascript; charset=utf-8"),

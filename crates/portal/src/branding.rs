@@ -41,6 +41,34 @@ impl Default for Branding {
 /// The built-in main colour (white text on it has a 8.6:1 contrast).
 pub const DEFAULT_COLOR: &str = "#0b4f8a";
 
+/// The logo formats a node may use: file extensions, media type, and the
+/// extension of the served file.
+const LOGO_TYPES: [(&[&str], &str, &str); 4] = [
+    (&["svg"], "image/svg+xml", "svg"),
+    (&["png"], "image/png", "png"),
+    (&["jpg", "jpeg"], "image/jpeg", "jpg"),
+    (&["webp"], "image/webp", "webp"),
+];
+
+/// Largest logo accepted.
+const LOGO_MAX_BYTES: usize = 512 * 1024;
+
+/// The extension a logo of `media_type` is served under.
+pub fn logo_extension(media_type: &str) -> Option<&'static str> {
+    LOGO_TYPES.iter().find(|(_, m, _)| *m == media_type).map(|(_, _, ext)| *ext)
+}
+
+/// Reads a logo file: its bytes and media type (from the extension).
+pub fn logo_from_file(path: &std::path::Path) -> Result<(Vec<u8>, String), BrandingError> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let media_type =
+        LOGO_TYPES.iter().find(|(exts, _, _)| exts.contains(&ext.as_str())).map(|(_, m, _)| *m).ok_or_else(|| {
+            BrandingError::Logo(format!("{} must be an .svg, .png, .jpg or .webp file", path.display()))
+        })?;
+    let bytes = std::fs::read(path).map_err(|e| BrandingError::Logo(format!("cannot read {}: {e}", path.display())))?;
+    Ok((bytes, media_type.to_string()))
+}
+
 /// Why a branding setting was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum BrandingError {
@@ -98,10 +126,10 @@ impl Branding {
     pub fn validate(&self) -> Result<(), BrandingError> {
         parse_color(&self.color).ok_or_else(|| BrandingError::Color(self.color.clone()))?;
         if let Some((bytes, mime)) = &self.logo {
-            if bytes.len() > 512 * 1024 {
+            if bytes.len() > LOGO_MAX_BYTES {
                 return Err(BrandingError::Logo("the logo is larger than 512 kB".into()));
             }
-            if !["image/svg+xml", "image/png", "image/jpeg", "image/webp"].contains(&mime.as_str()) {
+            if logo_extension(mime).is_none() {
                 return Err(BrandingError::Logo(format!("{mime} is not SVG, PNG, JPEG or WebP")));
             }
         }
@@ -154,6 +182,23 @@ mod tests {
         let brand = &css[css.find("--brand:").unwrap() + 8..][..7];
         assert!(contrast(parse_color(brand).unwrap(), (255, 255, 255)) >= 4.5, "{css}");
         assert!(Branding { color: "blue".into(), ..Default::default() }.validate().is_err());
+    }
+
+    #[test]
+    fn logos_by_extension_and_size() {
+        let dir = std::env::temp_dir().join(format!("kho-logo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let gif = dir.join("logo.gif");
+        std::fs::write(&gif, b"GIF89a").unwrap();
+        assert!(logo_from_file(&gif).unwrap_err().to_string().contains("must be an .svg"));
+        let big = dir.join("logo.JPEG");
+        std::fs::write(&big, vec![0u8; LOGO_MAX_BYTES + 1]).unwrap();
+        let logo = logo_from_file(&big).unwrap();
+        assert_eq!(logo.1, "image/jpeg");
+        let b = Branding { logo: Some(logo), ..Default::default() };
+        assert!(b.validate().unwrap_err().to_string().contains("larger than 512 kB"));
+        assert_eq!(logo_extension("image/jpeg"), Some("jpg"));
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
