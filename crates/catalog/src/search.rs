@@ -97,6 +97,35 @@ impl std::fmt::Debug for Search {
     }
 }
 
+/// A dataset search's result (see [`Catalog::package_search_results`]).
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    /// Datasets matched, all pages.
+    pub count: u64,
+    /// This page's datasets as `package_show` JSON text, with a
+    /// `highlight` key first where a query word matched.
+    pub results: Vec<String>,
+    /// The requested facets, in request order.
+    pub facets: Vec<FacetCounts>,
+    /// The sort applied, as CKAN echoes it.
+    pub sort: String,
+}
+
+/// One facet's values, most frequent first.
+#[derive(Debug, Clone)]
+pub struct FacetCounts {
+    pub field: String,
+    pub items: Vec<FacetItem>,
+}
+
+/// A facet value, its label and its count.
+#[derive(Debug, Clone)]
+pub struct FacetItem {
+    pub name: String,
+    pub display_name: String,
+    pub count: u64,
+}
+
 /// An agency's or theme's title and its translations.
 #[derive(Debug, Clone)]
 struct GroupTitle {
@@ -845,8 +874,9 @@ impl Catalog {
         Ok((hits, visible))
     }
 
-    /// `package_search`; the result as JSON text (CKAN's shape).
-    pub async fn package_search(&self, actor: &Actor, fields: Fields) -> Result<String> {
+    /// `package_search`'s result, typed: what the API writes as JSON and
+    /// the portal renders.
+    pub async fn package_search_results(&self, actor: &Actor, fields: Fields) -> Result<SearchResults> {
         let params = read_params(fields)?;
         let (hits, docs) = self.find(actor, &params).await?;
         let mut highlighter = Highlighter::new(hits.highlight_terms);
@@ -872,9 +902,7 @@ impl Catalog {
                 _ => results.push(doc),
             }
         }
-        // Facets: CKAN's two shapes, titles for agencies, themes and licences.
-        let mut facets = Map::new();
-        let mut search_facets = Map::new();
+        // Facets, with titles for agencies, themes and licences.
         let mut group_names = Vec::new();
         let mut ordered: Vec<(String, Vec<(String, u64)>)> = Vec::new();
         for (name, counts) in params.req.facet_fields.iter().zip(hits.facets) {
@@ -890,33 +918,53 @@ impl Catalog {
             ordered.push((name.clone(), items));
         }
         let titles = self.group_titles(group_names, None).await?;
-        for (name, items) in ordered {
-            let mut plain = Map::new();
-            let mut rich = Vec::new();
-            for (value, n) in items {
-                let display = match name.as_str() {
-                    "organization" | "groups" => titles.get(&value).filter(|t| !t.trim().is_empty()).cloned(),
-                    "license_id" => kho_core::licenses::find(&value).map(|l| l.title.to_string()),
-                    _ => None,
-                }
-                .unwrap_or_else(|| value.clone());
-                plain.insert(value.clone(), json!(n));
-                rich.push(json!({"name": value, "display_name": display, "count": n}));
-            }
-            facets.insert(name.clone(), Value::Object(plain));
-            search_facets.insert(name.clone(), json!({"title": name, "items": rich}));
+        let facets = ordered
+            .into_iter()
+            .map(|(field, items)| {
+                let items = items
+                    .into_iter()
+                    .map(|(name, count)| {
+                        let display_name = match field.as_str() {
+                            "organization" | "groups" => titles.get(&name).filter(|t| !t.trim().is_empty()).cloned(),
+                            "license_id" => kho_core::licenses::find(&name).map(|l| l.title.to_string()),
+                            _ => None,
+                        }
+                        .unwrap_or_else(|| name.clone());
+                        FacetItem { name, display_name, count }
+                    })
+                    .collect();
+                FacetCounts { field, items }
+            })
+            .collect();
+        Ok(SearchResults { count: hits.count, results, facets, sort: params.sort_text })
+    }
+
+    /// `package_search`; the result as JSON text (CKAN's shape).
+    pub async fn package_search(&self, actor: &Actor, fields: Fields) -> Result<String> {
+        let r = self.package_search_results(actor, fields).await?;
+        let mut facets = Map::new();
+        let mut search_facets = Map::new();
+        for f in &r.facets {
+            let plain: Map<String, Value> = f.items.iter().map(|i| (i.name.clone(), json!(i.count))).collect();
+            let rich: Vec<Value> = f
+                .items
+                .iter()
+                .map(|i| json!({"name": i.name, "display_name": i.display_name, "count": i.count}))
+                .collect();
+            facets.insert(f.field.clone(), Value::Object(plain));
+            search_facets.insert(f.field.clone(), json!({"title": f.field, "items": rich}));
         }
-        let mut out = String::with_capacity(256 + results.iter().map(|r| r.len() + 1).sum::<usize>());
-        out.push_str(&format!("{{\"count\":{},\"facets\":{},\"results\":[", hits.count, Value::Object(facets)));
-        for (i, r) in results.iter().enumerate() {
+        let mut out = String::with_capacity(256 + r.results.iter().map(|d| d.len() + 1).sum::<usize>());
+        out.push_str(&format!("{{\"count\":{},\"facets\":{},\"results\":[", r.count, Value::Object(facets)));
+        for (i, d) in r.results.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            out.push_str(r);
+            out.push_str(d);
         }
         out.push_str(&format!(
             "],\"sort\":{},\"search_facets\":{}}}",
-            Value::String(params.sort_text),
+            Value::String(r.sort),
             Value::Object(search_facets)
         ));
         Ok(out)

@@ -202,26 +202,6 @@ struct HitHighlight {
     notes: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct SearchJson {
-    count: u64,
-    results: Vec<Hit>,
-    #[serde(default)]
-    search_facets: BTreeMap<String, FacetJson>,
-}
-
-#[derive(Deserialize)]
-struct FacetJson {
-    items: Vec<FacetItemJson>,
-}
-
-#[derive(Deserialize)]
-struct FacetItemJson {
-    name: String,
-    display_name: String,
-    count: u64,
-}
-
 /// What a search returns to a page.
 pub struct SearchOutcome {
     pub count: u64,
@@ -288,7 +268,7 @@ impl Portal {
             f.insert("sort".into(), Value::String("metadata_modified desc".into()));
         }
         f.insert("include_private".into(), Value::Bool(true));
-        let raw = match self.catalog().package_search(&v.actor, Fields::new(f)).await {
+        let found = match self.catalog().package_search_results(&v.actor, Fields::new(f)).await {
             Ok(r) => r,
             // A query the parser refuses is the visitor's typo: show no
             // results and say so, rather than an error page.
@@ -304,29 +284,30 @@ impl Portal {
             }
             Err(e) => return Err(e),
         };
-        let parsed: SearchJson = serde_json::from_str(&raw).map_err(Error::internal)?;
+        let count = found.count;
+        let hits: Vec<Hit> = found.results.iter().filter_map(|d| serde_json::from_str(d).ok()).collect();
+        let found_facets: BTreeMap<String, Vec<kho_catalog::search::FacetItem>> =
+            found.facets.into_iter().map(|f| (f.field, f.items)).collect();
         let prefix = v.lang.prefix();
-        let named = parsed
-            .results
+        let named = hits
             .iter()
             .filter_map(|h| h.organization.as_ref().map(|o| o.name.clone()))
             .chain(
                 ["organization", "groups"]
                     .iter()
-                    .filter_map(|k| parsed.search_facets.get(*k))
-                    .flat_map(|f| f.items.iter().map(|i| i.name.clone())),
+                    .filter_map(|k| found_facets.get(*k))
+                    .flat_map(|items| items.iter().map(|i| i.name.clone())),
             )
             .collect();
         let names = self.english_names(v.lang, named).await?;
         let names = names.as_ref();
-        let results = parsed.results.into_iter().map(|h| card(v.lang, h, names)).collect();
+        let results = hits.into_iter().map(|h| card(v.lang, h, names)).collect();
         let mut facet_views = Vec::new();
         let mut labels: BTreeMap<(String, String), String> = BTreeMap::new();
         if let Some((fields, _)) = facets {
             for key in FACETS.iter().copied().filter(|k| fields.contains(k)) {
-                let Some(fj) = parsed.search_facets.get(key) else { continue };
-                let items: Vec<FacetItem> = fj
-                    .items
+                let Some(found_items) = found_facets.get(key) else { continue };
+                let items: Vec<FacetItem> = found_items
                     .iter()
                     .map(|it| {
                         let label = facet_label(v.lang, key, &it.name, &it.display_name, names);
@@ -358,13 +339,11 @@ impl Portal {
                 }
             })
             .collect();
-        let pages = pager(&tr, params, parsed.count, base, prefix);
-        let raw_facets = parsed
-            .search_facets
+        let pages = pager(&tr, params, count, base, prefix);
+        let raw_facets = found_facets
             .into_iter()
-            .map(|(k, f)| {
-                let items = f
-                    .items
+            .map(|(k, items)| {
+                let items = items
                     .into_iter()
                     .map(|i| {
                         let label = facet_label(v.lang, &k, &i.name, &i.display_name, names);
@@ -374,7 +353,7 @@ impl Portal {
                 (k, items)
             })
             .collect();
-        Ok(SearchOutcome { count: parsed.count, results, facets: facet_views, active, pages, raw_facets })
+        Ok(SearchOutcome { count, results, facets: facet_views, active, pages, raw_facets })
     }
 }
 
