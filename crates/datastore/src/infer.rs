@@ -75,8 +75,18 @@ pub enum Value {
 pub fn is_missing(s: &str) -> bool {
     const MISSING: [&str; 10] = ["na", "n/a", "null", "none", "nan", "-", "--", "—", "không có", "#n/a"];
     let t = s.trim();
-    // Every marker is short; longer cells are values (and skip the lower-casing).
-    t.is_empty() || (t.len() <= 12 && MISSING.contains(&t.to_lowercase().as_str()))
+    // Every marker is short; longer cells are values. Called on every cell
+    // of every load, so compare without allocating where the text is ASCII.
+    if t.is_empty() {
+        return true;
+    }
+    if t.len() > 12 || t.as_bytes()[0].is_ascii_digit() {
+        return false;
+    }
+    if t.is_ascii() {
+        return MISSING.iter().any(|m| m.eq_ignore_ascii_case(t));
+    }
+    MISSING.contains(&t.to_lowercase().as_str())
 }
 
 const TRUE_WORDS: [&str; 6] = ["true", "yes", "có", "đúng", "t", "y"];
@@ -84,7 +94,12 @@ const FALSE_WORDS: [&str; 6] = ["false", "no", "không", "sai", "f", "n"];
 
 /// Reads a boolean (`true`/`false`, `có`/`không`, `đúng`/`sai`, `yes`/`no`).
 pub fn parse_bool(s: &str) -> Option<bool> {
-    let t = s.trim().to_lowercase();
+    let t = s.trim();
+    // The longest word is "không" (6 bytes); anything longer is not a boolean.
+    if t.len() > 6 || t.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let t = t.to_lowercase();
     if TRUE_WORDS.contains(&t.as_str()) {
         Some(true)
     } else if FALSE_WORDS.contains(&t.as_str()) {
@@ -104,17 +119,17 @@ fn sign(t: &str) -> (bool, &str) {
 
 /// Whether `digits` is a run of digits, optionally grouped by `sep` in
 /// threes (`1.234.567`); returns it without separators.
-fn grouped(digits: &str, sep: char) -> Option<String> {
+fn grouped(digits: &str, sep: char) -> Option<std::borrow::Cow<'_, str>> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == sep) {
         return None;
     }
     if !digits.contains(sep) {
-        return Some(digits.to_string());
+        return Some(std::borrow::Cow::Borrowed(digits));
     }
     let parts: Vec<&str> = digits.split(sep).collect();
     let first_ok = (1..=3).contains(&parts[0].len());
     let rest_ok = parts[1..].iter().all(|p| p.len() == 3);
-    (first_ok && rest_ok).then(|| parts.concat())
+    (first_ok && rest_ok).then(|| std::borrow::Cow::Owned(parts.concat()))
 }
 
 fn separators(style: NumberStyle) -> (char, char) {
@@ -142,7 +157,18 @@ pub fn parse_decimal(s: &str, style: NumberStyle) -> Option<f64> {
         Some((w, f)) => (w, Some(f)),
         None => (body, None),
     };
-    let whole = if whole.is_empty() && frac.is_some() { "0".to_string() } else { grouped(whole, group)? };
+    // Plain decimals ("3.14", "-2") are the common case: parse in place.
+    if style == NumberStyle::International
+        && !body.is_empty()
+        && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && body.bytes().filter(|b| *b == b'.').count() <= 1
+        && !body.starts_with('.')
+        && !body.ends_with('.')
+    {
+        let x: f64 = body.parse().ok()?;
+        return Some(if neg { -x } else { x });
+    }
+    let whole = if whole.is_empty() && frac.is_some() { "0".to_string() } else { grouped(whole, group)?.into_owned() };
     let mut text = whole;
     if let Some(f) = frac {
         let (digits, exp) = match f.find(['e', 'E']) {

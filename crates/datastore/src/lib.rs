@@ -1,10 +1,31 @@
-//! Kho's datastore: tables uploaded as resources, read, typed and made
-//! queryable (issue #6). This crate knows bytes and tables, never HTTP or
-//! SQL of the catalog.
+//! Kho's datastore: tables uploaded as resources, read, typed, stored as
+//! Parquet and queried with DataFusion (issue #6). This crate knows files,
+//! tables and queries, never HTTP, users or the catalog's database.
 //!
+//! - [`sniff`]: encoding, delimiter and header row of a delimited file.
+//! - [`legacy`]: Vietnamese text in the legacy TCVN3 and VNI font
+//!   encodings, detected and converted to Unicode.
+//! - [`sheets`]: XLSX, XLS and ODS workbooks read as rows of text, safely.
 //! - [`infer`]: column types from cell text, in Vietnamese and
 //!   international number and date formats.
-//! - [`sniff`]: encoding, delimiter and header row of a delimited file.
+//! - [`ingest`]: a file (CSV, TSV, spreadsheet, JSON, NDJSON, GeoJSON,
+//!   Parquet) into a Parquet table, streamed, in at most two passes.
+//! - [`types`]: fields and CKAN's type names.
+//! - [`engine`]: `datastore_search`, `datastore_search_sql` and dumps.
+//! - [`sql_guard`]: what SQL is allowed.
+//! - [`render`]: values as CKAN writes them.
 
+pub mod engine;
+pub mod error;
 pub mod infer;
+pub mod ingest;
+mod json_rows;
+pub mod legacy;
+mod parquet_copy;
+pub mod render;
+pub mod sheets;
 pub mod sniff;
+pub mod sql_guard;
+pub mod types;
+
+pub use error::{DatastoreError, Result};

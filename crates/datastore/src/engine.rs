@@ -1,0 +1,454 @@
+//! Queries over tables: `datastore_search`, `datastore_search_sql` and
+//! dumps, run by DataFusion over the tables' Parquet files.
+//!
+//! Each query gets its own session holding exactly the tables it may
+//! read: a name that is not registered does not exist, which is what
+//! keeps private tables out of SQL (the catalog decides which tables a
+//! caller may read, before the engine sees the query). Sessions share one
+//! runtime: its memory pool bounds every query together, and its cache
+//! keeps Parquet footers between queries.
+
+use crate::error::{DatastoreError, Result};
+use crate::render;
+use crate::types::{Field, FieldType, ID_COLUMN};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::ScalarValue;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::logical_expr::{Expr, SortExpr, col, lit};
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
+use futures_util::TryStreamExt;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Settings of the engine.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Memory all running queries may hold together.
+    pub memory_limit: usize,
+    /// How long `datastore_search_sql` may run.
+    pub sql_timeout: Duration,
+    /// Rows one search or SQL query returns at most (CKAN's
+    /// `ckan.datastore.search.rows_max`).
+    pub rows_max: usize,
+    /// Threads a query may use.
+    pub partitions: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            memory_limit: 1 << 30,
+            sql_timeout: Duration::from_secs(10),
+            rows_max: 32_000,
+            partitions: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        }
+    }
+}
+
+/// A table a query may read: its name in SQL (the resource id), its
+/// Parquet file and its fields (without `_id`).
+#[derive(Debug, Clone)]
+pub struct TableRef {
+    pub name: String,
+    pub path: PathBuf,
+    pub fields: Vec<Field>,
+}
+
+/// How records come back, as CKAN's `records_format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordsFormat {
+    Objects,
+    Lists,
+    Csv,
+    Tsv,
+}
+
+impl RecordsFormat {
+    /// Reads CKAN's name.
+    pub fn parse(s: &str) -> Result<RecordsFormat> {
+        Ok(match s {
+            "objects" => RecordsFormat::Objects,
+            "lists" => RecordsFormat::Lists,
+            "csv" => RecordsFormat::Csv,
+            "tsv" => RecordsFormat::Tsv,
+            _ => {
+                return Err(DatastoreError::Invalid(format!(
+                    "records_format \"{s}\" is not one of objects, lists, csv, tsv"
+                )));
+            }
+        })
+    }
+}
+
+/// A `datastore_search` without paging: which rows and columns.
+#[derive(Debug, Clone, Default)]
+pub struct RowQuery {
+    /// Field → allowed values (one or more).
+    pub filters: Vec<(String, Vec<Value>)>,
+    /// Full-text words over every text field.
+    pub q: Option<String>,
+    /// Field → words, each in its own field.
+    pub q_fields: Vec<(String, String)>,
+    /// Fields to return (all when empty).
+    pub fields: Vec<String>,
+    pub distinct: bool,
+    /// `(field, ascending)` pairs.
+    pub sort: Vec<(String, bool)>,
+}
+
+/// The answer to a search: the fields returned, the records rendered in
+/// the requested format (a JSON array, or CSV/TSV text), and the total.
+#[derive(Debug, Clone)]
+pub struct SearchOutput {
+    pub fields: Vec<Field>,
+    pub records: String,
+    pub returned: usize,
+    pub total: Option<u64>,
+}
+
+/// The answer to SQL.
+#[derive(Debug, Clone)]
+pub struct SqlOutput {
+    pub fields: Vec<Field>,
+    /// A JSON array of objects.
+    pub records: String,
+    pub returned: usize,
+    /// More rows than `rows_max` matched; the rest were dropped.
+    pub truncated: bool,
+}
+
+/// The query engine.
+#[derive(Clone)]
+pub struct Engine {
+    runtime: Arc<RuntimeEnv>,
+    opts: EngineOptions,
+}
+
+impl Engine {
+    /// An engine with `opts`.
+    pub fn new(opts: EngineOptions) -> Result<Engine> {
+        let runtime = RuntimeEnvBuilder::new().with_memory_limit(opts.memory_limit, 1.0).build_arc()?;
+        Ok(Engine { runtime, opts })
+    }
+
+    /// Its settings.
+    pub fn options(&self) -> &EngineOptions {
+        &self.opts
+    }
+
+    fn config(&self, partitions: usize) -> SessionConfig {
+        let mut config = SessionConfig::new().with_target_partitions(partitions.max(1)).with_information_schema(false);
+        let options = config.options_mut();
+        // Evaluate filters while decoding, so an equality filter reads
+        // its column first and only the matching rows of the others.
+        options.execution.parquet.pushdown_filters = true;
+        options.execution.parquet.reorder_filters = true;
+        options.sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
+        config
+    }
+
+    /// A session with exactly `tables` in it.
+    async fn session(&self, tables: &[TableRef], partitions: usize) -> Result<SessionContext> {
+        let ctx = SessionContext::new_with_config_rt(self.config(partitions), self.runtime.clone());
+        for t in tables {
+            let url = ListingTableUrl::parse(t.path.to_string_lossy())?;
+            let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+                .with_file_extension("parquet")
+                .with_file_sort_order(vec![vec![col(ID_COLUMN).sort(true, false)]]);
+            let config = ListingTableConfig::new(url)
+                .with_listing_options(options)
+                .with_schema(crate::types::arrow_schema(&t.fields));
+            let table = ListingTable::try_new(config)?;
+            ctx.register_table(datafusion::common::TableReference::bare(t.name.as_str()), Arc::new(table))?;
+        }
+        Ok(ctx)
+    }
+
+    async fn frame(&self, table: &TableRef, q: &RowQuery, partitions: usize) -> Result<(DataFrame, Vec<Field>)> {
+        let ctx = self.session(std::slice::from_ref(table), partitions).await?;
+        let mut df = ctx.table(datafusion::common::TableReference::bare(table.name.as_str())).await?;
+        let all: Vec<Field> =
+            std::iter::once(Field::new(ID_COLUMN, FieldType::Int)).chain(table.fields.iter().cloned()).collect();
+        let find = |name: &str| -> Result<&Field> {
+            all.iter()
+                .find(|f| f.id == name)
+                .ok_or_else(|| DatastoreError::Invalid(format!("Field \"{name}\" is not in the table")))
+        };
+        let mut predicates = Vec::new();
+        for (name, values) in &q.filters {
+            let f = find(name)?;
+            let lits = values.iter().map(|v| literal(f, v).map(lit)).collect::<Result<Vec<_>>>()?;
+            predicates.push(match lits.len() {
+                1 => col_of(name).eq(lits.into_iter().next().unwrap_or(lit(ScalarValue::Null))),
+                _ => col_of(name).in_list(lits, false),
+            });
+        }
+        if let Some(words) = &q.q {
+            let text_fields: Vec<&Field> = table.fields.iter().filter(|f| f.ty == FieldType::Text).collect();
+            for word in words.split_whitespace() {
+                let pattern = lit(like_pattern(word));
+                let any = text_fields.iter().map(|f| col_of(&f.id).ilike(pattern.clone())).reduce(Expr::or);
+                predicates.push(any.unwrap_or(lit(false)));
+            }
+        }
+        for (name, words) in &q.q_fields {
+            let f = find(name)?;
+            for word in words.split_whitespace() {
+                let target = if f.ty == FieldType::Text {
+                    col_of(name)
+                } else {
+                    datafusion::logical_expr::cast(col_of(name), datafusion::arrow::datatypes::DataType::Utf8)
+                };
+                predicates.push(target.ilike(lit(like_pattern(word))));
+            }
+        }
+        if let Some(p) = predicates.into_iter().reduce(Expr::and) {
+            df = df.filter(p)?;
+        }
+        let mut out_fields = Vec::new();
+        if q.fields.is_empty() {
+            out_fields = all.clone();
+        } else {
+            for name in &q.fields {
+                out_fields.push(find(name)?.clone());
+            }
+        }
+        let mut sort: Vec<SortExpr> = Vec::new();
+        for (name, asc) in &q.sort {
+            find(name)?;
+            sort.push(col_of(name).sort(*asc, !*asc));
+        }
+        if q.distinct {
+            df = df.select(out_fields.iter().map(|f| col_of(&f.id)).collect::<Vec<_>>())?.distinct()?;
+            if !sort.is_empty() {
+                df = df.sort(sort)?;
+            }
+        } else {
+            // Rows come back in table order unless asked otherwise, as
+            // pages must not overlap.
+            if !sort.iter().any(|s| matches!(&s.expr, Expr::Column(c) if c.name == ID_COLUMN)) {
+                sort.push(col(ID_COLUMN).sort(true, false));
+            }
+            df = df.sort(sort)?;
+            df = df.select(out_fields.iter().map(|f| col_of(&f.id)).collect::<Vec<_>>())?;
+        }
+        Ok((df, out_fields))
+    }
+
+    /// `datastore_search`: a page of rows and, if asked, how many match.
+    pub async fn search(
+        &self,
+        table: &TableRef,
+        q: &RowQuery,
+        offset: usize,
+        limit: usize,
+        include_total: bool,
+        format: RecordsFormat,
+    ) -> Result<SearchOutput> {
+        let limit = limit.min(self.opts.rows_max);
+        let (df, fields) = self.frame(table, q, self.opts.partitions).await?;
+        let page = df.clone().limit(offset, Some(limit))?;
+        let total =
+            async { if include_total { Ok::<_, DatastoreError>(Some(df.count().await? as u64)) } else { Ok(None) } };
+        let (batches, total) = tokio::try_join!(async { Ok(page.collect().await?) }, total)?;
+        let json: Vec<bool> = fields.iter().map(|f| f.ty == FieldType::Json).collect();
+        let (records, returned) = render_batches(&batches, &fields, &json, format)?;
+        Ok(SearchOutput { fields, records, returned, total })
+    }
+
+    /// Every matching row, as a stream of batches (for dumps), with the
+    /// fields it holds.
+    pub async fn stream(&self, table: &TableRef, q: &RowQuery) -> Result<(SendableRecordBatchStream, Vec<Field>)> {
+        let (df, fields) = self.frame(table, q, self.opts.partitions).await?;
+        Ok((df.execute_stream().await?, fields))
+    }
+
+    /// The table names `sql` reads, after checking that it is one
+    /// read-only query. The caller resolves and authorises them.
+    pub fn sql_tables(&self, sql: &str) -> Result<Vec<String>> {
+        crate::sql_guard::check(sql)
+    }
+
+    /// `datastore_search_sql` over `tables` (already authorised).
+    pub async fn sql(&self, sql: &str, tables: &[TableRef]) -> Result<SqlOutput> {
+        crate::sql_guard::check(sql)?;
+        let ctx = self.session(tables, self.opts.partitions).await?;
+        let options = datafusion::execution::context::SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        let rows_max = self.opts.rows_max;
+        let run = async {
+            let df = ctx.sql_with_options(sql, options).await?;
+            let df = df.limit(0, Some(rows_max + 1))?;
+            let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+            let batches: Vec<RecordBatch> = df.execute_stream().await?.try_collect().await?;
+            Ok::<_, DatastoreError>((schema, batches))
+        };
+        let timeout = self.opts.sql_timeout;
+        let (schema, batches) = tokio::time::timeout(timeout, run)
+            .await
+            .map_err(|_| DatastoreError::Timeout(timeout.as_millis() as u64))??;
+        let fields: Vec<Field> = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let declared = tables.iter().flat_map(|t| &t.fields).find(|tf| &tf.id == f.name());
+                let ty = match declared {
+                    Some(d) if d.ty == FieldType::Json => FieldType::Json,
+                    _ => FieldType::from_arrow(f.data_type()),
+                };
+                Field::new(f.name().clone(), ty)
+            })
+            .collect();
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        let truncated = rows > rows_max;
+        let batches = if truncated { truncate(batches, rows_max) } else { batches };
+        let json: Vec<bool> = fields.iter().map(|f| f.ty == FieldType::Json).collect();
+        let (records, returned) = render_batches(&batches, &fields, &json, RecordsFormat::Objects)?;
+        Ok(SqlOutput { fields, records, returned, truncated })
+    }
+}
+
+fn truncate(batches: Vec<RecordBatch>, n: usize) -> Vec<RecordBatch> {
+    let mut left = n;
+    let mut out = Vec::new();
+    for b in batches {
+        if left == 0 {
+            break;
+        }
+        let take = b.num_rows().min(left);
+        out.push(b.slice(0, take));
+        left -= take;
+    }
+    out
+}
+
+/// A column by its exact name (no case folding, as CKAN quotes names).
+fn col_of(name: &str) -> Expr {
+    Expr::Column(datafusion::common::Column::new_unqualified(name))
+}
+
+/// `%word%` for ILIKE, with the word's own wildcards escaped.
+fn like_pattern(word: &str) -> String {
+    let mut p = String::with_capacity(word.len() + 2);
+    p.push('%');
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// A filter value as a literal of the field's type.
+fn literal(f: &Field, v: &Value) -> Result<ScalarValue> {
+    let bad = || DatastoreError::Invalid(format!("Filter value {v} does not fit field \"{}\" ({})", f.id, f.ty.name()));
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Null => return Ok(ScalarValue::Null),
+        other => other.to_string(),
+    };
+    use crate::infer::{self, DateOrder, NumberStyle};
+    Ok(match f.ty {
+        FieldType::Text | FieldType::Json => ScalarValue::Utf8(Some(text)),
+        FieldType::Int => ScalarValue::Int64(Some(
+            v.as_i64().or_else(|| infer::parse_int(&text, NumberStyle::International)).ok_or_else(bad)?,
+        )),
+        FieldType::Numeric => ScalarValue::Float64(Some(
+            v.as_f64().or_else(|| infer::parse_decimal(&text, NumberStyle::International)).ok_or_else(bad)?,
+        )),
+        FieldType::Bool => {
+            ScalarValue::Boolean(Some(v.as_bool().or_else(|| infer::parse_bool(&text)).ok_or_else(bad)?))
+        }
+        FieldType::Date => {
+            let d = infer::parse_date(&text, DateOrder::Iso)
+                .or_else(|| infer::parse_date(&text, DateOrder::DayFirst))
+                .ok_or_else(bad)?;
+            ScalarValue::Date32(Some(crate::ingest::date32(d)))
+        }
+        FieldType::Timestamp => {
+            let t = infer::parse_datetime(&text, DateOrder::Iso)
+                .or_else(|| infer::parse_datetime(&text, DateOrder::DayFirst))
+                .or_else(|| infer::parse_date(&text, DateOrder::Iso).map(|d| d.midnight()))
+                .ok_or_else(bad)?;
+            ScalarValue::TimestampMicrosecond(Some(crate::ingest::micros(t)), None)
+        }
+    })
+}
+
+/// Renders batches as CKAN's records: a JSON array (objects or lists)
+/// or CSV/TSV text without a header.
+pub fn render_batches(
+    batches: &[RecordBatch],
+    fields: &[Field],
+    json: &[bool],
+    format: RecordsFormat,
+) -> Result<(String, usize)> {
+    let mut out = String::new();
+    let mut n = 0usize;
+    match format {
+        RecordsFormat::Objects | RecordsFormat::Lists => {
+            let keys: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    let mut k = String::new();
+                    render::json_string(&f.id, &mut k);
+                    k.push(':');
+                    k
+                })
+                .collect();
+            out.push('[');
+            for b in batches {
+                let cells = render::columns(b, json)?;
+                for row in 0..b.num_rows() {
+                    if n > 0 {
+                        out.push(',');
+                    }
+                    n += 1;
+                    let objects = format == RecordsFormat::Objects;
+                    out.push(if objects { '{' } else { '[' });
+                    for (i, c) in cells.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        if objects {
+                            out.push_str(&keys[i]);
+                        }
+                        c.json(row, &mut out);
+                    }
+                    out.push(if objects { '}' } else { ']' });
+                }
+            }
+            out.push(']');
+        }
+        RecordsFormat::Csv | RecordsFormat::Tsv => {
+            let sep = if format == RecordsFormat::Csv { b',' } else { b'\t' };
+            let mut w = csv::WriterBuilder::new().delimiter(sep).from_writer(Vec::new());
+            let mut cell = String::new();
+            for b in batches {
+                let cells = render::columns(b, json)?;
+                for row in 0..b.num_rows() {
+                    n += 1;
+                    for c in &cells {
+                        cell.clear();
+                        c.text(row, &mut cell);
+                        w.write_field(&cell).map_err(|e| DatastoreError::Internal(e.to_string()))?;
+                    }
+                    w.write_record(None::<&[u8]>).map_err(|e| DatastoreError::Internal(e.to_string()))?;
+                }
+            }
+            let bytes = w.into_inner().map_err(|e| DatastoreError::Internal(e.to_string()))?;
+            out = String::from_utf8(bytes).map_err(|e| DatastoreError::Internal(e.to_string()))?;
+        }
+    }
+    Ok((out, n))
+}
