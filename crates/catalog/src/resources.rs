@@ -73,6 +73,7 @@ fn row_from_input(
         extras: serde_json::to_string(&input.extras).unwrap_or_else(|_| "{}".into()),
         created: created.to_string(),
         metadata_modified: now.to_string(),
+        datastore_active: 0,
     }
 }
 

@@ -193,7 +193,10 @@ pub fn load_file(
         SourceFormat::Csv | SourceFormat::Tsv => {
             let mut source = TextSource::open(src, format, opts)?;
             let mut report = run(&mut source, opts, dest, progress)?;
-            report.encoding = Some(source.encoding.label().to_string());
+            report.encoding = Some(match source.mojibake {
+                Some(l) => format!("{} ({} text, converted)", source.encoding.label(), l.label()),
+                None => source.encoding.label().to_string(),
+            });
             report.delimiter = Some(delimiter_name(source.delimiter).to_string());
             report.format = format.label().into();
             if source.replaced.load(Ordering::Relaxed) > 0 {
@@ -216,7 +219,6 @@ pub fn load_file(
     }
 }
 
-#[cfg(any())]
 fn load_spreadsheet(src: &Path, opts: &LoadOptions, dest: &Path, progress: &LoadProgress) -> Result<LoadReport> {
     let mut source = SheetSource::open(src, opts)?;
     let mut report = run(&mut source, opts, dest, progress)?;
@@ -224,11 +226,6 @@ fn load_spreadsheet(src: &Path, opts: &LoadOptions, dest: &Path, progress: &Load
     report.sheet = Some(source.rows.sheet().to_string());
     report.sheets = source.rows.sheets().to_vec();
     Ok(report)
-}
-
-#[cfg(not(any()))]
-fn load_spreadsheet(_src: &Path, _opts: &LoadOptions, _dest: &Path, _progress: &LoadProgress) -> Result<LoadReport> {
-    Err(DatastoreError::BadInput("spreadsheets: not yet".into()))
 }
 
 fn delimiter_name(d: u8) -> &'static str {
@@ -703,6 +700,9 @@ struct TextSource {
     counter: Arc<ProgressRef>,
     byte_rec: csv::ByteRecord,
     replaced: Arc<AtomicU64>,
+    /// Legacy font-encoded text seen through Windows-1252 inside a UTF-8
+    /// file ("ViÖt Nam"): converted cell by cell.
+    mojibake: Option<crate::legacy::Legacy>,
 }
 
 impl TextSource {
@@ -719,6 +719,10 @@ impl TextSource {
             (None, SourceFormat::Tsv) => b'\t',
             (None, _) => sniff::detect_delimiter(&sniff::decode(&head, encoding).0),
         };
+        let mojibake = match encoding {
+            TextEncoding::Utf8 | TextEncoding::Utf8Bom => crate::legacy::detect_text(&sniff::decode(&head, encoding).0),
+            _ => None,
+        };
         let counter = Arc::new(ProgressRef::default());
         let replaced = Arc::new(AtomicU64::new(0));
         let reader = Self::reader(path, encoding, delimiter, opts.limits.max_row_bytes, &counter, &replaced)?;
@@ -731,6 +735,7 @@ impl TextSource {
             counter,
             byte_rec: csv::ByteRecord::new(),
             replaced,
+            mojibake,
         })
     }
 
@@ -773,9 +778,16 @@ impl RowSource for TextSource {
         }
         let bytes = std::mem::take(&mut self.byte_rec);
         match StringRecord::from_byte_record(bytes) {
-            Ok(r) => {
-                *rec = r;
-            }
+            Ok(r) => match self.mojibake {
+                Some(legacy) => {
+                    rec.clear();
+                    for cell in r.iter() {
+                        rec.push_field(&crate::legacy::convert_text(cell, legacy));
+                    }
+                    self.byte_rec = r.into_byte_record();
+                }
+                None => *rec = r,
+            },
             Err(e) => {
                 let bytes = e.into_byte_record();
                 let mut fixed = StringRecord::with_capacity(bytes.as_slice().len(), bytes.len());
@@ -822,14 +834,12 @@ fn csv_error(e: csv::Error, path: &Path) -> DatastoreError {
 }
 
 /// A sheet of a workbook.
-#[cfg(any())]
 struct SheetSource {
     path: PathBuf,
     sheet: Option<String>,
     rows: crate::sheets::SheetRows,
 }
 
-#[cfg(any())]
 impl SheetSource {
     fn open(path: &Path, opts: &LoadOptions) -> Result<SheetSource> {
         let rows = crate::sheets::open_sheet(path, opts.sheet.as_deref(), Default::default()).map_err(sheet_error)?;
@@ -837,7 +847,6 @@ impl SheetSource {
     }
 }
 
-#[cfg(any())]
 fn sheet_error(e: crate::sheets::SheetError) -> DatastoreError {
     use crate::sheets::SheetError as S;
     match e {
@@ -846,7 +855,6 @@ fn sheet_error(e: crate::sheets::SheetError) -> DatastoreError {
     }
 }
 
-#[cfg(any())]
 impl RowSource for SheetSource {
     fn next_row(&mut self, rec: &mut StringRecord) -> Result<bool> {
         match self.rows.next() {

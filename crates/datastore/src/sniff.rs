@@ -18,6 +18,10 @@ pub enum TextEncoding {
     Utf16Le,
     Utf16Be,
     Windows1258,
+    /// TCVN3 (TCVN 5712:1993, "ABC"), a legacy Vietnamese font encoding.
+    Tcvn3,
+    /// VNI-Windows, a legacy Vietnamese font encoding.
+    Vni,
 }
 
 impl TextEncoding {
@@ -29,6 +33,16 @@ impl TextEncoding {
             TextEncoding::Utf16Le => "UTF-16LE",
             TextEncoding::Utf16Be => "UTF-16BE",
             TextEncoding::Windows1258 => "windows-1258",
+            TextEncoding::Tcvn3 => "TCVN3",
+            TextEncoding::Vni => "VNI",
+        }
+    }
+
+    fn legacy(self) -> Option<crate::legacy::Legacy> {
+        match self {
+            TextEncoding::Tcvn3 => Some(crate::legacy::Legacy::Tcvn3),
+            TextEncoding::Vni => Some(crate::legacy::Legacy::Vni),
+            _ => None,
         }
     }
 
@@ -37,7 +51,8 @@ impl TextEncoding {
             TextEncoding::Utf8 | TextEncoding::Utf8Bom => UTF_8,
             TextEncoding::Utf16Le => UTF_16LE,
             TextEncoding::Utf16Be => UTF_16BE,
-            TextEncoding::Windows1258 => WINDOWS_1258,
+            // Legacy encodings are decoded by `legacy`; this is never used for them.
+            TextEncoding::Windows1258 | TextEncoding::Tcvn3 | TextEncoding::Vni => WINDOWS_1258,
         }
     }
 }
@@ -69,7 +84,11 @@ pub fn detect_encoding(head: &[u8]) -> TextEncoding {
         Ok(_) => TextEncoding::Utf8,
         // A multi-byte character cut at the end of the sample is still UTF-8.
         Err(e) if e.error_len().is_none() && head.len() - e.valid_up_to() < 4 => TextEncoding::Utf8,
-        Err(_) => TextEncoding::Windows1258,
+        Err(_) => match crate::legacy::detect_bytes(head) {
+            Some(crate::legacy::Legacy::Tcvn3) => TextEncoding::Tcvn3,
+            Some(crate::legacy::Legacy::Vni) => TextEncoding::Vni,
+            None => TextEncoding::Windows1258,
+        },
     }
 }
 
@@ -82,6 +101,11 @@ pub fn decode(bytes: &[u8], enc: TextEncoding) -> (String, usize) {
         TextEncoding::Utf16Be => bytes.strip_prefix(b"\xFE\xFF").unwrap_or(bytes),
         _ => bytes,
     };
+    if let Some(legacy) = enc.legacy() {
+        let mut out = String::with_capacity(body.len());
+        crate::legacy::LegacyDecoder::new(legacy).decode_to(body, true, &mut out);
+        return (out, 0);
+    }
     let (text, _) = enc.encoding().decode_without_bom_handling(body);
     let bad = text.chars().filter(|c| *c == '\u{FFFD}').count();
     (text.nfc().collect(), bad)
@@ -156,7 +180,7 @@ pub fn has_header(rows: &[Vec<String>]) -> bool {
 /// `replaced`.
 pub struct DecodingReader<R> {
     inner: R,
-    decoder: encoding_rs::Decoder,
+    decoder: Decoder,
     input: Vec<u8>,
     /// Decoded text not yet normalised: its last starter and what follows
     /// may still combine with the next chunk.
@@ -172,7 +196,10 @@ impl<R: std::io::Read> DecodingReader<R> {
     pub fn new(inner: R, enc: TextEncoding, replaced: std::sync::Arc<std::sync::atomic::AtomicU64>) -> Self {
         DecodingReader {
             inner,
-            decoder: enc.encoding().new_decoder_with_bom_removal(),
+            decoder: match enc.legacy() {
+                Some(l) => Decoder::Legacy(crate::legacy::LegacyDecoder::new(l)),
+                None => Decoder::Standard(enc.encoding().new_decoder_with_bom_removal()),
+            },
             input: vec![0; 1 << 16],
             carry: String::new(),
             out: Vec::new(),
@@ -189,8 +216,16 @@ impl<R: std::io::Read> DecodingReader<R> {
             let n = self.inner.read(&mut self.input)?;
             let last = n == 0;
             let mut text = std::mem::take(&mut self.carry);
-            text.reserve(self.decoder.max_utf8_buffer_length(n).unwrap_or(n * 3));
-            let (_, _, had_errors) = self.decoder.decode_to_string(&self.input[..n], &mut text, last);
+            let had_errors = match &mut self.decoder {
+                Decoder::Standard(d) => {
+                    text.reserve(d.max_utf8_buffer_length(n).unwrap_or(n * 3));
+                    d.decode_to_string(&self.input[..n], &mut text, last).2
+                }
+                Decoder::Legacy(d) => {
+                    d.decode_to(&self.input[..n], last, &mut text);
+                    false
+                }
+            };
             if had_errors {
                 let bad = text.chars().filter(|c| *c == '\u{FFFD}').count() as u64;
                 self.replaced.fetch_add(bad.max(1), std::sync::atomic::Ordering::Relaxed);
@@ -202,6 +237,12 @@ impl<R: std::io::Read> DecodingReader<R> {
         }
         Ok(())
     }
+}
+
+/// The decoder behind a [`DecodingReader`].
+enum Decoder {
+    Standard(encoding_rs::Decoder),
+    Legacy(crate::legacy::LegacyDecoder),
 }
 
 /// Where the last character that combines with nothing before it

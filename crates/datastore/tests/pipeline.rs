@@ -136,3 +136,25 @@ fn bad_files_get_clear_errors() {
     .unwrap();
     assert!(r.notes.iter().any(|n| n.contains("U+FFFD")), "{:?}", r.notes);
 }
+
+#[test]
+fn legacy_vietnamese_encodings_are_converted() {
+    let dir = tempfile::tempdir().unwrap();
+    // "Tỉnh,Dân số\nHà Nội,1\nĐà Nẵng,2\n" in TCVN3 (ABC): ỉ=0xD8, © is â
+    // (0xA9), µ is à (0xB5), é is ộ (0xE9), ® is đ (0xAE)/§ is Đ (0xA7),
+    // ½ is ẵ (0xBD).
+    let tcvn3: &[u8] = b"T\xd8nh,D\xa9n s\xe8\nH\xb5 N\xe9i,1\n\xa7\xb5 N\xbdng,2\n";
+    let src = dir.path().join("t.csv");
+    std::fs::write(&src, tcvn3).unwrap();
+    let r = load_file(
+        &src,
+        SourceFormat::Csv,
+        &LoadOptions::default(),
+        &dir.path().join("t.parquet"),
+        &LoadProgress::default(),
+    )
+    .unwrap();
+    assert_eq!(r.encoding.as_deref(), Some("TCVN3"));
+    assert_eq!(r.fields[0].id, "Tỉnh");
+    assert_eq!(r.fields[1].id, "Dân số");
+}

@@ -37,6 +37,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_jobs.sql"),
         include_str!("../migrations/postgres/0004_jobs.sql"),
     ),
+    (
+        5,
+        "datastore tables",
+        include_str!("../migrations/sqlite/0005_datastore.sql"),
+        include_str!("../migrations/postgres/0005_datastore.sql"),
+    ),
 ];
 
 /// Arbitrary constant naming Kho's migration lock on PostgreSQL.

@@ -65,7 +65,8 @@ crate::sqlite_row!(ResourceRow {
     description_translated,
     extras,
     created,
-    metadata_modified
+    metadata_modified,
+    datastore_active
 });
 use std::collections::BTreeMap;
 
@@ -356,11 +357,14 @@ pub struct ResourceRow {
     pub extras: String,
     pub created: String,
     pub metadata_modified: String,
+    /// 1 when the resource has a datastore table. Kept by the datastore
+    /// ([`crate::datastore`]), never by resource writes.
+    pub datastore_active: i64,
 }
 
 const RESOURCE_COLUMNS: &str = "id, package_id, position, state, url, url_type, name, description, format, \
     mimetype, mimetype_inner, size, hash, blob_sha256, last_modified, resource_type, name_translated, \
-    description_translated, extras, created, metadata_modified";
+    description_translated, extras, created, metadata_modified, datastore_active";
 
 /// Characters escaped in a download file name.
 const FILENAME_ESCAPES: &AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'-').remove(b'_');
@@ -389,7 +393,7 @@ impl ResourceRow {
             cache_last_updated: None,
             cache_url: None,
             created: self.created.clone(),
-            datastore_active: false,
+            datastore_active: self.datastore_active != 0,
             description: self.description.clone(),
             format: self.format.clone(),
             hash: self.hash.clone(),
