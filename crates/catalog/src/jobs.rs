@@ -110,14 +110,19 @@ impl Catalog {
         Ok(id)
     }
 
+    /// Wakes this process's idle workers (after a commit that enqueued jobs).
+    pub(crate) fn wake_jobs(&self) {
+        if let Some(w) = self.inner.job_wake.get() {
+            w.notify_waiters();
+        }
+    }
+
     /// Enqueues a job on its own; returns its id.
     pub async fn enqueue_job(&self, spec: &JobSpec) -> Result<String> {
         let mut tx = self.store().write().await?;
         let id = self.enqueue_job_in(&mut tx, spec).await?;
         tx.commit().await?;
-        if let Some(w) = self.inner.job_wake.get() {
-            w.notify_waiters();
-        }
+        self.wake_jobs();
         Ok(id)
     }
 

@@ -16,6 +16,7 @@
 
 pub mod auth;
 pub mod datasets;
+pub mod datastore;
 pub mod demo;
 pub mod jobs;
 pub mod organizations;
@@ -47,6 +48,8 @@ pub struct CatalogOptions {
     /// do not search (CLI commands), whose writes reach servers' indexes
     /// through the change feed.
     pub index_dir: Option<PathBuf>,
+    /// Limits of datastore queries.
+    pub datastore: kho_datastore::engine::EngineOptions,
 }
 
 /// The catalog: storage, files and settings.
@@ -66,6 +69,7 @@ struct Inner {
     poller: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Wakes this process's job workers when it enqueues a job.
     job_wake: std::sync::OnceLock<Arc<tokio::sync::Notify>>,
+    datastore: datastore::Datastore,
 }
 
 /// Version of the stored package document format. Bump it when the shape
@@ -86,6 +90,7 @@ impl Catalog {
         .map_err(|e| Error::Unavailable(e.to_string()))?;
         store.migrate().await.map_err(|e| Error::Unavailable(e.to_string()))?;
         let files = FileStore::open(opts.data_dir.join("files")).await?;
+        let datastore = datastore::Datastore::open(opts.data_dir.join("datastore"), opts.datastore.clone())?;
 
         let mut conn = store.conn().await?;
         let recorded_url = kho_store::meta::get(&mut conn, "site_url").await?;
@@ -106,6 +111,7 @@ impl Catalog {
                 search: None,
                 poller: std::sync::Mutex::new(None),
                 job_wake: std::sync::OnceLock::new(),
+                datastore,
             }),
         };
         if opts.site_url.is_some()

@@ -247,8 +247,12 @@ impl Catalog {
             attach_upload(&mut row, up, &now);
         }
         packages::upsert_resource(&mut tx, &row).await?;
+        let load = self.enqueue_datastore_load(&mut tx, &row).await?;
         let res = self.finish_resource_change(&mut tx, actor, &pkg.id, &old_doc, &id, &now).await?;
         self.commit(tx).await?;
+        if load {
+            self.wake_jobs();
+        }
         Ok(res)
     }
 
@@ -312,9 +316,17 @@ impl Catalog {
             Some(up) => attach_upload(&mut row, up, &now),
             None => keep_upload(&mut row, &old, self.site_url()),
         }
+        row.datastore_active = old.datastore_active;
         packages::upsert_resource(&mut tx, &row).await?;
+        // A new file (or a table format given to an old one) loads again;
+        // the previous version stays readable meanwhile.
+        let reload = row.blob_sha256 != old.blob_sha256 || row.format != old.format;
+        let load = reload && self.enqueue_datastore_load(&mut tx, &row).await?;
         let res = self.finish_resource_change(&mut tx, actor, &pkg.id, &old_doc, &old.id, &now).await?;
         self.commit(tx).await?;
+        if load {
+            self.wake_jobs();
+        }
         if let Some(sha) = old.blob_sha256.filter(|s| row.blob_sha256.as_ref() != Some(s)) {
             self.collect_blobs(&[sha]).await;
         }

@@ -5,6 +5,7 @@
 
 mod admin;
 mod bench;
+mod datastore;
 mod jobs;
 mod loadgen;
 mod logging;
@@ -65,6 +66,9 @@ enum Command {
     /// The background job queue (loads, validations, harvests): list jobs.
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
+    /// Datastore tables: load a file into a resource's table.
+    #[command(subcommand)]
+    Datastore(datastore::DatastoreCommand),
     /// Measure Kho's performance and print the figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -100,6 +104,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check => admin::check(&g).await,
         Command::Search(c) => search::run(&g, c).await,
         Command::Jobs(c) => jobs::run(&g, c).await,
+        Command::Datastore(c) => datastore::run(&g, c).await,
         Command::Bench(c) => bench::run(&g, c).await,
     }
 }
@@ -144,6 +149,16 @@ pub fn branding(config: &kho_config::Config) -> anyhow::Result<kho_portal::Brand
     Ok(b)
 }
 
+/// The datastore engine's limits from the configuration.
+pub fn datastore_options(config: &kho_config::Config) -> kho_datastore::engine::EngineOptions {
+    kho_datastore::engine::EngineOptions {
+        memory_limit: (config.datastore_memory_mb as usize) << 20,
+        sql_timeout: std::time::Duration::from_secs(config.datastore_sql_timeout_secs),
+        rows_max: config.datastore_rows_max as usize,
+        ..Default::default()
+    }
+}
+
 /// Opens the catalog for a command. `serving` is set only by `serve` (and
 /// benchmarks standing in for it), which owns the public URL stored with
 /// dataset documents; `search` opens the search index, which only a server
@@ -161,6 +176,7 @@ pub async fn open_catalog(
         max_upload_bytes: config.max_upload_bytes,
         db_max_connections: config.db_max_connections,
         index_dir: search.then(|| config.index_dir.clone()),
+        datastore: datastore_options(config),
     })
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -48,7 +48,19 @@ pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
         },
         branding,
     );
-    kho_server::serve(listener, state, shutdown_signal(), Duration::from_secs(config.shutdown_grace_secs)).await?;
+    // Background jobs (datastore loads) run in this process; a job a
+    // killed server left behind is taken up again when its lease expires.
+    let mut registry = kho_catalog::jobs::Registry::default();
+    kho_catalog::datastore::register_jobs(&mut registry);
+    let workers = kho_catalog::jobs::Workers::start(
+        &catalog,
+        registry,
+        kho_catalog::jobs::WorkerOptions { workers: config.job_workers as usize, ..Default::default() },
+    );
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let served = kho_server::serve(listener, state, shutdown_signal(), grace).await;
+    workers.stop(grace).await;
+    served?;
     catalog.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

@@ -52,6 +52,14 @@ pub struct Config {
     /// The agency that runs this node, and its web site (footer, about page).
     pub owner_agency: Option<String>,
     pub owner_agency_url: Option<String>,
+    /// Background jobs (datastore loads) this process runs at once.
+    pub job_workers: u64,
+    /// Time limit of one `datastore_search_sql` query, in seconds.
+    pub datastore_sql_timeout_secs: u64,
+    /// Most rows one datastore search or SQL query returns.
+    pub datastore_rows_max: u64,
+    /// Memory all datastore queries of this process may hold, in MiB.
+    pub datastore_memory_mb: u64,
 }
 
 /// Values given on the command line; `None` means "not given".
@@ -103,6 +111,10 @@ struct FileConfig {
     brand_color: Option<String>,
     owner_agency: Option<String>,
     owner_agency_url: Option<String>,
+    job_workers: Option<u64>,
+    datastore_sql_timeout_secs: Option<u64>,
+    datastore_rows_max: Option<u64>,
+    datastore_memory_mb: Option<u64>,
 }
 
 /// Default data directory.
@@ -217,6 +229,11 @@ impl Config {
             )
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("index")),
+            job_workers: number("job_workers", file.job_workers, 2)?.clamp(1, 64),
+            datastore_sql_timeout_secs: number("datastore_sql_timeout_secs", file.datastore_sql_timeout_secs, 10)?
+                .clamp(1, 3600),
+            datastore_rows_max: number("datastore_rows_max", file.datastore_rows_max, 32_000)?.clamp(1, 10_000_000),
+            datastore_memory_mb: number("datastore_memory_mb", file.datastore_memory_mb, 1024)?.clamp(64, 1 << 20),
             data_dir,
             bind,
             database_url,

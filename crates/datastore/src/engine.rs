@@ -180,35 +180,7 @@ impl Engine {
                 .find(|f| f.id == name)
                 .ok_or_else(|| DatastoreError::Invalid(format!("Field \"{name}\" is not in the table")))
         };
-        let mut predicates = Vec::new();
-        for (name, values) in &q.filters {
-            let f = find(name)?;
-            let lits = values.iter().map(|v| literal(f, v).map(lit)).collect::<Result<Vec<_>>>()?;
-            predicates.push(match lits.len() {
-                1 => col_of(name).eq(lits.into_iter().next().unwrap_or(lit(ScalarValue::Null))),
-                _ => col_of(name).in_list(lits, false),
-            });
-        }
-        if let Some(words) = &q.q {
-            let text_fields: Vec<&Field> = table.fields.iter().filter(|f| f.ty == FieldType::Text).collect();
-            for word in words.split_whitespace() {
-                let pattern = lit(like_pattern(word));
-                let any = text_fields.iter().map(|f| col_of(&f.id).ilike(pattern.clone())).reduce(Expr::or);
-                predicates.push(any.unwrap_or(lit(false)));
-            }
-        }
-        for (name, words) in &q.q_fields {
-            let f = find(name)?;
-            for word in words.split_whitespace() {
-                let target = if f.ty == FieldType::Text {
-                    col_of(name)
-                } else {
-                    datafusion::logical_expr::cast(col_of(name), datafusion::arrow::datatypes::DataType::Utf8)
-                };
-                predicates.push(target.ilike(lit(like_pattern(word))));
-            }
-        }
-        if let Some(p) = predicates.into_iter().reduce(Expr::and) {
+        if let Some(p) = predicate(table, q)? {
             df = df.filter(p)?;
         }
         let mut out_fields = Vec::new();
@@ -269,6 +241,50 @@ impl Engine {
         Ok((df.execute_stream().await?, fields))
     }
 
+    /// Matching rows from `offset`, at most `limit` of them, as a stream
+    /// (for dumps), with the fields it holds.
+    pub async fn stream_page(
+        &self,
+        table: &TableRef,
+        q: &RowQuery,
+        offset: usize,
+        limit: Option<usize>,
+    ) -> Result<(SendableRecordBatchStream, Vec<Field>)> {
+        let (mut df, fields) = self.frame(table, q, self.opts.partitions).await?;
+        if offset > 0 || limit.is_some() {
+            df = df.limit(offset, limit)?;
+        }
+        Ok((df.execute_stream().await?, fields))
+    }
+
+    /// Writes `table` without the rows `q` matches to a new Parquet file
+    /// at `dest`; returns the rows kept. Row ids are kept as they were.
+    pub async fn write_except(&self, table: &TableRef, q: &RowQuery, dest: &std::path::Path) -> Result<u64> {
+        let ctx = self.session(std::slice::from_ref(table), 1).await?;
+        let mut df = ctx.table(datafusion::common::TableReference::bare(table.name.as_str())).await?;
+        if let Some(p) = predicate(table, q)? {
+            // NULL is "not matched": rows whose filter is unknown stay.
+            df = df.filter(p.is_not_true())?;
+        }
+        let mut stream = df.execute_stream().await?;
+        let schema = crate::types::arrow_schema(&table.fields);
+        let file = std::fs::File::create(dest).map_err(|e| DatastoreError::io(dest, e))?;
+        let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(
+            std::io::BufWriter::new(file),
+            schema.clone(),
+            Some(crate::ingest::writer_properties()),
+        )?;
+        let mut rows = 0u64;
+        while let Some(batch) = stream.try_next().await? {
+            rows += batch.num_rows() as u64;
+            let batch = RecordBatch::try_new(schema.clone(), batch.columns().to_vec())?;
+            writer.write(&batch)?;
+        }
+        let file = writer.into_inner()?.into_inner().map_err(|e| DatastoreError::io(dest, e.into_error()))?;
+        file.sync_all().map_err(|e| DatastoreError::io(dest, e))?;
+        Ok(rows)
+    }
+
     /// The table names `sql` reads, after checking that it is one
     /// read-only query. The caller resolves and authorises them.
     pub fn sql_tables(&self, sql: &str) -> Result<Vec<String>> {
@@ -314,6 +330,46 @@ impl Engine {
         let (records, returned) = render_batches(&batches, &fields, &json, RecordsFormat::Objects)?;
         Ok(SqlOutput { fields, records, returned, truncated })
     }
+}
+
+/// The filters and full-text words of a query as one predicate.
+fn predicate(table: &TableRef, q: &RowQuery) -> Result<Option<Expr>> {
+    let all: Vec<Field> =
+        std::iter::once(Field::new(ID_COLUMN, FieldType::Int)).chain(table.fields.iter().cloned()).collect();
+    let find = |name: &str| -> Result<&Field> {
+        all.iter()
+            .find(|f| f.id == name)
+            .ok_or_else(|| DatastoreError::Invalid(format!("Field \"{name}\" is not in the table")))
+    };
+    let mut predicates = Vec::new();
+    for (name, values) in &q.filters {
+        let f = find(name)?;
+        let lits = values.iter().map(|v| literal(f, v).map(lit)).collect::<Result<Vec<_>>>()?;
+        predicates.push(match lits.len() {
+            1 => col_of(name).eq(lits.into_iter().next().unwrap_or(lit(ScalarValue::Null))),
+            _ => col_of(name).in_list(lits, false),
+        });
+    }
+    if let Some(words) = &q.q {
+        let text_fields: Vec<&Field> = table.fields.iter().filter(|f| f.ty == FieldType::Text).collect();
+        for word in words.split_whitespace() {
+            let pattern = lit(like_pattern(word));
+            let any = text_fields.iter().map(|f| col_of(&f.id).ilike(pattern.clone())).reduce(Expr::or);
+            predicates.push(any.unwrap_or(lit(false)));
+        }
+    }
+    for (name, words) in &q.q_fields {
+        let f = find(name)?;
+        for word in words.split_whitespace() {
+            let target = if f.ty == FieldType::Text {
+                col_of(name)
+            } else {
+                datafusion::logical_expr::cast(col_of(name), datafusion::arrow::datatypes::DataType::Utf8)
+            };
+            predicates.push(target.ilike(lit(like_pattern(word))));
+        }
+    }
+    Ok(predicates.into_iter().reduce(Expr::and))
 }
 
 fn truncate(batches: Vec<RecordBatch>, n: usize) -> Vec<RecordBatch> {

@@ -15,6 +15,7 @@
 //! - [`sql_guard`]: what SQL is allowed.
 //! - [`render`]: values as CKAN writes them.
 
+pub mod dump;
 pub mod engine;
 pub mod error;
 pub mod infer;

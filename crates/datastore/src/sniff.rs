@@ -25,6 +25,21 @@ pub enum TextEncoding {
 }
 
 impl TextEncoding {
+    /// Reads an encoding's name (`utf-8`, `utf-8-bom`, `utf-16le`,
+    /// `utf-16be`, `windows-1258`/`cp1258`, `tcvn3`, `vni`).
+    pub fn parse(name: &str) -> Option<TextEncoding> {
+        Some(match name.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "utf-8" | "utf8" => TextEncoding::Utf8,
+            "utf-8-bom" | "utf-8-sig" => TextEncoding::Utf8Bom,
+            "utf-16le" | "utf-16" => TextEncoding::Utf16Le,
+            "utf-16be" => TextEncoding::Utf16Be,
+            "windows-1258" | "cp1258" => TextEncoding::Windows1258,
+            "tcvn3" | "tcvn" | "abc" => TextEncoding::Tcvn3,
+            "vni" | "vni-windows" => TextEncoding::Vni,
+            _ => return None,
+        })
+    }
+
     /// The label people know it by.
     pub fn label(self) -> &'static str {
         match self {

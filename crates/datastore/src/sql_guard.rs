@@ -15,7 +15,7 @@
 
 use crate::error::{DatastoreError, Result};
 use datafusion::sql::parser::{DFParserBuilder, Statement as DFStatement};
-use datafusion::sql::sqlparser::ast::{Expr, SetExpr, Statement, visit_expressions};
+use datafusion::sql::sqlparser::ast::{Expr, SetExpr, Statement, TableFactor, Visit, Visitor, visit_expressions};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use std::ops::ControlFlow;
 
@@ -24,6 +24,33 @@ pub const MAX_SQL_BYTES: usize = 64 * 1024;
 
 /// Function name prefixes refused (case-insensitive).
 const DENIED_PREFIXES: [&str; 6] = ["pg_", "lo_", "dblink", "read_", "copy", "set_config"];
+
+/// Table functions allowed (they read no table): DataFusion's generators.
+const TABLE_FUNCTIONS: [&str; 2] = ["generate_series", "range"];
+
+/// Collects the names of table functions called in `FROM`.
+#[derive(Default)]
+struct TableFunctions {
+    names: Vec<String>,
+    denied: Option<String>,
+}
+
+impl Visitor for TableFunctions {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { name, args: Some(_), .. } = factor {
+            let n = name.to_string().to_lowercase();
+            if TABLE_FUNCTIONS.contains(&n.as_str()) {
+                self.names.push(n);
+            } else {
+                self.denied = Some(n);
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
 
 /// Function names refused (case-insensitive).
 const DENIED: [&str; 8] = ["repeat", "lpad", "rpad", "sleep", "current_setting", "query_to_xml", "load_file", "file"];
@@ -79,6 +106,13 @@ pub fn check(sql: &str) -> Result<Vec<String>> {
     if let ControlFlow::Break(name) = denied {
         return Err(DatastoreError::Forbidden(format!("The function {name}() is not allowed in datastore_search_sql")));
     }
+    let mut functions = TableFunctions::default();
+    let _ = query.visit(&mut functions);
+    if let Some(name) = functions.denied {
+        return Err(DatastoreError::Forbidden(format!(
+            "The table function {name}() is not allowed in datastore_search_sql (only generate_series and range are)"
+        )));
+    }
     let (tables, _ctes) = datafusion::sql::resolve::resolve_table_references(&statement, true)
         .map_err(|e| DatastoreError::Query(strip(&e.to_string())))?;
     let mut names = Vec::with_capacity(tables.len());
@@ -87,6 +121,10 @@ pub fn check(sql: &str) -> Result<Vec<String>> {
             return Err(DatastoreError::Forbidden(format!(
                 "Table \"{t}\" is not allowed: name tables by their resource id only, as \"<resource id>\""
             )));
+        }
+        // Generators share the relation list; they read no table.
+        if functions.names.iter().any(|f| f == t.table()) {
+            continue;
         }
         names.push(t.table().to_string());
     }
@@ -135,6 +173,8 @@ mod tests {
         let t = check(r#"WITH a AS (SELECT * FROM "r1") SELECT * FROM a WHERE id IN (SELECT id FROM "r2")"#).unwrap();
         assert_eq!(t, ["r1", "r2"], "CTE names are not tables; sub-queries' tables are");
         assert!(check("SELECT 1").unwrap().is_empty());
+        assert!(check("SELECT * FROM generate_series(1, 3)").unwrap().is_empty());
+        assert_eq!(check(r#"SELECT * FROM "r1", generate_series(1, 3)"#).unwrap(), ["r1"]);
     }
 
     #[test]
@@ -157,6 +197,7 @@ mod tests {
             r#"SELECT * FROM information_schema.tables"#,
             r#"SELECT * FROM pg_catalog.pg_tables"#,
             r#"EXPLAIN SELECT 1"#,
+            r#"SELECT * FROM read_parquet('/etc/passwd')"#,
         ] {
             let e = check(sql).expect_err(sql);
             assert!(matches!(e, DatastoreError::Forbidden(_) | DatastoreError::Query(_)), "{sql}: {e:?}");

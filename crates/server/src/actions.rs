@@ -65,6 +65,22 @@ pub const ACTIONS: &[ActionDef] = &[
     ),
     read("resource_show", "Return a resource. Parameters: id."),
     read(
+        "datastore_info",
+        "Return a datastore table's fields, row count, size, versions and latest load job. Parameters: id (resource id).",
+    ),
+    read(
+        "datastore_search",
+        "Search a datastore table. Parameters: resource_id, filters (object: field -> value or list), q (text, or object field -> text), distinct, fields (list or comma-separated), sort (\"field [asc|desc], ...\"), limit (default 100, at most 32000), offset, include_total (default true), records_format (objects|lists|csv|tsv), version (an older version of the table).",
+    ),
+    read(
+        "datastore_search_sql",
+        "Run one read-only SQL SELECT over datastore tables, named by resource id in double quotes. Parameters: sql. Results are limited to 32000 rows (records_truncated) and 10 s.",
+    ),
+    write(
+        "datastore_delete",
+        "Delete a datastore table (every version), or with filters only the matching rows (as a new version). Parameters: resource_id, filters.",
+    ),
+    read(
         "organization_show",
         "Return an organization. Parameters: id, include_datasets (default false), include_users (default true).",
     ),
@@ -503,6 +519,10 @@ async fn dispatch(
             to_reply(c.package_activity_list(actor, &id, int(&mut f, "limit")?, int(&mut f, "offset")?).await?)?
         }
         "resource_show" => to_reply(c.resource_show(actor, &id_or_name(&mut f, "id")?).await?)?,
+        "datastore_info" => c.datastore_info(actor, f).await?.into(),
+        "datastore_search" => Reply::Raw(c.datastore_search(actor, f).await?),
+        "datastore_search_sql" => Reply::Raw(c.datastore_search_sql(actor, f).await?),
+        "datastore_delete" => c.datastore_delete(actor, f).await?.into(),
         "organization_show" | "group_show" => {
             let is_org = def.name == "organization_show";
             let id = id_or_name(&mut f, "id")?;

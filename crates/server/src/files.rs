@@ -1,5 +1,6 @@
-//! Downloads of uploaded resource files at CKAN's stable URL:
-//! `/dataset/{id}/resource/{resource_id}/download/{filename}`.
+//! Downloads of uploaded resource files at CKAN's stable URL
+//! (`/dataset/{id}/resource/{resource_id}/download/{filename}`) and of
+//! datastore tables (`/datastore/dump/{resource_id}?format=…`).
 //!
 //! Files are streamed from the file store (never read whole into memory),
 //! with the same visibility rules as the dataset, an ETag (the content's
@@ -58,6 +59,40 @@ pub async fn download(
     }
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=0, must-revalidate"));
+    Ok(resp)
+}
+
+/// `GET /datastore/dump/{resource_id}?format=csv|tsv|json|xlsx|parquet`,
+/// with CKAN's optional `filters`, `q`, `sort`, `fields`, `limit`,
+/// `offset` and `bom`, and Kho's `version`. Streamed as it is read.
+pub async fn datastore_dump(
+    State(state): State<AppState>,
+    Path(resource_id): Path<String>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let mut actor = crate::auth::actor(&state.catalog, req.headers()).await?;
+    if actor.user.is_none() {
+        actor = crate::web::session_actor(&state, req.headers()).await;
+    }
+    let query = req.uri().query().unwrap_or("");
+    let map: serde_json::Map<String, serde_json::Value> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+        .collect();
+    let dump = state.catalog.datastore_dump(&actor, &resource_id, kho_core::input::Fields::new(map)).await?;
+    let body = if req.method() == axum::http::Method::HEAD { Body::empty() } else { Body::from_stream(dump.body) };
+    let mut resp = Response::new(body);
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(dump.content_type));
+    let ascii: String =
+        dump.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        utf8_percent_encode(&dump.filename, NON_ALPHANUMERIC)
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=0, must-revalidate"));
     Ok(resp)

@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router().layer(CompressionLayer::new()).layer(DefaultBodyLimit::disable()))
         .route("/dataset/{id}/resource/{resource_id}/download/{filename}", get(files::download))
         .route("/dataset/{id}/resource/{resource_id}/download", get(files::download))
+        .route("/datastore/dump/{resource_id}", get(files::datastore_dump))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(web::not_found)

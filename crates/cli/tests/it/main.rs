@@ -11,6 +11,7 @@ mod ckanapi;
 mod cli;
 mod crash;
 mod datasets;
+mod datastore;
 mod jobs;
 mod openapi;
 mod organizations;

@@ -111,6 +111,10 @@ impl TestApp {
             max_upload_bytes: TEST_UPLOAD_LIMIT,
             db_max_connections: 8,
             index_dir: Some(dir.path().join("index")),
+            datastore: kho_datastore::engine::EngineOptions {
+                sql_timeout: Duration::from_secs(2),
+                ..Default::default()
+            },
         })
         .await
         .expect("open catalog");

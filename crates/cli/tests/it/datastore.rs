@@ -1,0 +1,328 @@
+//! The datastore over HTTP on both databases: an uploaded table is loaded
+//! in the background, then searched, queried with SQL and dumped in every
+//! format, as CKAN's DataStore API does; private tables never leak; a
+//! re-upload keeps the previous version readable, and a bad one leaves it
+//! current.
+
+use crate::backends;
+use crate::resources::upload;
+use crate::support::TestApp;
+use kho_catalog::jobs::{Registry, WorkerOptions, Workers};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Datastore workers for a test app (the in-process server runs none).
+pub fn workers(app: &TestApp) -> Workers {
+    let mut registry = Registry::default();
+    kho_catalog::datastore::register_jobs(&mut registry);
+    Workers::start(
+        &app.catalog,
+        registry,
+        WorkerOptions {
+            workers: 2,
+            lease: Duration::from_secs(30),
+            poll: Duration::from_millis(50),
+            backoff: Duration::ZERO,
+        },
+    )
+}
+
+/// Waits until the resource's table has `version` (or its load job failed).
+pub async fn wait_loaded(app: &TestApp, resource_id: &str, version: i64) -> Value {
+    let started = Instant::now();
+    loop {
+        let (s, v) = app.post("datastore_info", json!({"id": resource_id}), Some(&app.admin)).await;
+        if s == StatusCode::OK && v["result"]["meta"]["version"] == json!(version) {
+            return v["result"].clone();
+        }
+        if s == StatusCode::OK && v["result"]["job"]["state"] == "failed" {
+            return v["result"].clone();
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "table not loaded: {s} {v}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+const CSV: &str = "Tỉnh;Mã;Dân số;Diện tích;Ngày;Đô thị\n\
+Hà Nội;01;8.587.100;3.359,8;01/07/2025;có\n\
+Huế;46;1.236.393;4.947,1;01/07/2025;có\n\
+Lai Châu;12;482.100;9.068,8;;không\n\
+Đà Nẵng;48;3.065.628;11.859,6;01/07/2025;có\n";
+
+async fn table(app: &TestApp, dataset: &str, private: bool) -> String {
+    if app.post("organization_show", json!({"id": "so-tk"}), None).await.0 != StatusCode::OK {
+        app.org("so-tk").await;
+    }
+    app.dataset("so-tk", dataset, private).await;
+    let (s, r) = upload(
+        app,
+        "resource_create",
+        &[("package_id", dataset), ("name", "Dân số tỉnh")],
+        "dan-so.csv",
+        CSV.as_bytes().to_vec(),
+        &app.admin,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    r["result"]["id"].as_str().unwrap().to_string()
+}
+
+async fn search(app: &TestApp, body: Value, token: Option<&str>) -> (StatusCode, Value) {
+    app.post("datastore_search", body, token).await
+}
+
+backends!(an_uploaded_table_is_loaded_searched_queried_and_dumped, |app| async move {
+    let w = workers(app);
+    let rid = table(app, "dan-so", false).await;
+    let info = wait_loaded(app, &rid, 1).await;
+    assert_eq!(info["meta"]["count"], 4, "{info}");
+    let types: Vec<(String, String)> = info["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap().into(), f["type"].as_str().unwrap().into()))
+        .collect();
+    let expect = [
+        ("Tỉnh", "text"),
+        ("Mã", "int"),
+        ("Dân số", "int"),
+        ("Diện tích", "numeric"),
+        ("Ngày", "date"),
+        ("Đô thị", "bool"),
+    ];
+    assert_eq!(types, expect.map(|(a, b)| (a.to_string(), b.to_string())));
+    assert_eq!(info["meta"]["report"]["delimiter"], ";");
+    assert_eq!(info["job"]["state"], "done");
+    let (_, r) = app.post("resource_show", json!({"id": rid}), None).await;
+    assert_eq!(r["result"]["datastore_active"], true);
+
+    // Anonymous readers of a public table, CKAN's shapes.
+    let (s, v) = search(app, json!({"resource_id": rid, "filters": {"Tỉnh": "Huế"}}), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let r = &v["result"];
+    assert_eq!(r["total"], 1);
+    assert_eq!(
+        r["records"][0],
+        json!({"_id": 2, "Tỉnh": "Huế", "Mã": 46, "Dân số": 1236393, "Diện tích": 4947.1, "Ngày": "2025-07-01", "Đô thị": true})
+    );
+    assert_eq!(r["fields"][0], json!({"id": "_id", "type": "int"}));
+    assert_eq!(r["limit"], 100);
+    assert!(r["_links"]["next"].as_str().unwrap().contains("offset=100"));
+    // Filters as a JSON string (GET), a list of values, sort, paging.
+    let (_, v) = app
+        .get(
+            "datastore_search",
+            &[
+                ("resource_id", &rid),
+                ("filters", r#"{"Đô thị": true}"#),
+                ("sort", "\"Dân số\" desc"),
+                ("limit", "2"),
+                ("offset", "1"),
+                ("fields", "Tỉnh,Dân số"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(v["result"]["total"], 3, "{v}");
+    assert_eq!(
+        v["result"]["records"],
+        json!([{"Tỉnh": "Đà Nẵng", "Dân số": 3065628}, {"Tỉnh": "Huế", "Dân số": 1236393}])
+    );
+    let (_, v) = search(app, json!({"resource_id": rid, "filters": {"Mã": [1, 12]}, "records_format": "lists", "fields": ["Mã"], "sort": "Mã"}), None).await;
+    assert_eq!(v["result"]["records"], json!([[1], [12]]));
+    let (_, v) =
+        search(app, json!({"resource_id": rid, "q": "nẵng", "records_format": "csv", "fields": "Tỉnh,Mã"}), None).await;
+    assert_eq!(v["result"]["records"], "Đà Nẵng,48\n");
+    let (_, v) = search(app, json!({"resource_id": rid, "q": {"Tỉnh": "hà"}, "include_total": false}), None).await;
+    assert_eq!(v["result"]["records"].as_array().unwrap().len(), 1);
+    assert!(v["result"].get("total").is_none());
+    let (_, v) =
+        search(app, json!({"resource_id": rid, "fields": ["Ngày"], "distinct": true, "sort": "Ngày"}), None).await;
+    assert_eq!(v["result"]["records"], json!([{"Ngày": "2025-07-01"}, {"Ngày": null}]));
+    // Mistakes get CKAN's validation errors, naming the problem.
+    let (s, v) = search(app, json!({"resource_id": rid, "filters": {"không có": 1}}), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(v["error"]["query"][0].as_str().unwrap().contains("không có"), "{v}");
+    let (s, v) = search(app, json!({"resource_id": rid, "filters": {"Mã": "abc"}}), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (s, _) = search(app, json!({"resource_id": "khong-ton-tai"}), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // SQL over the table, by resource id.
+    let sql = format!(
+        r#"SELECT "Đô thị" AS urban, SUM("Dân số") AS people, COUNT(*) AS n FROM "{rid}" GROUP BY 1 ORDER BY 1"#
+    );
+    let (s, v) = app.get("datastore_search_sql", &[("sql", &sql)], None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["result"]["records"],
+        json!([{"urban": false, "people": 482100, "n": 1}, {"urban": true, "people": 12889121, "n": 3}])
+    );
+    assert_eq!(v["result"]["fields"][1]["id"], "people");
+    let sub = format!(r#"SELECT "Tỉnh" FROM "{rid}" WHERE "Mã" IN (SELECT MAX("Mã") FROM "{rid}")"#);
+    let (_, v) = app.post("datastore_search_sql", json!({"sql": sub}), None).await;
+    assert_eq!(v["result"]["records"], json!([{"Tỉnh": "Đà Nẵng"}]));
+    for bad in [
+        format!(r#"DELETE FROM "{rid}""#),
+        format!(r#"UPDATE "{rid}" SET "Mã" = 1"#),
+        format!(r#"DROP TABLE "{rid}""#),
+        format!(r#"SELECT 1; DELETE FROM "{rid}""#),
+        format!(r#"COPY "{rid}" TO '/tmp/x.csv'"#),
+        "CREATE EXTERNAL TABLE x STORED AS CSV LOCATION '/etc/passwd'".to_string(),
+        "SELECT pg_read_file('/etc/passwd')".to_string(),
+        "SELECT * FROM information_schema.tables".to_string(),
+        "SELECT * FROM '/etc/passwd'".to_string(),
+    ] {
+        let (s, v) = app.post("datastore_search_sql", json!({"sql": bad}), Some(&app.admin)).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{bad}: {v}");
+        assert!(!v["error"]["query"][0].as_str().unwrap_or("").is_empty(), "{bad}: {v}");
+    }
+    // A query past the time limit is stopped with a clear message.
+    let slow = "SELECT COUNT(*) FROM generate_series(1, 100000000000) a";
+    let (s, v) = app.post("datastore_search_sql", json!({"sql": slow}), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(v["error"]["query"][0].as_str().unwrap().contains("longer than the limit"), "{v}");
+
+    // Dumps, streamed, in every format.
+    let dump = |fmt: &str| {
+        let url = format!("{}/datastore/dump/{rid}?format={fmt}", app.base);
+        let client = app.client.clone();
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+            (ct, r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (ct, body) = dump("csv").await;
+    assert!(ct.starts_with("text/csv"));
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        text.starts_with("_id,Tỉnh,Mã,Dân số,Diện tích,Ngày,Đô thị\n1,Hà Nội,1,8587100,3359.8,2025-07-01,true\n"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 5);
+    let (_, body) = dump("tsv").await;
+    assert!(String::from_utf8(body).unwrap().contains("3\tLai Châu\t12\t482100\t9068.8\t\tfalse\n"));
+    let (_, body) = dump("json").await;
+    let j: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(j["fields"][1], json!({"id": "Tỉnh", "type": "text"}));
+    assert_eq!(j["records"][3], json!([4, "Đà Nẵng", 48, 3065628, 11859.6, "2025-07-01", true]));
+    let (ct, body) = dump("parquet").await;
+    assert_eq!(ct, "application/vnd.apache.parquet");
+    assert!(body.starts_with(b"PAR1") && body.ends_with(b"PAR1"));
+    let (_, body) = dump("xlsx").await;
+    assert!(body.starts_with(b"PK"));
+    let path = app.data_dir().join("dump.xlsx");
+    std::fs::write(&path, &body).unwrap();
+    let rows: Vec<Vec<String>> =
+        kho_datastore::sheets::open_sheet(&path, None, Default::default()).unwrap().map(|r| r.unwrap()).collect();
+    assert_eq!(rows[0][1], "Tỉnh");
+    assert_eq!(rows[2], ["2", "Huế", "46", "1236393", "4947.1", "2025-07-01", "true"]);
+    // With a filter, and a format that does not exist.
+    let r =
+        app.client.get(format!("{}/datastore/dump/{rid}?format=csv&q=Huế&fields=Tỉnh", app.base)).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "Tỉnh\nHuế\n");
+    let r = app.client.get(format!("{}/datastore/dump/{rid}?format=docx", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    w.stop(Duration::from_secs(5)).await;
+});
+
+backends!(private_tables_never_leak, |app| async move {
+    let w = workers(app);
+    let rid = table(app, "bi-mat", true).await;
+    wait_loaded(app, &rid, 1).await;
+    let outsider = app.user("nguoi-ngoai").await;
+    let member = app.user("thanh-vien").await;
+    app.member("so-tk", "thanh-vien", "member").await;
+    for token in [None, Some(outsider.token.as_str())] {
+        let (s, _) = search(app, json!({"resource_id": rid}), token).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, _) = app.post("datastore_info", json!({"id": rid}), token).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        for sql in [
+            format!(r#"SELECT * FROM "{rid}""#),
+            format!(r#"SELECT COUNT(*) FROM "{rid}""#),
+            format!(r#"SELECT 1 WHERE EXISTS (SELECT 1 FROM "{rid}")"#),
+            format!(r#"WITH t AS (SELECT * FROM "{rid}") SELECT * FROM t"#),
+            format!(r#"SELECT a.x FROM (SELECT 1 AS x) a JOIN "{rid}" b ON true"#),
+        ] {
+            let (s, v) = app.post("datastore_search_sql", json!({"sql": sql}), token).await;
+            assert_eq!(s, StatusCode::CONFLICT, "{sql}: {v}");
+            let msg = v["error"]["query"][0].as_str().unwrap();
+            // The same words as for a table that does not exist.
+            assert!(msg.contains("does not exist or you may not read it"), "{msg}");
+            assert!(!v.to_string().contains("Hà Nội"));
+        }
+        let mut req = app.client.get(format!("{}/datastore/dump/{rid}", app.base));
+        if let Some(t) = token {
+            req = req.header("Authorization", t);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(!r.text().await.unwrap().contains("Hà Nội"));
+    }
+    let (s, v) = search(app, json!({"resource_id": rid}), Some(&member.token)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["result"]["total"], 4);
+    let (s, _) = app
+        .post("datastore_search_sql", json!({"sql": format!(r#"SELECT * FROM "{rid}""#)}), Some(&member.token))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Members may read but not delete.
+    let (s, _) = app.post("datastore_delete", json!({"resource_id": rid}), Some(&member.token)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    w.stop(Duration::from_secs(5)).await;
+});
+
+backends!(versions_survive_reuploads_bad_files_and_deletes, |app| async move {
+    let w = workers(app);
+    let rid = table(app, "phien-ban", false).await;
+    wait_loaded(app, &rid, 1).await;
+    // A new file: version 2, with the old one still readable.
+    let v2 = "Tỉnh;Mã;Dân số\nHà Nội;01;8.700.000\nHuế;46;1.250.000\nCao Bằng;04;543.000\n";
+    let (s, _) =
+        upload(app, "resource_update", &[("id", &rid)], "dan-so-2026.csv", v2.as_bytes().to_vec(), &app.admin).await;
+    assert_eq!(s, StatusCode::OK);
+    let info = wait_loaded(app, &rid, 2).await;
+    assert_eq!(info["meta"]["count"], 3);
+    assert_eq!(info["versions"].as_array().unwrap().len(), 2);
+    let (_, v) = search(app, json!({"resource_id": rid, "version": 1, "filters": {"Tỉnh": "Huế"}}), None).await;
+    assert_eq!(v["result"]["records"][0]["Dân số"], 1236393, "{v}");
+    let (_, v) = search(app, json!({"resource_id": rid, "filters": {"Tỉnh": "Huế"}}), None).await;
+    assert_eq!(v["result"]["records"][0]["Dân số"], 1250000);
+    // A bad file fails its job with a clear error; version 2 stays current.
+    let (s, _) = upload(app, "resource_update", &[("id", &rid)], "rong.csv", b"\n\n\n".to_vec(), &app.admin).await;
+    assert_eq!(s, StatusCode::OK);
+    let started = Instant::now();
+    let info = loop {
+        let (_, v) = app.post("datastore_info", json!({"id": rid}), Some(&app.admin)).await;
+        if v["result"]["job"]["state"] == "failed" {
+            break v["result"].clone();
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{v}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(info["job"]["error"].as_str().unwrap().contains("blank"), "{info}");
+    assert_eq!(info["meta"]["version"], 2);
+    let (_, v) = search(app, json!({"resource_id": rid}), None).await;
+    assert_eq!(v["result"]["total"], 3);
+    // Deleting rows makes version 3; deleting the table drops them all.
+    let (s, v) =
+        app.post("datastore_delete", json!({"resource_id": rid, "filters": {"Tỉnh": "Huế"}}), Some(&app.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["result"]["deleted"], 1);
+    let (_, v) = search(app, json!({"resource_id": rid}), None).await;
+    assert_eq!(v["result"]["total"], 2);
+    assert_eq!(v["result"]["records"][1]["_id"], 3, "row ids stay as they were");
+    let (s, _) = app.post("datastore_delete", json!({"resource_id": rid}), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = app.post("datastore_delete", json!({"resource_id": rid}), Some(&app.admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = search(app, json!({"resource_id": rid}), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, r) = app.post("resource_show", json!({"id": rid}), None).await;
+    assert_eq!(r["result"]["datastore_active"], false);
+    w.stop(Duration::from_secs(5)).await;
+});
