@@ -32,6 +32,9 @@ pub enum BenchCommand {
     /// Portal pages (home, dataset search, dataset) rendered server-side:
     /// latency, throughput and the compressed size of each page.
     Portal(PortalArgs),
+    /// Datastore ingest, SQL, filtered search and CSV download on a
+    /// generated 10-million-row table, beside DuckDB on the same data.
+    Datastore(crate::bench_datastore::DatastoreArgs),
 }
 
 #[derive(Args)]
@@ -91,6 +94,7 @@ pub async fn run(g: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<ExitCode> 
         BenchCommand::Api(a) => api(g, a).await,
         BenchCommand::Search(a) => search(g, a).await,
         BenchCommand::Portal(a) => portal(g, a).await,
+        BenchCommand::Datastore(a) => crate::bench_datastore::run(g, a).await,
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod admin;
 mod bench;
+mod bench_datastore;
 mod datastore;
 mod jobs;
 mod loadgen;
