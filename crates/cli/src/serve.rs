@@ -55,8 +55,21 @@ pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let workers = kho_catalog::jobs::Workers::start(
         &catalog,
         registry,
-        kho_catalog::jobs::WorkerOptions { workers: config.job_workers as usize, ..Default::default() },
+        kho_catalog::jobs::WorkerOptions {
+            workers: config.job_workers as usize,
+            lease: Duration::from_secs(config.job_lease_secs),
+            ..Default::default()
+        },
     );
+    // Files a crash left between writing a table and recording it.
+    let collector = catalog.clone();
+    tokio::spawn(async move {
+        match collector.datastore_collect_orphans().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "removed orphaned datastore files"),
+            Err(e) => tracing::warn!(error = %e, "could not collect orphaned datastore files"),
+        }
+    });
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let served = kho_server::serve(listener, state, shutdown_signal(), grace).await;
     workers.stop(grace).await;

@@ -54,6 +54,9 @@ pub struct Config {
     pub owner_agency_url: Option<String>,
     /// Background jobs (datastore loads) this process runs at once.
     pub job_workers: u64,
+    /// How long a job's claim lasts without renewal, in seconds: after a
+    /// crash, its job runs again this long after the last renewal.
+    pub job_lease_secs: u64,
     /// Time limit of one `datastore_search_sql` query, in seconds.
     pub datastore_sql_timeout_secs: u64,
     /// Most rows one datastore search or SQL query returns.
@@ -112,6 +115,7 @@ struct FileConfig {
     owner_agency: Option<String>,
     owner_agency_url: Option<String>,
     job_workers: Option<u64>,
+    job_lease_secs: Option<u64>,
     datastore_sql_timeout_secs: Option<u64>,
     datastore_rows_max: Option<u64>,
     datastore_memory_mb: Option<u64>,
@@ -230,6 +234,7 @@ impl Config {
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("index")),
             job_workers: number("job_workers", file.job_workers, 2)?.clamp(1, 64),
+            job_lease_secs: number("job_lease_secs", file.job_lease_secs, 60)?.clamp(2, 3600),
             datastore_sql_timeout_secs: number("datastore_sql_timeout_secs", file.datastore_sql_timeout_secs, 10)?
                 .clamp(1, 3600),
             datastore_rows_max: number("datastore_rows_max", file.datastore_rows_max, 32_000)?.clamp(1, 10_000_000),

@@ -153,24 +153,19 @@ pub fn detect_delimiter(sample: &str) -> u8 {
     best.0
 }
 
-/// Whether the first row reads as a header: all its cells are non-empty,
-/// distinct, and none of them parses as the type the rows below have in
-/// its column when that type is not text (a row of numbers above numbers
-/// is data, "Dân số" above numbers is a header). With no typed column to
-/// tell, distinct non-numeric labels count as a header.
+/// Whether the first row reads as a header. Where the rows below have a
+/// typed column (numbers, dates, booleans), the first row is a header when
+/// its cells in those columns are labels, not values of that type ("Dân số"
+/// above numbers), and blank or repeated labels do not change that. With
+/// no typed column to tell, the first row must be distinct, non-blank,
+/// non-numeric labels.
 pub fn has_header(rows: &[Vec<String>]) -> bool {
     use crate::infer::{ColumnInference, ColumnType, parse};
     let Some((first, rest)) = rows.split_first() else { return false };
-    if first.iter().any(|c| c.trim().is_empty()) {
+    if first.iter().all(|c| c.trim().is_empty()) {
         return false;
     }
-    let mut distinct = first.iter().map(|c| c.trim().to_lowercase()).collect::<Vec<_>>();
-    distinct.sort();
-    distinct.dedup();
-    if distinct.len() != first.len() {
-        return false;
-    }
-    let mut typed_columns = 0;
+    let mut label_over_typed = 0;
     for (i, head) in first.iter().enumerate() {
         let mut inf = ColumnInference::default();
         for r in rest {
@@ -179,15 +174,24 @@ pub fn has_header(rows: &[Vec<String>]) -> bool {
             }
         }
         let ty = inf.result();
-        if ty != ColumnType::Text {
-            typed_columns += 1;
+        if ty != ColumnType::Text && !head.trim().is_empty() {
             if parse(head, ty).is_some() {
                 return false;
             }
+            label_over_typed += 1;
         }
     }
-    typed_columns > 0
-        || first.iter().all(|c| parse(c, ColumnType::Decimal(crate::infer::NumberStyle::International)).is_none())
+    if label_over_typed > 0 {
+        return true;
+    }
+    if first.iter().any(|c| c.trim().is_empty()) {
+        return false;
+    }
+    let mut distinct = first.iter().map(|c| c.trim().to_lowercase()).collect::<Vec<_>>();
+    distinct.sort();
+    distinct.dedup();
+    distinct.len() == first.len()
+        && first.iter().all(|c| parse(c, ColumnType::Decimal(crate::infer::NumberStyle::International)).is_none())
 }
 
 /// Reads a file in `enc` as UTF-8 text, in NFC, chunk by chunk, for the
@@ -359,7 +363,9 @@ mod tests {
         assert!(!has_header(&rows("1,2\n3,4\n", b',')));
         assert!(!has_header(&rows("Hà Nội,8587100\nHuế,1236393\n", b',')), "a data row with a number is not a header");
         assert!(has_header(&rows("mã,tên\nA,Hà Nội\nB,Huế\n", b',')));
-        assert!(!has_header(&rows("a,a\n1,2\n", b',')), "duplicate labels");
+        assert!(has_header(&rows("a,a\n1,2\n", b',')), "duplicate labels over numbers");
+        assert!(!has_header(&rows("a,a\nxa,yb\n", b',')), "duplicate labels over text");
+        assert!(has_header(&rows("tên,,số\nA,,1\n", b',')), "a blank label");
         assert!(!has_header(&[]));
     }
 }

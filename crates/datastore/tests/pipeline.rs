@@ -158,3 +158,27 @@ fn legacy_vietnamese_encodings_are_converted() {
     assert_eq!(r.fields[0].id, "Tỉnh");
     assert_eq!(r.fields[1].id, "Dân số");
 }
+
+#[tokio::test]
+async fn ten_thousand_columns_and_duplicate_headers_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv =
+        (0..10_000).map(|i| if i == 5 { "c1".to_string() } else { format!("c{i}") }).collect::<Vec<_>>().join(",");
+    csv.push('\n');
+    for r in 0..20 {
+        csv.push_str(&(0..10_000).map(|i| (r * i).to_string()).collect::<Vec<_>>().join(","));
+        csv.push('\n');
+    }
+    let (t, report) = load(dir.path(), "wide", csv.as_bytes(), SourceFormat::Csv);
+    assert_eq!((report.rows, report.fields.len()), (20, 10_000));
+    assert_eq!(report.fields[5].id, "c1_2", "a duplicate header is renamed");
+    assert!(report.notes.iter().any(|n| n.contains("changed")), "{:?}", report.notes);
+    let engine = Engine::new(EngineOptions::default()).unwrap();
+    let q = RowQuery {
+        filters: vec![("c9999".into(), vec![json!(9999 * 3)])],
+        fields: vec!["c2".into()],
+        ..Default::default()
+    };
+    let out = engine.search(&t, &q, 0, 10, true, RecordsFormat::Lists).await.unwrap();
+    assert_eq!(out.records, "[[6]]");
+}

@@ -104,3 +104,100 @@ backends_bare!(kill_9_during_a_burst_of_package_create, |dir, url| async move {
         assert!(found.contains(name.as_str()), "acknowledged {name} is missing from search");
     }
 });
+
+backends_bare!(kill_9_during_a_datastore_load, |dir, url| async move {
+    use crate::resources::upload_to;
+    // A short lease, so the job runs again soon after the restart.
+    let server = ServerProcess::start_env(&dir, &url, &[], &[("KHO_JOB_LEASE_SECS", "3")]).await;
+    server.kho(&["user", "add", "qt", "--email", "qt@kho.test", "--sysadmin"], None);
+    let (_, token, _) = server.kho(&["token", "issue", "qt"], None);
+    let token = token.trim().to_string();
+    let client = reqwest::Client::new();
+    let call = |action: &'static str, body: serde_json::Value| {
+        let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
+        async move {
+            let r = client
+                .post(format!("{base}/api/3/action/{action}"))
+                .header("Authorization", &token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    call("organization_create", json!({"name": "co-quan"})).await;
+    call("package_create", json!({"name": "bang", "owner_org": "co-quan"})).await;
+    let (s, r) = upload_to(
+        &client,
+        &server.base,
+        "resource_create",
+        &[("package_id", "bang")],
+        "v1.csv",
+        b"ma,ten\n1,Ha Noi\n2,Hue\n".to_vec(),
+        &token,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let rid = r["result"]["id"].as_str().unwrap().to_string();
+    let wait_version = |v: i64| {
+        let call = call.clone();
+        let rid = rid.clone();
+        async move {
+            for _ in 0..1200 {
+                let (_, info) = call("datastore_info", json!({"id": rid})).await;
+                if info["result"]["meta"]["version"] == json!(v) {
+                    return info;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("version {v} never appeared");
+        }
+    };
+    wait_version(1).await;
+    // A big second version; kill the server while it loads.
+    let mut big = String::from("ma,ten,so\n");
+    for i in 0..600_000 {
+        big.push_str(&format!("{i},Tỉnh số {i},{}\n", i * 7));
+    }
+    let (s, _) =
+        upload_to(&client, &server.base, "resource_update", &[("id", &rid)], "v2.csv", big.into_bytes(), &token).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut running = false;
+    for _ in 0..2000 {
+        let (_, info) = call("datastore_info", json!({"id": rid})).await;
+        let job = &info["result"]["job"];
+        if job["state"] == "running" && job["progress"]["done"].as_i64().unwrap_or(0) > 0 {
+            running = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(running, "the load never reported progress");
+    server.signal(libc::SIGKILL);
+    drop(server);
+    // The previous version is intact and current; the job resumes.
+    let server = ServerProcess::start_env(&dir, &url, &[], &[("KHO_JOB_LEASE_SECS", "3")]).await;
+    let base = server.base.clone();
+    let r = client
+        .post(format!("{base}/api/3/action/datastore_search"))
+        .json(&json!({"resource_id": rid}))
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["result"]["total"], 2, "{v}");
+    let mut loaded = false;
+    for _ in 0..1200 {
+        let r =
+            client.post(format!("{base}/api/3/action/datastore_info")).json(&json!({"id": rid})).send().await.unwrap();
+        let info: serde_json::Value = r.json().await.unwrap();
+        if info["result"]["meta"]["version"] == json!(2) {
+            assert_eq!(info["result"]["meta"]["count"], 600_000);
+            loaded = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(loaded, "the interrupted load did not finish after the restart");
+});

@@ -16,14 +16,26 @@ pub async fn upload(
     bytes: Vec<u8>,
     token: &str,
 ) -> (StatusCode, Value) {
+    upload_to(&app.client, &app.base, action, fields, filename, bytes, token).await
+}
+
+/// [`upload`] to any server.
+pub async fn upload_to(
+    client: &reqwest::Client,
+    base: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+    filename: &str,
+    bytes: Vec<u8>,
+    token: &str,
+) -> (StatusCode, Value) {
     let mut form = Form::new();
     for (k, v) in fields {
         form = form.text(k.to_string(), v.to_string());
     }
     form = form.part("upload", Part::bytes(bytes).file_name(filename.to_string()));
-    let resp = app
-        .client
-        .post(format!("{}/api/3/action/{action}", app.base))
+    let resp = client
+        .post(format!("{base}/api/3/action/{action}"))
         .header("Authorization", token)
         .multipart(form)
         .send()

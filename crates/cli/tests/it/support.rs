@@ -245,6 +245,16 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `kho serve` on a free port and waits until `/readyz` answers.
     pub async fn start(data_dir: &std::path::Path, database_url: &str, extra: &[&str]) -> ServerProcess {
+        Self::start_env(data_dir, database_url, extra, &[]).await
+    }
+
+    /// [`ServerProcess::start`] with extra environment variables.
+    pub async fn start_env(
+        data_dir: &std::path::Path,
+        database_url: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let bind = format!("127.0.0.1:{port}");
         let child = std::process::Command::new(kho_bin())
@@ -253,6 +263,7 @@ impl ServerProcess {
             .arg(data_dir)
             .args(extra)
             .env("KHO_LOG", "warn")
+            .envs(env.iter().copied())
             .env_remove("KHO_CONFIG")
             .stdin(std::process::Stdio::null())
             .spawn()
