@@ -141,7 +141,6 @@ backends_bare!(kill_9_during_a_datastore_load, |dir, url| async move {
     assert_eq!(s, StatusCode::OK, "{r}");
     let rid = r["result"]["id"].as_str().unwrap().to_string();
     let wait_version = |v: i64| {
-        let call = call;
         let rid = rid.clone();
         async move {
             for _ in 0..1200 {
