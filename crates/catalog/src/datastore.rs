@@ -24,7 +24,8 @@ use kho_datastore::DatastoreError;
 use kho_datastore::dump::{DumpEncoder, DumpFormat};
 use kho_datastore::engine::{Engine, EngineOptions, RecordsFormat, RowQuery, TableRef};
 use kho_datastore::ingest::{LoadOptions, LoadProgress, LoadReport, SourceFormat};
-use kho_datastore::types::Field;
+use kho_datastore::types::{Field, FieldType};
+use kho_datastore::write::{Method, WriteOutcome, merge_fields};
 use kho_store::datastore::{self as versions, VersionRow};
 use kho_store::packages::{self, PackageRow, ResourceRow};
 use serde_json::{Map, Value, json};
@@ -507,6 +508,151 @@ impl Catalog {
         }
     }
 
+    /// `datastore_create`: creates a resource's table from `fields` (and
+    /// `records`), or adds fields and records to an existing one. With
+    /// `resource` instead of `resource_id`, creates the resource first.
+    pub async fn datastore_create(&self, actor: &Actor, mut f: Fields) -> Result<Value> {
+        crate::require_user(actor, "datastore_create")?;
+        let map = f.map().clone();
+        let rid = match (f.text("resource_id", 200), map.get("resource")) {
+            (Some(id), _) => id,
+            (None, Some(Value::Object(r))) => {
+                let mut r = r.clone();
+                r.entry("url").or_insert(Value::String("_datastore_only_resource".into()));
+                r.entry("url_type").or_insert(Value::String("datastore".into()));
+                self.resource_create(actor, Fields::new(r), None).await?.id
+            }
+            _ => return Err(Error::field("resource_id", "Missing value (or give \"resource\" to create one)")),
+        };
+        let (res, pkg) = self.readable_resource(actor, &rid).await?;
+        authorize(actor, Permission::UpdateDataset(&pkg.access()))?;
+        let records = records_param(&map)?;
+        let mut given: Vec<Field> = match json_param(&map, "fields")? {
+            None => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| {
+                    let id = v
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| Error::field("fields", "Each field needs an \"id\""))?;
+                    let ty = match v.get("type").and_then(Value::as_str) {
+                        Some(t) => FieldType::parse(t).map_err(|e| ds_error(e, "fields"))?,
+                        None => FieldType::Text,
+                    };
+                    Ok(Field { id: id.to_string(), ty, info: v.get("info").cloned() })
+                })
+                .collect::<Result<_>>()?,
+            Some(_) => return Err(Error::field("fields", "Must be a list of {\"id\", \"type\"}")),
+        };
+        let mut conn = self.store().conn().await?;
+        let current = versions::current(&mut conn, &res.id).await?;
+        drop(conn);
+        let old_fields: Vec<Field> = match &current {
+            Some(v) => serde_json::from_str(&v.fields).map_err(Error::internal)?,
+            None => Vec::new(),
+        };
+        if given.is_empty() && current.is_none() {
+            given = fields_from_records(&records);
+            if given.is_empty() {
+                return Err(Error::field("fields", "Give the table's fields (or records to guess them from)"));
+            }
+        }
+        let fields = merge_fields(&old_fields, &given).map_err(|e| ds_error(e, "fields"))?;
+        let old_pk: Vec<String> =
+            current.as_ref().and_then(|v| serde_json::from_str(&v.primary_key).ok()).unwrap_or_default();
+        let pk = match map.get("primary_key") {
+            None | Some(Value::Null) => old_pk,
+            Some(v) => name_list(v, "primary_key")?,
+        };
+        for k in &pk {
+            if !fields.iter().any(|fl| &fl.id == k) {
+                return Err(Error::field("primary_key", format!("\"{k}\" is not a field of the table")));
+            }
+        }
+        let indexes = map.get("indexes").cloned().unwrap_or(Value::Array(Vec::new())).to_string();
+        let outcome =
+            self.write_version(&res, current.as_ref(), &fields, &records, Method::Insert, &pk, &indexes).await?;
+        Ok(json!({
+            "resource_id": res.id,
+            "fields": fields.iter().map(|fl| json!({"id": fl.id, "type": fl.ty.name(), "info": fl.info})).collect::<Vec<_>>(),
+            "primary_key": pk,
+            "method": "insert",
+            "count": outcome.rows,
+        }))
+    }
+
+    /// `datastore_upsert`: records into a table by `method` (upsert,
+    /// insert or update), matched on the primary key (or `_id`).
+    pub async fn datastore_upsert(&self, actor: &Actor, mut f: Fields) -> Result<Value> {
+        crate::require_user(actor, "datastore_upsert")?;
+        let map = f.map().clone();
+        let rid = f.text("resource_id", 200).ok_or_else(|| Error::field("resource_id", "Missing value"))?;
+        let method = Method::parse(&f.text("method", 20).unwrap_or_else(|| "upsert".into()))
+            .map_err(|e| ds_error(e, "method"))?;
+        let (res, pkg) = self.readable_resource(actor, &rid).await?;
+        authorize(actor, Permission::UpdateDataset(&pkg.access()))?;
+        let (_, current) = self.readable_table(actor, &res.id, None).await?;
+        let records = records_param(&map)?;
+        let fields: Vec<Field> = serde_json::from_str(&current.fields).map_err(Error::internal)?;
+        let pk: Vec<String> = serde_json::from_str(&current.primary_key).unwrap_or_default();
+        let outcome =
+            self.write_version(&res, Some(&current), &fields, &records, method, &pk, &current.indexes).await?;
+        Ok(json!({
+            "resource_id": res.id,
+            "method": method_name(method),
+            "count": outcome.rows,
+            "inserted": outcome.inserted,
+            "updated": outcome.updated,
+        }))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn write_version(
+        &self,
+        res: &ResourceRow,
+        current: Option<&VersionRow>,
+        fields: &[Field],
+        records: &[Map<String, Value>],
+        method: Method,
+        pk: &[String],
+        indexes: &str,
+    ) -> Result<WriteOutcome> {
+        let old = current.map(|v| self.table_ref(&res.id, v)).transpose()?;
+        let (dest, file) = self.new_table_file(&res.id)?;
+        let written =
+            kho_datastore::write::write(&self.datastore().engine, old.as_ref(), fields, records, method, pk, &dest)
+                .await
+                .map_err(|e| ds_error(e, "records"));
+        let outcome = match written {
+            Ok(o) => o,
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&dest).await;
+                return Err(e);
+            }
+        };
+        let row = VersionRow {
+            resource_id: res.id.clone(),
+            version: current.map(|v| v.version + 1).unwrap_or(1),
+            file,
+            fields: serde_json::to_string(fields).map_err(Error::internal)?,
+            primary_key: serde_json::to_string(pk).map_err(Error::internal)?,
+            indexes: indexes.to_string(),
+            row_count: outcome.rows as i64,
+            bytes: std::fs::metadata(&dest).map(|m| m.len() as i64).unwrap_or(0),
+            source: "api".into(),
+            report: None,
+            created: timefmt::now(),
+        };
+        self.publish_version(&row, &dest).await.map_err(|e| match e {
+            Error::Internal(m) if m.contains("UNIQUE") || m.contains("duplicate key") => {
+                Error::field("records", "Another write to this table finished first; send yours again")
+            }
+            other => other,
+        })?;
+        Ok(outcome)
+    }
+
     /// Writes a new version of a table without the rows `query` matches.
     async fn write_without(
         &self,
@@ -704,6 +850,56 @@ impl Catalog {
         .await
         .map_err(Error::internal)
     }
+}
+
+fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::Insert => "insert",
+        Method::Update => "update",
+        Method::Upsert => "upsert",
+    }
+}
+
+/// `records`: a list of objects (or a JSON string of one).
+fn records_param(map: &Map<String, Value>) -> Result<Vec<Map<String, Value>>> {
+    match json_param(map, "records")? {
+        None => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Value::Object(o) => Ok(o),
+                _ => Err(Error::field("records", format!("Record {} is not an object", i + 1))),
+            })
+            .collect(),
+        Some(_) => Err(Error::field("records", "Must be a list of objects")),
+    }
+}
+
+/// Field types guessed from records' JSON values (CKAN does the same when
+/// `datastore_create` gets records without fields).
+fn fields_from_records(records: &[Map<String, Value>]) -> Vec<Field> {
+    let mut out: Vec<Field> = Vec::new();
+    for r in records {
+        for (k, v) in r {
+            let ty = match v {
+                Value::Bool(_) => FieldType::Bool,
+                Value::Number(n) if n.is_i64() => FieldType::Int,
+                Value::Number(_) => FieldType::Numeric,
+                Value::Array(_) | Value::Object(_) => FieldType::Json,
+                _ => FieldType::Text,
+            };
+            match out.iter_mut().find(|f| &f.id == k) {
+                Some(f) if f.ty == FieldType::Int && ty == FieldType::Numeric => f.ty = FieldType::Numeric,
+                Some(f) if f.ty != ty && !v.is_null() && !(f.ty == FieldType::Numeric && ty == FieldType::Int) => {
+                    f.ty = FieldType::Text
+                }
+                Some(_) => {}
+                None => out.push(Field::new(k.clone(), if v.is_null() { FieldType::Text } else { ty })),
+            }
+        }
+    }
+    out
 }
 
 fn format_name(f: RecordsFormat) -> &'static str {

@@ -285,6 +285,13 @@ impl Engine {
         Ok(rows)
     }
 
+    /// Every row of a table, in `_id` order, as stored.
+    pub async fn scan(&self, table: &TableRef) -> Result<SendableRecordBatchStream> {
+        let ctx = self.session(std::slice::from_ref(table), 1).await?;
+        let df = ctx.table(datafusion::common::TableReference::bare(table.name.as_str())).await?;
+        Ok(df.execute_stream().await?)
+    }
+
     /// The table names `sql` reads, after checking that it is one
     /// read-only query. The caller resolves and authorises them.
     pub fn sql_tables(&self, sql: &str) -> Result<Vec<String>> {
@@ -406,7 +413,7 @@ fn like_pattern(word: &str) -> String {
 }
 
 /// A filter value as a literal of the field's type.
-fn literal(f: &Field, v: &Value) -> Result<ScalarValue> {
+pub(crate) fn literal(f: &Field, v: &Value) -> Result<ScalarValue> {
     let bad = || DatastoreError::Invalid(format!("Filter value {v} does not fit field \"{}\" ({})", f.id, f.ty.name()));
     let text = match v {
         Value::String(s) => s.clone(),

@@ -99,6 +99,17 @@ pub fn parse_bool(s: &str) -> Option<bool> {
     if t.len() > 6 || t.as_bytes().first().is_some_and(u8::is_ascii_digit) {
         return None;
     }
+    // Called on every cell of boolean columns: compare ASCII words without
+    // allocating.
+    if t.is_ascii() {
+        if TRUE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(t)) {
+            return Some(true);
+        }
+        if FALSE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(t)) {
+            return Some(false);
+        }
+        return None;
+    }
     let t = t.to_lowercase();
     if TRUE_WORDS.contains(&t.as_str()) {
         Some(true)

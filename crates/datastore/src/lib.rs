@@ -14,6 +14,7 @@
 //! - [`engine`]: `datastore_search`, `datastore_search_sql` and dumps.
 //! - [`sql_guard`]: what SQL is allowed.
 //! - [`render`]: values as CKAN writes them.
+//! - [`write`]: `datastore_create` and `datastore_upsert` as new versions.
 
 pub mod dump;
 pub mod engine;
@@ -28,5 +29,6 @@ pub mod sheets;
 pub mod sniff;
 pub mod sql_guard;
 pub mod types;
+pub mod write;
 
 pub use error::{DatastoreError, Result};

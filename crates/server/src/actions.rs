@@ -77,6 +77,14 @@ pub const ACTIONS: &[ActionDef] = &[
         "Run one read-only SQL SELECT over datastore tables, named by resource id in double quotes. Parameters: sql. Results are limited to 32000 rows (records_truncated) and 10 s.",
     ),
     write(
+        "datastore_create",
+        "Create a datastore table, or add fields and records to one. Parameters: resource_id (or resource, to create the resource), fields (list of {id, type, info}; types text, int, numeric, bool, date, timestamp, json), records (list of objects), primary_key (field or list), indexes.",
+    ),
+    write(
+        "datastore_upsert",
+        "Write records to a datastore table. Parameters: resource_id, records, method (upsert (default) | insert | update), matched on the primary key (or _id).",
+    ),
+    write(
         "datastore_delete",
         "Delete a datastore table (every version), or with filters only the matching rows (as a new version). Parameters: resource_id, filters.",
     ),
@@ -523,6 +531,8 @@ async fn dispatch(
         "datastore_search" => Reply::Raw(c.datastore_search(actor, f).await?),
         "datastore_search_sql" => Reply::Raw(c.datastore_search_sql(actor, f).await?),
         "datastore_delete" => c.datastore_delete(actor, f).await?.into(),
+        "datastore_create" => c.datastore_create(actor, f).await?.into(),
+        "datastore_upsert" => c.datastore_upsert(actor, f).await?.into(),
         "organization_show" | "group_show" => {
             let is_org = def.name == "organization_show";
             let id = id_or_name(&mut f, "id")?;

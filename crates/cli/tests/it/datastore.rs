@@ -349,3 +349,94 @@ backends!(ckanapi_pyarrow_and_duckdb_work_unchanged, |app| async move {
     assert!(stdout.contains("ALL DATASTORE CLIENT CHECKS PASSED"), "{stdout}");
     w.stop(Duration::from_secs(5)).await;
 });
+
+backends!(datastore_create_and_upsert_as_ckan_clients_use_them, |app| async move {
+    app.org("so-tk").await;
+    app.dataset("so-tk", "api-table", false).await;
+    // A table made through the API, with a new resource and a primary key.
+    let (s, v) = app
+        .post(
+            "datastore_create",
+            json!({"resource": {"package_id": "api-table", "name": "Trường học"},
+                   "fields": [{"id": "ma", "type": "text"}, {"id": "ten", "type": "text"}, {"id": "hoc_sinh", "type": "int"},
+                              {"id": "mo_cua", "type": "date", "info": {"label": "Ngày mở cửa"}}],
+                   "primary_key": "ma",
+                   "records": [{"ma": "A1", "ten": "Trường Chu Văn An", "hoc_sinh": 1200, "mo_cua": "1908-05-15"},
+                               {"ma": "B2", "ten": "Trường Quốc Học", "hoc_sinh": 900}]}),
+            Some(&app.admin),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let rid = v["result"]["resource_id"].as_str().unwrap().to_string();
+    assert_eq!(v["result"]["primary_key"], json!(["ma"]));
+    let (_, r) = app.post("resource_show", json!({"id": rid}), None).await;
+    assert_eq!(r["result"]["datastore_active"], true);
+    // Upsert: one update (partial: the date stays), one insert.
+    let (s, v) = app
+        .post(
+            "datastore_upsert",
+            json!({"resource_id": rid, "records": [{"ma": "A1", "hoc_sinh": 1300}, {"ma": "C3", "ten": "Trường Lê Quý Đôn", "hoc_sinh": 700}]}),
+            Some(&app.admin),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["result"]["updated"].clone(), v["result"]["inserted"].clone()), (json!(1), json!(1)));
+    let (_, v) = search(app, json!({"resource_id": rid, "sort": "ma"}), None).await;
+    assert_eq!(
+        v["result"]["records"],
+        json!([
+            {"_id": 1, "ma": "A1", "ten": "Trường Chu Văn An", "hoc_sinh": 1300, "mo_cua": "1908-05-15"},
+            {"_id": 2, "ma": "B2", "ten": "Trường Quốc Học", "hoc_sinh": 900, "mo_cua": null},
+            {"_id": 3, "ma": "C3", "ten": "Trường Lê Quý Đôn", "hoc_sinh": 700, "mo_cua": null}
+        ])
+    );
+    // insert of an existing key, update of a missing one, a bad value, an
+    // unknown field: clear errors, and the table unchanged.
+    for (method, records, words) in [
+        ("insert", json!([{"ma": "A1"}]), "already exists"),
+        ("update", json!([{"ma": "Z9", "hoc_sinh": 1}]), "no row has its key"),
+        ("upsert", json!([{"ma": "B2", "hoc_sinh": "nhiều"}]), "does not fit"),
+        ("upsert", json!([{"ma": "B2", "khong_co": 1}]), "not in the table"),
+        ("upsert", json!([{"ten": "không khóa"}]), "needs the key"),
+    ] {
+        let (s, v) = app
+            .post(
+                "datastore_upsert",
+                json!({"resource_id": rid, "method": method, "records": records}),
+                Some(&app.admin),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{method}: {v}");
+        assert!(v["error"]["records"][0].as_str().unwrap().contains(words), "{method}: {v}");
+    }
+    let (_, v) = app.post("datastore_info", json!({"id": rid}), None).await;
+    assert_eq!(v["result"]["meta"]["count"], 3);
+    assert_eq!(v["result"]["meta"]["version"], 2);
+    assert_eq!(v["result"]["fields"][3]["info"]["label"], "Ngày mở cửa");
+    // A new field through datastore_create; a type change is refused.
+    let (s, v) = app
+        .post("datastore_create", json!({"resource_id": rid, "fields": [{"id": "quan", "type": "text"}], "records": [{"ma": "D4", "quan": "Ba Đình"}]}), Some(&app.admin))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, _) = app
+        .post(
+            "datastore_create",
+            json!({"resource_id": rid, "fields": [{"id": "hoc_sinh", "type": "text"}]}),
+            Some(&app.admin),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, v) = search(app, json!({"resource_id": rid, "filters": {"ma": "D4"}}), None).await;
+    assert_eq!(v["result"]["records"][0]["quan"], "Ba Đình");
+    assert_eq!(v["result"]["records"][0]["_id"], 4);
+    // Writers need the dataset's update permission.
+    let outsider = app.user("khach").await;
+    let (s, _) = app
+        .post(
+            "datastore_upsert",
+            json!({"resource_id": rid, "records": [{"ma": "A1", "hoc_sinh": 1}]}),
+            Some(&outsider.token),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+});
