@@ -58,6 +58,8 @@ pub struct TableRef {
     pub name: String,
     pub path: PathBuf,
     pub fields: Vec<Field>,
+    /// Its row count, when known (saves counting an unfiltered table).
+    pub rows: Option<u64>,
 }
 
 /// How records come back, as CKAN's `records_format`.
@@ -224,6 +226,9 @@ impl Engine {
         format: RecordsFormat,
     ) -> Result<SearchOutput> {
         let limit = limit.min(self.opts.rows_max);
+        if q.sort.is_empty() && !q.distinct {
+            return self.search_in_table_order(table, q, offset, limit, include_total, format).await;
+        }
         let (df, fields) = self.frame(table, q, self.opts.partitions).await?;
         let page = df.clone().limit(offset, Some(limit))?;
         let total =
@@ -231,6 +236,96 @@ impl Engine {
         let (batches, total) = tokio::try_join!(async { Ok(page.collect().await?) }, total)?;
         let json: Vec<bool> = fields.iter().map(|f| f.ty == FieldType::Json).collect();
         let (records, returned) = render_batches(&batches, &fields, &json, format)?;
+        Ok(SearchOutput { fields, records, returned, total })
+    }
+
+    /// A page in `_id` order and the total, in one pass over the table:
+    /// each partition of the scan yields its rows in `_id` order, keeps its
+    /// first `offset + limit` and only counts the rest; the kept rows of
+    /// all partitions are merged by `_id`. With no filter the total is the
+    /// table's row count and the pass stops as soon as the page is full.
+    async fn search_in_table_order(
+        &self,
+        table: &TableRef,
+        q: &RowQuery,
+        offset: usize,
+        limit: usize,
+        include_total: bool,
+        format: RecordsFormat,
+    ) -> Result<SearchOutput> {
+        use datafusion::arrow::compute::{concat_batches, sort_to_indices, take_record_batch};
+        let ctx = self.session(std::slice::from_ref(table), self.opts.partitions).await?;
+        let mut df = ctx.table(datafusion::common::TableReference::bare(table.name.as_str())).await?;
+        let all: Vec<Field> =
+            std::iter::once(Field::new(ID_COLUMN, FieldType::Int)).chain(table.fields.iter().cloned()).collect();
+        let mut fields = Vec::new();
+        if q.fields.is_empty() {
+            fields = all.clone();
+        } else {
+            for name in &q.fields {
+                let f = all
+                    .iter()
+                    .find(|f| &f.id == name)
+                    .ok_or_else(|| DatastoreError::Invalid(format!("Field \"{name}\" is not in the table")))?;
+                fields.push(f.clone());
+            }
+        }
+        let filtered = predicate(table, q)?;
+        let counted_by_metadata = filtered.is_none() && table.rows.is_some();
+        if let Some(p) = filtered {
+            df = df.filter(p)?;
+        }
+        // _id travels along (last) to merge partitions, and is dropped after.
+        let mut cols: Vec<Expr> = fields.iter().map(|f| col_of(&f.id)).collect();
+        cols.push(col(ID_COLUMN).alias("__kho_order"));
+        df = df.select(cols)?;
+        let plan = df.create_physical_plan().await?;
+        let task = ctx.task_ctx();
+        let want = offset + limit;
+        let must_count = include_total && !counted_by_metadata;
+        let partitions = plan.properties().output_partitioning().partition_count();
+        let mut tasks = Vec::with_capacity(partitions);
+        for i in 0..partitions {
+            let mut stream = plan.execute(i, task.clone())?;
+            tasks.push(async move {
+                let mut kept: Vec<RecordBatch> = Vec::new();
+                let (mut have, mut count) = (0usize, 0u64);
+                while let Some(batch) = stream.try_next().await? {
+                    count += batch.num_rows() as u64;
+                    if have < want {
+                        let take = batch.num_rows().min(want - have);
+                        kept.push(batch.slice(0, take));
+                        have += take;
+                    } else if !must_count {
+                        break;
+                    }
+                }
+                Ok::<_, DatastoreError>((kept, count))
+            });
+        }
+        let results = futures_util::future::try_join_all(tasks).await?;
+        let schema = plan.schema();
+        let mut kept = Vec::new();
+        let mut total = 0u64;
+        for (k, c) in results {
+            kept.extend(k);
+            total += c;
+        }
+        let merged = concat_batches(&schema, &kept)?;
+        let order = merged.num_columns() - 1;
+        let indices = sort_to_indices(merged.column(order), None, None)?;
+        let sorted = take_record_batch(&merged, &indices)?;
+        let start = offset.min(sorted.num_rows());
+        let len = limit.min(sorted.num_rows() - start);
+        let mut page = sorted.slice(start, len);
+        page.remove_column(order);
+        let total = match (include_total, counted_by_metadata) {
+            (false, _) => None,
+            (true, true) => table.rows,
+            (true, false) => Some(total),
+        };
+        let json: Vec<bool> = fields.iter().map(|f| f.ty == FieldType::Json).collect();
+        let (records, returned) = render_batches(&[page], &fields, &json, format)?;
         Ok(SearchOutput { fields, records, returned, total })
     }
 

@@ -11,7 +11,7 @@ fn load(dir: &Path, name: &str, body: &[u8], format: SourceFormat) -> (TableRef,
     std::fs::write(&src, body).unwrap();
     let dest = dir.join(format!("{name}.parquet"));
     let report = load_file(&src, format, &LoadOptions::default(), &dest, &LoadProgress::default()).unwrap();
-    (TableRef { name: name.into(), path: dest, fields: report.fields.clone() }, report)
+    (TableRef { name: name.into(), path: dest, fields: report.fields.clone(), rows: Some(report.rows) }, report)
 }
 
 #[tokio::test]
