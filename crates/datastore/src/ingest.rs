@@ -786,7 +786,9 @@ impl RowSource for TextSource {
                     }
                     self.byte_rec = r.into_byte_record();
                 }
-                None => *rec = r,
+                // The caller's previous record becomes the next read's
+                // buffer: no allocation per row.
+                None => self.byte_rec = std::mem::replace(rec, r).into_byte_record(),
             },
             Err(e) => {
                 let bytes = e.into_byte_record();
