@@ -309,7 +309,12 @@ impl Catalog {
 
     fn table_ref(&self, name: &str, v: &VersionRow) -> Result<TableRef> {
         let fields: Vec<Field> = serde_json::from_str(&v.fields).map_err(Error::internal)?;
-        Ok(TableRef { name: name.to_string(), path: self.datastore().dir.join(&v.file), fields, rows: Some(v.row_count.max(0) as u64) })
+        Ok(TableRef {
+            name: name.to_string(),
+            path: self.datastore().dir.join(&v.file),
+            fields,
+            rows: Some(v.row_count.max(0) as u64),
+        })
     }
 
     /// `datastore_info`: a table's fields and size, its versions, and its

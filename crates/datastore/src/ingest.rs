@@ -502,6 +502,9 @@ pub fn writer_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        // Small pages: a search that reads a page of rows by number reads
+        // only the pages holding them.
+        .set_data_page_row_count_limit(8192)
         .set_created_by(format!("Kho {}", env!("CARGO_PKG_VERSION")))
         .build()
 }

@@ -13,12 +13,14 @@
 //! - [`types`]: fields and CKAN's type names.
 //! - [`engine`]: `datastore_search`, `datastore_search_sql` and dumps.
 //! - [`sql_guard`]: what SQL is allowed.
+//! - [`hot`]: filtered columns kept in memory for equality searches.
 //! - [`render`]: values as CKAN writes them.
 //! - [`write`]: `datastore_create` and `datastore_upsert` as new versions.
 
 pub mod dump;
 pub mod engine;
 pub mod error;
+pub mod hot;
 pub mod infer;
 pub mod ingest;
 mod json_rows;
