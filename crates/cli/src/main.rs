@@ -156,6 +156,7 @@ pub fn datastore_options(config: &kho_config::Config) -> kho_datastore::engine::
         memory_limit: (config.datastore_memory_mb as usize) << 20,
         sql_timeout: std::time::Duration::from_secs(config.datastore_sql_timeout_secs),
         rows_max: config.datastore_rows_max as usize,
+        cache_bytes: (config.datastore_cache_mb as usize) << 20,
         ..Default::default()
     }
 }

@@ -63,6 +63,8 @@ pub struct Config {
     pub datastore_rows_max: u64,
     /// Memory all datastore queries of this process may hold, in MiB.
     pub datastore_memory_mb: u64,
+    /// Memory for table columns kept decoded (fast filtered searches), in MiB.
+    pub datastore_cache_mb: u64,
 }
 
 /// Values given on the command line; `None` means "not given".
@@ -119,6 +121,7 @@ struct FileConfig {
     datastore_sql_timeout_secs: Option<u64>,
     datastore_rows_max: Option<u64>,
     datastore_memory_mb: Option<u64>,
+    datastore_cache_mb: Option<u64>,
 }
 
 /// Default data directory.
@@ -239,6 +242,7 @@ impl Config {
                 .clamp(1, 3600),
             datastore_rows_max: number("datastore_rows_max", file.datastore_rows_max, 32_000)?.clamp(1, 10_000_000),
             datastore_memory_mb: number("datastore_memory_mb", file.datastore_memory_mb, 1024)?.clamp(64, 1 << 20),
+            datastore_cache_mb: number("datastore_cache_mb", file.datastore_cache_mb, 2048)?.clamp(0, 1 << 22),
             data_dir,
             bind,
             database_url,

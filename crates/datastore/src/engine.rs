@@ -38,6 +38,8 @@ pub struct EngineOptions {
     pub rows_max: usize,
     /// Threads a query may use.
     pub partitions: usize,
+    /// Memory for columns kept decoded for equality searches.
+    pub cache_bytes: usize,
 }
 
 impl Default for EngineOptions {
@@ -47,6 +49,7 @@ impl Default for EngineOptions {
             sql_timeout: Duration::from_secs(10),
             rows_max: 32_000,
             partitions: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            cache_bytes: 2 << 30,
         }
     }
 }

@@ -5,9 +5,10 @@
 //! columns' Parquet pages on every call. The first such search of a column
 //! reads it whole into an Arrow array, kept in a memory-bounded cache keyed
 //! by file (files never change, so entries never go stale); later searches
-//! compare in memory, count the matches, and read only the page's rows from
-//! Parquet by row number (small pages and the page index make that a few
-//! page reads).
+//! compare in memory, count the matches, and take the page's rows from the
+//! columns in memory too (reading scattered rows from Parquet would decode
+//! a whole page per row and column). The cache is bounded
+//! (`datastore_cache_mb`); past it, least recently loaded columns go.
 
 use crate::error::{DatastoreError, Result};
 use crate::types::Field;
@@ -16,7 +17,7 @@ use datafusion::arrow::compute::kernels::cmp::eq;
 use datafusion::arrow::compute::{and, concat, or};
 use datafusion::common::ScalarValue;
 use datafusion::parquet::arrow::ProjectionMask;
-use datafusion::parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection};
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -143,54 +144,24 @@ pub fn matching_rows(
     Ok((total, rows))
 }
 
-/// The given rows (ascending row numbers) of `fields` from a Parquet file,
-/// reading only the pages that hold them.
-pub fn read_rows(path: &Path, rows: &[usize], fields: &[Field]) -> Result<Vec<RecordBatch>> {
+/// The given rows (ascending row numbers) of `fields`, taken from the
+/// columns in memory (read into the cache first if they are not there).
+pub fn read_rows(cache: &ColumnCache, path: &Path, rows: &[usize], fields: &[Field]) -> Result<Vec<RecordBatch>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let file = std::fs::File::open(path).map_err(|e| DatastoreError::io(path, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(
-        file,
-        ArrowReaderOptions::new()
-            .with_page_index_policy(datafusion::parquet::file::metadata::PageIndexPolicy::Optional),
-    )?;
-    let total = builder.metadata().file_metadata().num_rows().max(0) as usize;
-    let schema = builder.schema().clone();
-    let mut indices = Vec::with_capacity(fields.len());
+    let indices = datafusion::arrow::array::UInt64Array::from_iter_values(rows.iter().map(|r| *r as u64));
+    let mut cols = Vec::with_capacity(fields.len());
     for f in fields {
-        indices.push(
-            schema
-                .index_of(&f.id)
-                .map_err(|_| DatastoreError::Invalid(format!("Field \"{}\" is not in the table", f.id)))?,
-        );
+        let column = cache.column(path, &f.id)?;
+        cols.push(datafusion::arrow::compute::take(column.as_ref(), &indices, None)?);
     }
-    let mut sorted = indices.clone();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mask = ProjectionMask::roots(builder.parquet_schema(), sorted.iter().copied());
-    let ranges = rows.iter().map(|r| *r..*r + 1);
-    let selection = RowSelection::from_consecutive_ranges(ranges, total);
-    let reader = builder.with_projection(mask).with_row_selection(selection).build()?;
-    let mut out = Vec::new();
-    for batch in reader {
-        let batch = batch?;
-        // Back to the requested order (the reader gives file order).
-        let cols: Vec<ArrayRef> = indices
+    let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(
+        fields
             .iter()
-            .map(|i| {
-                let pos = sorted.iter().position(|s| s == i).unwrap_or(0);
-                batch.column(pos).clone()
-            })
-            .collect();
-        let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(
-            fields
-                .iter()
-                .zip(&cols)
-                .map(|(f, c)| datafusion::arrow::datatypes::Field::new(&f.id, c.data_type().clone(), true))
-                .collect::<Vec<_>>(),
-        ));
-        out.push(RecordBatch::try_new(schema, cols)?);
-    }
-    Ok(out)
+            .zip(&cols)
+            .map(|(f, c)| datafusion::arrow::datatypes::Field::new(&f.id, c.data_type().clone(), true))
+            .collect::<Vec<_>>(),
+    ));
+    Ok(vec![RecordBatch::try_new(schema, cols)?])
 }
