@@ -133,13 +133,15 @@ pub struct SqlOutput {
 pub struct Engine {
     runtime: Arc<RuntimeEnv>,
     opts: EngineOptions,
+    hot: Arc<crate::hot::ColumnCache>,
 }
 
 impl Engine {
     /// An engine with `opts`.
     pub fn new(opts: EngineOptions) -> Result<Engine> {
         let runtime = RuntimeEnvBuilder::new().with_memory_limit(opts.memory_limit, 1.0).build_arc()?;
-        Ok(Engine { runtime, opts })
+        let hot = Arc::new(crate::hot::ColumnCache::new(opts.cache_bytes));
+        Ok(Engine { runtime, opts, hot })
     }
 
     /// Its settings.
@@ -230,6 +232,9 @@ impl Engine {
     ) -> Result<SearchOutput> {
         let limit = limit.min(self.opts.rows_max);
         if q.sort.is_empty() && !q.distinct {
+            if !q.filters.is_empty() && q.q.is_none() && q.q_fields.is_empty() {
+                return self.search_hot(table, q, offset, limit, include_total, format).await;
+            }
             return self.search_in_table_order(table, q, offset, limit, include_total, format).await;
         }
         let (df, fields) = self.frame(table, q, self.opts.partitions).await?;
@@ -240,6 +245,48 @@ impl Engine {
         let json: Vec<bool> = fields.iter().map(|f| f.ty == FieldType::Json).collect();
         let (records, returned) = render_batches(&batches, &fields, &json, format)?;
         Ok(SearchOutput { fields, records, returned, total })
+    }
+
+    /// Equality filters without sort, from hot columns ([`crate::hot`]).
+    async fn search_hot(
+        &self,
+        table: &TableRef,
+        q: &RowQuery,
+        offset: usize,
+        limit: usize,
+        include_total: bool,
+        format: RecordsFormat,
+    ) -> Result<SearchOutput> {
+        let all: Vec<Field> =
+            std::iter::once(Field::new(ID_COLUMN, FieldType::Int)).chain(table.fields.iter().cloned()).collect();
+        let find = |name: &str| -> Result<Field> {
+            all.iter()
+                .find(|f| f.id == name)
+                .cloned()
+                .ok_or_else(|| DatastoreError::Invalid(format!("Field \"{name}\" is not in the table")))
+        };
+        let mut filters = Vec::with_capacity(q.filters.len());
+        for (name, values) in &q.filters {
+            let f = find(name)?;
+            let lits = values.iter().map(|v| literal(&f, v)).collect::<Result<Vec<_>>>()?;
+            if lits.is_empty() || lits.iter().any(ScalarValue::is_null) {
+                // "is null" and "in nothing" are the engine's business.
+                return self.search_in_table_order(table, q, offset, limit, include_total, format).await;
+            }
+            filters.push((name.clone(), lits));
+        }
+        let fields: Vec<Field> =
+            if q.fields.is_empty() { all.clone() } else { q.fields.iter().map(|n| find(n)).collect::<Result<_>>()? };
+        let (hot, path, wanted) = (self.hot.clone(), table.path.clone(), fields.clone());
+        let (total, batches) = tokio::task::spawn_blocking(move || {
+            let (total, rows) = crate::hot::matching_rows(&hot, &path, &filters, offset, limit)?;
+            Ok::<_, DatastoreError>((total, crate::hot::read_rows(&hot, &path, &rows, &wanted)?))
+        })
+        .await
+        .map_err(|e| DatastoreError::Internal(e.to_string()))??;
+        let json: Vec<bool> = fields.iter().map(|f| f.ty == FieldType::Json).collect();
+        let (records, returned) = render_batches(&batches, &fields, &json, format)?;
+        Ok(SearchOutput { fields, records, returned, total: include_total.then_some(total) })
     }
 
     /// A page in `_id` order and the total, in one pass over the table:
