@@ -234,6 +234,14 @@ pub async fn run(g: &GlobalArgs, a: DatastoreArgs) -> anyhow::Result<ExitCode> {
     // datastore_search with one equality filter (a commune code), its page and total.
     let mut rng = Rng(7);
     let codes: Vec<u64> = (0..a.repeat.max(1)).map(|_| 1 + rng.next() % 3321).collect();
+    // The first filtered search reads the filtered and returned columns
+    // into memory (datastore_cache_mb); it is reported on its own.
+    let t = Instant::now();
+    catalog
+        .datastore_search(&actor, f(json!({"resource_id": rid, "filters": {"commune": 1}}))?)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cold_ms = t.elapsed().as_secs_f64() * 1000.0;
     let mut filt = Vec::new();
     let mut matched = 0u64;
     for code in &codes {
@@ -278,6 +286,7 @@ pub async fn run(g: &GlobalArgs, a: DatastoreArgs) -> anyhow::Result<ExitCode> {
         "filter_p50_ms": percentile(&filt, 0.5),
         "filter_p99_ms": percentile(&filt, 0.99),
         "filter_mean_total": matched as f64 / codes.len() as f64,
+        "filter_first_ms": cold_ms,
         "csv_dump_mb_s": dumped as f64 / 1e6 / dump_s,
         "csv_dump_first_byte_ms": first_byte.map(|d| d.as_secs_f64() * 1000.0),
         "peak_rss_mb": rss_mb,
@@ -363,7 +372,8 @@ pub async fn run(g: &GlobalArgs, a: DatastoreArgs) -> anyhow::Result<ExitCode> {
         true,
     );
     println!(
-        "ratio: how many times DuckDB's figure Kho's is (time: Kho ÷ DuckDB; speed: DuckDB ÷ Kho); first CSV byte after {:.0} ms; peak RSS {:.0} MB; {:.0} rows match a filter on average",
+        "ratio: how many times DuckDB's figure Kho's is (time: Kho ÷ DuckDB; speed: DuckDB ÷ Kho); first filtered search (columns read into memory) {:.0} ms; first CSV byte after {:.0} ms; peak RSS {:.0} MB; {:.0} rows match a filter on average",
+        num(&kho, "filter_first_ms").unwrap_or(0.0),
         num(&kho, "csv_dump_first_byte_ms").unwrap_or(0.0),
         rss_mb,
         num(&kho, "filter_mean_total").unwrap_or(0.0)
