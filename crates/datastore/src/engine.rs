@@ -168,9 +168,7 @@ impl Engine {
             let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
                 .with_file_extension("parquet")
                 .with_file_sort_order(vec![vec![col(ID_COLUMN).sort(true, false)]]);
-            let config = ListingTableConfig::new(url)
-                .with_listing_options(options)
-                .with_schema(crate::types::arrow_schema(&t.fields));
+            let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(read_schema(&t.fields));
             let table = ListingTable::try_new(config)?;
             ctx.register_table(datafusion::common::TableReference::bare(t.name.as_str()), Arc::new(table))?;
         }
@@ -422,7 +420,13 @@ impl Engine {
         let mut rows = 0u64;
         while let Some(batch) = stream.try_next().await? {
             rows += batch.num_rows() as u64;
-            let batch = RecordBatch::try_new(schema.clone(), batch.columns().to_vec())?;
+            let cols = batch
+                .columns()
+                .iter()
+                .zip(schema.fields())
+                .map(|(c, f)| datafusion::arrow::compute::cast(c, f.data_type()))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let batch = RecordBatch::try_new(schema.clone(), cols)?;
             writer.write(&batch)?;
         }
         let file = writer.into_inner()?.into_inner().map_err(|e| DatastoreError::io(dest, e.into_error()))?;
@@ -536,6 +540,25 @@ fn truncate(batches: Vec<RecordBatch>, n: usize) -> Vec<RecordBatch> {
         left -= take;
     }
     out
+}
+
+/// The schema queries read a table with: as stored, but text as Arrow's
+/// string views, which DataFusion groups, compares and hashes faster than
+/// plain strings (and Parquet decodes into without copying).
+fn read_schema(fields: &[Field]) -> SchemaRef {
+    let stored = crate::types::arrow_schema(fields);
+    Arc::new(datafusion::arrow::datatypes::Schema::new(
+        stored
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                datafusion::arrow::datatypes::DataType::Utf8 => {
+                    f.as_ref().clone().with_data_type(datafusion::arrow::datatypes::DataType::Utf8View)
+                }
+                _ => f.as_ref().clone(),
+            })
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// A column by its exact name (no case folding, as CKAN quotes names).
