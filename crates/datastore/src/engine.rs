@@ -255,14 +255,8 @@ impl Engine {
         include_total: bool,
         format: RecordsFormat,
     ) -> Result<SearchOutput> {
-        let all: Vec<Field> =
-            std::iter::once(Field::new(ID_COLUMN, FieldType::Int)).chain(table.fields.iter().cloned()).collect();
-        let find = |name: &str| -> Result<Field> {
-            all.iter()
-                .find(|f| f.id == name)
-                .cloned()
-                .ok_or_else(|| DatastoreError::Invalid(format!("Field \"{name}\" is not in the table")))
-        };
+        let all = with_id(table);
+        let find = |name: &str| field(&all, name).cloned();
         let mut filters = Vec::with_capacity(q.filters.len());
         for (name, values) in &q.filters {
             let f = find(name)?;
@@ -273,8 +267,7 @@ impl Engine {
             }
             filters.push((name.clone(), lits));
         }
-        let fields: Vec<Field> =
-            if q.fields.is_empty() { all.clone() } else { q.fields.iter().map(|n| find(n)).collect::<Result<_>>()? };
+        let fields = output_fields(&all, q)?;
         let (hot, path, wanted) = (self.hot.clone(), table.path.clone(), fields.clone());
         let (total, batches) = tokio::task::spawn_blocking(move || {
             let (total, rows) = crate::hot::matching_rows(&hot, &path, &filters, offset, limit)?;
@@ -304,20 +297,7 @@ impl Engine {
         use datafusion::arrow::compute::{concat_batches, sort_to_indices, take_record_batch};
         let ctx = self.session(std::slice::from_ref(table), self.opts.partitions).await?;
         let mut df = ctx.table(datafusion::common::TableReference::bare(table.name.as_str())).await?;
-        let all: Vec<Field> =
-            std::iter::once(Field::new(ID_COLUMN, FieldType::Int)).chain(table.fields.iter().cloned()).collect();
-        let mut fields = Vec::new();
-        if q.fields.is_empty() {
-            fields = all.clone();
-        } else {
-            for name in &q.fields {
-                let f = all
-                    .iter()
-                    .find(|f| &f.id == name)
-                    .ok_or_else(|| DatastoreError::Invalid(format!("Field \"{name}\" is not in the table")))?;
-                fields.push(f.clone());
-            }
-        }
+        let fields = output_fields(&with_id(table), q)?;
         let filtered = predicate(table, q)?;
         let counted_by_metadata = filtered.is_none() && table.rows.is_some();
         if let Some(p) = filtered {
@@ -411,12 +391,7 @@ impl Engine {
         }
         let mut stream = df.execute_stream().await?;
         let schema = crate::types::arrow_schema(&table.fields);
-        let file = std::fs::File::create(dest).map_err(|e| DatastoreError::io(dest, e))?;
-        let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(
-            std::io::BufWriter::new(file),
-            schema.clone(),
-            Some(crate::ingest::writer_properties()),
-        )?;
+        let mut writer = crate::ingest::table_writer(dest, schema.clone())?;
         let mut rows = 0u64;
         while let Some(batch) = stream.try_next().await? {
             rows += batch.num_rows() as u64;
@@ -429,8 +404,7 @@ impl Engine {
             let batch = RecordBatch::try_new(schema.clone(), cols)?;
             writer.write(&batch)?;
         }
-        let file = writer.into_inner()?.into_inner().map_err(|e| DatastoreError::io(dest, e.into_error()))?;
-        file.sync_all().map_err(|e| DatastoreError::io(dest, e))?;
+        crate::ingest::finish_table(writer, dest)?;
         Ok(rows)
     }
 
@@ -540,6 +514,26 @@ fn truncate(batches: Vec<RecordBatch>, n: usize) -> Vec<RecordBatch> {
         left -= take;
     }
     out
+}
+
+/// A table's fields with `_id` first.
+fn with_id(table: &TableRef) -> Vec<Field> {
+    std::iter::once(Field::new(ID_COLUMN, FieldType::Int)).chain(table.fields.iter().cloned()).collect()
+}
+
+/// A field by name, or CKAN's complaint.
+fn field<'a>(all: &'a [Field], name: &str) -> Result<&'a Field> {
+    all.iter()
+        .find(|f| f.id == name)
+        .ok_or_else(|| DatastoreError::Invalid(format!("Field \"{name}\" is not in the table")))
+}
+
+/// The fields a query returns: the asked-for ones in their order, or all.
+fn output_fields(all: &[Field], q: &RowQuery) -> Result<Vec<Field>> {
+    if q.fields.is_empty() {
+        return Ok(all.to_vec());
+    }
+    q.fields.iter().map(|n| field(all, n).cloned()).collect()
 }
 
 /// The schema queries read a table with: as stored, but text as Arrow's

@@ -486,14 +486,23 @@ fn send_batch(
 }
 
 fn write_batches(dest: &Path, schema: SchemaRef, rx: std::sync::mpsc::Receiver<RecordBatch>) -> Result<()> {
-    let file = File::create(dest).map_err(|e| DatastoreError::io(dest, e))?;
-    let mut writer = ArrowWriter::try_new(std::io::BufWriter::new(file), schema, Some(writer_properties()))?;
+    let mut writer = table_writer(dest, schema)?;
     for batch in rx {
         writer.write(&batch)?;
     }
+    finish_table(writer, dest)
+}
+
+/// A new table file at `dest`, written as [`writer_properties`] says.
+pub(crate) fn table_writer(dest: &Path, schema: SchemaRef) -> Result<ArrowWriter<std::io::BufWriter<File>>> {
+    let file = File::create(dest).map_err(|e| DatastoreError::io(dest, e))?;
+    Ok(ArrowWriter::try_new(std::io::BufWriter::new(file), schema, Some(writer_properties()))?)
+}
+
+/// Closes a table file and syncs it to disk: only then may anything refer to it.
+pub(crate) fn finish_table(writer: ArrowWriter<std::io::BufWriter<File>>, dest: &Path) -> Result<()> {
     let file = writer.into_inner()?.into_inner().map_err(|e| DatastoreError::io(dest, e.into_error()))?;
-    file.sync_all().map_err(|e| DatastoreError::io(dest, e))?;
-    Ok(())
+    file.sync_all().map_err(|e| DatastoreError::io(dest, e))
 }
 
 /// How Kho writes Parquet: Snappy (fast to read back, and every reader

@@ -3,13 +3,12 @@
 //! decimals become doubles, nested values become text), and `_id` is added.
 
 use crate::error::{DatastoreError, Result};
-use crate::ingest::{LoadProgress, LoadReport, writer_properties};
+use crate::ingest::{LoadProgress, LoadReport};
 use crate::types::{self, Field, FieldType};
 use datafusion::arrow::array::{ArrayRef, Int64Array};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::fs::File;
 use std::path::Path;
@@ -35,8 +34,7 @@ pub(crate) fn copy(src: &Path, dest: &Path, progress: &LoadProgress) -> Result<L
         .with_batch_size(8192)
         .build()
         .map_err(|e| DatastoreError::BadInput(format!("The Parquet file cannot be read: {e}")))?;
-    let out = File::create(dest).map_err(|e| DatastoreError::io(dest, e))?;
-    let mut writer = ArrowWriter::try_new(std::io::BufWriter::new(out), schema.clone(), Some(writer_properties()))?;
+    let mut writer = crate::ingest::table_writer(dest, schema.clone())?;
     let size = progress.total.load(Ordering::Relaxed);
     let mut rows: u64 = 0;
     for batch in reader {
@@ -57,8 +55,7 @@ pub(crate) fn copy(src: &Path, dest: &Path, progress: &LoadProgress) -> Result<L
             return Err(DatastoreError::Internal("the load was cancelled".into()));
         }
     }
-    let file = writer.into_inner()?.into_inner().map_err(|e| DatastoreError::io(dest, e.into_error()))?;
-    file.sync_all().map_err(|e| DatastoreError::io(dest, e))?;
+    crate::ingest::finish_table(writer, dest)?;
     Ok(LoadReport {
         format: "Parquet".into(),
         rows,

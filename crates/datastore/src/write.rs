@@ -144,12 +144,7 @@ pub async fn write(
     }
 
     let schema = arrow_schema(fields);
-    let file = std::fs::File::create(dest).map_err(|e| DatastoreError::io(dest, e))?;
-    let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(
-        std::io::BufWriter::new(file),
-        schema.clone(),
-        Some(crate::ingest::writer_properties()),
-    )?;
+    let mut writer = crate::ingest::table_writer(dest, schema.clone())?;
     let mut out = WriteOutcome::default();
     let mut matched = vec![false; parsed.len()];
     let mut max_id = 0i64;
@@ -245,8 +240,7 @@ pub async fn write(
         out.rows += fresh.len() as u64;
         out.inserted = fresh.len() as u64;
     }
-    let file = writer.into_inner()?.into_inner().map_err(|e| DatastoreError::io(dest, e.into_error()))?;
-    file.sync_all().map_err(|e| DatastoreError::io(dest, e))?;
+    crate::ingest::finish_table(writer, dest)?;
     Ok(out)
 }
 

@@ -76,18 +76,6 @@ pub const ACTIONS: &[ActionDef] = &[
         "datastore_search_sql",
         "Run one read-only SQL SELECT over datastore tables, named by resource id in double quotes. Parameters: sql. Results are limited to 32000 rows (records_truncated) and 10 s.",
     ),
-    write(
-        "datastore_create",
-        "Create a datastore table, or add fields and records to one. Parameters: resource_id (or resource, to create the resource), fields (list of {id, type, info}; types text, int, numeric, bool, date, timestamp, json), records (list of objects), primary_key (field or list), indexes.",
-    ),
-    write(
-        "datastore_upsert",
-        "Write records to a datastore table. Parameters: resource_id, records, method (upsert (default) | insert | update), matched on the primary key (or _id).",
-    ),
-    write(
-        "datastore_delete",
-        "Delete a datastore table (every version), or with filters only the matching rows (as a new version). Parameters: resource_id, filters.",
-    ),
     read(
         "organization_show",
         "Return an organization. Parameters: id, include_datasets (default false), include_users (default true).",
@@ -145,6 +133,18 @@ pub const ACTIONS: &[ActionDef] = &[
     upload("resource_update", "Replace a resource. Parameters: id plus the fields; a new file in upload."),
     upload("resource_patch", "Change only the given fields of a resource. Parameters: id plus the fields."),
     write("resource_delete", "Mark a resource deleted. Parameters: id."),
+    write(
+        "datastore_create",
+        "Create a datastore table, or add fields and records to one. Parameters: resource_id (or resource, to create the resource), fields (list of {id, type, info}; types text, int, numeric, bool, date, timestamp, json), records (list of objects), primary_key (field or list), indexes.",
+    ),
+    write(
+        "datastore_upsert",
+        "Write records to a datastore table. Parameters: resource_id, records, method (upsert (default) | insert | update), matched on the primary key (or _id).",
+    ),
+    write(
+        "datastore_delete",
+        "Delete a datastore table (every version), or with filters only the matching rows (as a new version). Parameters: resource_id, filters.",
+    ),
     write(
         "organization_create",
         "Create an organization (sysadmins). Parameters: name, title, description, image_url, agency_kind, agency_code, parent, title_translated, extras, users.",
