@@ -441,9 +441,9 @@ impl Catalog {
             .text("sql", kho_datastore::sql_guard::MAX_SQL_BYTES)
             .ok_or_else(|| Error::field("sql", "Missing value"))?;
         let engine = &self.datastore().engine;
-        let names = engine.sql_tables(&sql).map_err(|e| ds_error(e, "query"))?;
-        let mut tables = Vec::with_capacity(names.len());
-        for name in &names {
+        let checked = kho_datastore::sql_guard::check(&sql).map_err(|e| ds_error(e, "query"))?;
+        let mut tables = Vec::with_capacity(checked.tables().len());
+        for name in checked.tables() {
             let (_, v) = self.readable_table(actor, name, None).await.map_err(|e| match e {
                 Error::NotFound(_) => Error::field(
                     "query",
@@ -453,7 +453,7 @@ impl Catalog {
             })?;
             tables.push(self.table_ref(name, &v)?);
         }
-        let out = engine.sql(&sql, &tables).await.map_err(|e| ds_error(e, "query"))?;
+        let out = engine.sql(&checked, &tables).await.map_err(|e| ds_error(e, "query"))?;
         let fields: Vec<Value> = out.fields.iter().map(|fl| json!({"id": fl.id, "type": fl.ty.name()})).collect();
         let mut result = Map::new();
         result.insert("sql".into(), Value::String(sql));
@@ -638,7 +638,7 @@ impl Catalog {
         };
         let row = VersionRow {
             resource_id: res.id.clone(),
-            version: current.map(|v| v.version + 1).unwrap_or(1),
+            version: 0, // numbered by publish_version
             file,
             fields: serde_json::to_string(fields).map_err(Error::internal)?,
             primary_key: serde_json::to_string(pk).map_err(Error::internal)?,
@@ -649,12 +649,7 @@ impl Catalog {
             report: None,
             created: timefmt::now(),
         };
-        self.publish_version(&row, &dest).await.map_err(|e| match e {
-            Error::Internal(m) if m.contains("UNIQUE") || m.contains("duplicate key") => {
-                Error::field("records", "Another write to this table finished first; send yours again")
-            }
-            other => other,
-        })?;
+        self.publish_version(row, &dest, Some(current.map(|v| v.version))).await?;
         Ok(outcome)
     }
 
@@ -679,7 +674,7 @@ impl Catalog {
         let deleted = (current.row_count as u64).saturating_sub(kept);
         let row = VersionRow {
             resource_id: res.id.clone(),
-            version: current.version + 1,
+            version: 0, // numbered by publish_version
             file,
             fields: current.fields.clone(),
             primary_key: current.primary_key.clone(),
@@ -690,7 +685,7 @@ impl Catalog {
             report: None,
             created: timefmt::now(),
         };
-        self.publish_version(&row, &dest).await?;
+        self.publish_version(row, &dest, Some(Some(current.version))).await?;
         Ok((deleted, kept))
     }
 
@@ -705,17 +700,33 @@ impl Catalog {
         Ok((self.datastore().dir.join(&file), file))
     }
 
-    /// Records a complete file as the table's next version. The file is
-    /// removed again if the version cannot be recorded.
-    async fn publish_version(&self, row: &VersionRow, path: &Path) -> Result<()> {
+    /// Records a complete file as the table's next version and returns
+    /// its number, chosen in the same transaction. A write made from
+    /// version `based_on` (`Some(None)`: from no table) is refused if
+    /// another version was recorded meanwhile, since it would drop that
+    /// version's changes; a load (`None`) replaces whatever is there. The
+    /// file is removed again if the version cannot be recorded.
+    async fn publish_version(&self, mut row: VersionRow, path: &Path, based_on: Option<Option<i64>>) -> Result<i64> {
+        let conflict = || Error::field("records", "Another write to this table finished first; send yours again");
         let outcome = async {
             let mut tx = self.store().write().await?;
             let (_, pkg) = packages::find_resource(&mut tx, &row.resource_id)
                 .await?
                 .ok_or_else(|| table_not_found(&row.resource_id))?;
-            versions::insert(&mut tx, row).await?;
+            let current = versions::current(&mut tx, &row.resource_id).await?.map(|v| v.version);
+            if based_on.is_some_and(|b| b != current) {
+                return Err(conflict());
+            }
+            row.version = current.unwrap_or(0) + 1;
+            // On PostgreSQL two writers can both read the same current
+            // version; the primary key lets only one of them record it.
+            versions::insert(&mut tx, &row).await.map_err(|e| {
+                let m = e.to_string();
+                if m.contains("UNIQUE") || m.contains("duplicate key") { conflict() } else { e.into() }
+            })?;
             packages::refresh_doc(&mut tx, &pkg.id, self.site_url()).await?;
-            self.commit(tx).await
+            self.commit(tx).await?;
+            Ok(row.version)
         }
         .await;
         if outcome.is_err() {
@@ -750,12 +761,9 @@ impl Catalog {
             }
         };
         tokio::fs::rename(&tmp, &dest).await.map_err(|e| Error::internal(format!("cannot publish table file: {e}")))?;
-        let mut conn = self.store().conn().await?;
-        let next = versions::current(&mut conn, resource_id).await?.map(|v| v.version + 1).unwrap_or(1);
-        drop(conn);
         let row = VersionRow {
             resource_id: resource_id.to_string(),
-            version: next,
+            version: 0, // numbered by publish_version
             file,
             fields: serde_json::to_string(&report.fields).map_err(Error::internal)?,
             primary_key: "[]".into(),
@@ -766,8 +774,8 @@ impl Catalog {
             report: serde_json::to_string(&report).ok(),
             created: timefmt::now(),
         };
-        self.publish_version(&row, &dest).await?;
-        Ok((next, report))
+        let version = self.publish_version(row, &dest, None).await?;
+        Ok((version, report))
     }
 
     /// Enqueues the load of a resource's uploaded file, inside the

@@ -291,16 +291,7 @@ fn xlsx_cell(out: &mut String, c: &Cells<'_>, array: &dyn Array, row: usize) {
     }
     let mut text = String::new();
     match array.data_type() {
-        DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64
-        | DataType::Float32
-        | DataType::Float64 => {
+        t if t.is_numeric() => {
             c.text(row, &mut text);
             if text.parse::<f64>().is_ok_and(f64::is_finite) {
                 let _ = write!(out, "<c><v>{text}</v></c>");

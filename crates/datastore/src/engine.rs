@@ -10,6 +10,7 @@
 
 use crate::error::{DatastoreError, Result};
 use crate::render;
+pub use crate::sql_guard::CheckedSql;
 use crate::types::{Field, FieldType, ID_COLUMN};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -178,27 +179,14 @@ impl Engine {
     async fn frame(&self, table: &TableRef, q: &RowQuery, partitions: usize) -> Result<(DataFrame, Vec<Field>)> {
         let ctx = self.session(std::slice::from_ref(table), partitions).await?;
         let mut df = ctx.table(datafusion::common::TableReference::bare(table.name.as_str())).await?;
-        let all: Vec<Field> =
-            std::iter::once(Field::new(ID_COLUMN, FieldType::Int)).chain(table.fields.iter().cloned()).collect();
-        let find = |name: &str| -> Result<&Field> {
-            all.iter()
-                .find(|f| f.id == name)
-                .ok_or_else(|| DatastoreError::Invalid(format!("Field \"{name}\" is not in the table")))
-        };
+        let all = with_id(table);
         if let Some(p) = predicate(table, q)? {
             df = df.filter(p)?;
         }
-        let mut out_fields = Vec::new();
-        if q.fields.is_empty() {
-            out_fields = all.clone();
-        } else {
-            for name in &q.fields {
-                out_fields.push(find(name)?.clone());
-            }
-        }
+        let out_fields = output_fields(&all, q)?;
         let mut sort: Vec<SortExpr> = Vec::new();
         for (name, asc) in &q.sort {
-            find(name)?;
+            field(&all, name)?;
             sort.push(col_of(name).sort(*asc, !*asc));
         }
         if q.distinct {
@@ -357,13 +345,6 @@ impl Engine {
         Ok(SearchOutput { fields, records, returned, total })
     }
 
-    /// Every matching row, as a stream of batches (for dumps), with the
-    /// fields it holds.
-    pub async fn stream(&self, table: &TableRef, q: &RowQuery) -> Result<(SendableRecordBatchStream, Vec<Field>)> {
-        let (df, fields) = self.frame(table, q, self.opts.partitions).await?;
-        Ok((df.execute_stream().await?, fields))
-    }
-
     /// Matching rows from `offset`, at most `limit` of them, as a stream
     /// (for dumps), with the fields it holds.
     pub async fn stream_page(
@@ -415,15 +396,10 @@ impl Engine {
         Ok(df.execute_stream().await?)
     }
 
-    /// The table names `sql` reads, after checking that it is one
-    /// read-only query. The caller resolves and authorises them.
-    pub fn sql_tables(&self, sql: &str) -> Result<Vec<String>> {
-        crate::sql_guard::check(sql)
-    }
-
-    /// `datastore_search_sql` over `tables` (already authorised).
-    pub async fn sql(&self, sql: &str, tables: &[TableRef]) -> Result<SqlOutput> {
-        crate::sql_guard::check(sql)?;
+    /// `datastore_search_sql` over `tables`, which the caller resolved and
+    /// authorised from `sql.tables()`.
+    pub async fn sql(&self, sql: &CheckedSql, tables: &[TableRef]) -> Result<SqlOutput> {
+        let sql = sql.text();
         let ctx = self.session(tables, self.opts.partitions).await?;
         let options = datafusion::execution::context::SQLOptions::new()
             .with_allow_ddl(false)
@@ -464,13 +440,8 @@ impl Engine {
 
 /// The filters and full-text words of a query as one predicate.
 fn predicate(table: &TableRef, q: &RowQuery) -> Result<Option<Expr>> {
-    let all: Vec<Field> =
-        std::iter::once(Field::new(ID_COLUMN, FieldType::Int)).chain(table.fields.iter().cloned()).collect();
-    let find = |name: &str| -> Result<&Field> {
-        all.iter()
-            .find(|f| f.id == name)
-            .ok_or_else(|| DatastoreError::Invalid(format!("Field \"{name}\" is not in the table")))
-    };
+    let all = with_id(table);
+    let find = |name: &str| field(&all, name);
     let mut predicates = Vec::new();
     for (name, values) in &q.filters {
         let f = find(name)?;

@@ -119,28 +119,10 @@ pub fn matching_rows(
         });
     }
     let Some(mask) = mask else { return Err(DatastoreError::Internal("no filter to apply".into())) };
+    // A null cell is not a match.
+    let mask = if mask.null_count() > 0 { datafusion::arrow::compute::prep_null_mask_filter(&mask) } else { mask };
     let total = mask.true_count() as u64;
-    let mut rows = Vec::with_capacity(limit.min(total as usize));
-    let mut seen = 0usize;
-    // Nulls in the mask (a null cell) are not matches.
-    let values = mask.values();
-    let valid = mask.nulls();
-    for i in values.set_indices() {
-        if valid.is_some_and(|n| n.is_null(i)) {
-            continue;
-        }
-        if seen >= offset {
-            rows.push(i);
-            if rows.len() == limit {
-                break;
-            }
-        }
-        seen += 1;
-    }
-    let total = match valid {
-        Some(n) => (0..mask.len()).filter(|i| values.value(*i) && n.is_valid(*i)).count() as u64,
-        None => total,
-    };
+    let rows = mask.values().set_indices().skip(offset).take(limit).collect();
     Ok((total, rows))
 }
 

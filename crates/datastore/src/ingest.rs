@@ -209,7 +209,7 @@ pub fn load_file(
             Ok(report)
         }
         SourceFormat::Json | SourceFormat::Ndjson | SourceFormat::GeoJson => {
-            let mut source = crate::json_rows::JsonSource::open(src, format, opts.limits, progress)?;
+            let mut source = crate::json_rows::JsonSource::open(src, format, opts.limits)?;
             let opts = LoadOptions { header: Some(true), ..opts.clone() };
             let mut report = run(&mut source, &opts, dest, progress)?;
             report.format = format.label().into();
@@ -634,22 +634,16 @@ impl ColumnBuilder {
     }
 }
 
-/// Counts bytes read, for progress.
-struct Counting<R> {
-    inner: R,
-    progress: Arc<ProgressRef>,
-}
-
-/// The byte count a source's reader adds to while the source reads.
-#[derive(Default)]
-struct ProgressRef {
-    done: AtomicU64,
+/// Counts the bytes a source reads, for its progress.
+pub(crate) struct Counting<R> {
+    pub(crate) inner: R,
+    pub(crate) read: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.progress.done.fetch_add(n as u64, Ordering::Relaxed);
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -709,7 +703,7 @@ struct TextSource {
     delimiter: u8,
     max_row_bytes: usize,
     reader: csv::Reader<Box<dyn Read + Send>>,
-    counter: Arc<ProgressRef>,
+    counter: Arc<AtomicU64>,
     byte_rec: csv::ByteRecord,
     replaced: Arc<AtomicU64>,
     /// Legacy font-encoded text seen through Windows-1252 inside a UTF-8
@@ -735,7 +729,7 @@ impl TextSource {
             TextEncoding::Utf8 | TextEncoding::Utf8Bom => crate::legacy::detect_text(&sniff::decode(&head, encoding).0),
             _ => None,
         };
-        let counter = Arc::new(ProgressRef::default());
+        let counter = Arc::new(AtomicU64::new(0));
         let replaced = Arc::new(AtomicU64::new(0));
         let reader = Self::reader(path, encoding, delimiter, opts.limits.max_row_bytes, &counter, &replaced)?;
         Ok(TextSource {
@@ -756,12 +750,12 @@ impl TextSource {
         encoding: TextEncoding,
         delimiter: u8,
         max_row_bytes: usize,
-        counter: &Arc<ProgressRef>,
+        counter: &Arc<AtomicU64>,
         replaced: &Arc<AtomicU64>,
     ) -> Result<csv::Reader<Box<dyn Read + Send>>> {
-        counter.done.store(0, Ordering::Relaxed);
+        counter.store(0, Ordering::Relaxed);
         let file = File::open(path).map_err(|e| DatastoreError::io(path, e))?;
-        let counted = Counting { inner: file, progress: counter.clone() };
+        let counted = Counting { inner: file, read: counter.clone() };
         let text: Box<dyn Read + Send> = match encoding {
             TextEncoding::Utf8 => Box::new(BufReader::with_capacity(1 << 20, counted)),
             TextEncoding::Utf8Bom => {
@@ -828,7 +822,7 @@ impl RowSource for TextSource {
     }
 
     fn bytes_read(&self) -> u64 {
-        self.counter.done.load(Ordering::Relaxed)
+        self.counter.load(Ordering::Relaxed)
     }
 }
 

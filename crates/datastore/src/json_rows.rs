@@ -12,7 +12,7 @@
 //! limited to [`GEOJSON_MAX_BYTES`].
 
 use crate::error::{DatastoreError, Result};
-use crate::ingest::{LoadLimits, RowSource, SAMPLE_ROWS, SourceFormat};
+use crate::ingest::{Counting, LoadLimits, RowSource, SAMPLE_ROWS, SourceFormat};
 use csv::StringRecord;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -44,12 +44,7 @@ enum Elements {
 }
 
 impl JsonSource {
-    pub(crate) fn open(
-        path: &Path,
-        format: SourceFormat,
-        limits: LoadLimits,
-        _progress: &crate::ingest::LoadProgress,
-    ) -> Result<JsonSource> {
+    pub(crate) fn open(path: &Path, format: SourceFormat, limits: LoadLimits) -> Result<JsonSource> {
         let read = Arc::new(AtomicU64::new(0));
         let elements = Self::elements(path, format, limits, &read)?;
         let mut source = JsonSource {
@@ -69,7 +64,7 @@ impl JsonSource {
     fn elements(path: &Path, format: SourceFormat, limits: LoadLimits, read: &Arc<AtomicU64>) -> Result<Elements> {
         read.store(0, Ordering::Relaxed);
         let file = File::open(path).map_err(|e| DatastoreError::io(path, e))?;
-        let reader = BufReader::with_capacity(1 << 20, Counted { inner: file, read: read.clone() });
+        let reader = BufReader::with_capacity(1 << 20, Counting { inner: file, read: read.clone() });
         Ok(match format {
             SourceFormat::Ndjson => Elements::Lines(LineReader { r: reader, max: limits.max_row_bytes, line: 0 }),
             SourceFormat::GeoJson => {
@@ -233,22 +228,9 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-struct Counted {
-    inner: File,
-    read: Arc<AtomicU64>,
-}
-
-impl std::io::Read for Counted {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
 /// Objects of NDJSON, one per non-blank line.
 struct LineReader {
-    r: BufReader<Counted>,
+    r: BufReader<Counting<File>>,
     max: usize,
     line: u64,
 }
@@ -264,7 +246,7 @@ impl LineReader {
                 return Ok(None);
             }
             self.line += 1;
-            let text = trim_ascii(&buf);
+            let text = buf.trim_ascii();
             if text.is_empty() {
                 continue;
             }
@@ -310,15 +292,11 @@ fn read_bounded_line(r: &mut impl BufRead, out: &mut Vec<u8>, max: usize) -> std
     }
 }
 
-fn trim_ascii(b: &[u8]) -> &[u8] {
-    b.trim_ascii()
-}
-
 /// The elements of a top-level JSON array, one at a time: the bytes of
 /// each are cut out by tracking nesting and strings, then parsed alone,
 /// so memory holds one element, not the array.
 struct ArrayReader {
-    r: BufReader<Counted>,
+    r: BufReader<Counting<File>>,
     max: usize,
     state: ArrayState,
     element: Vec<u8>,
@@ -333,7 +311,7 @@ enum ArrayState {
 }
 
 impl ArrayReader {
-    fn new(r: BufReader<Counted>, max: usize) -> ArrayReader {
+    fn new(r: BufReader<Counting<File>>, max: usize) -> ArrayReader {
         ArrayReader { r, max, state: ArrayState::Start, element: Vec::new(), index: 0 }
     }
 

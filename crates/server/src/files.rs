@@ -23,11 +23,7 @@ pub async fn download(
     req: Request,
 ) -> Result<Response, ApiError> {
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
-    let mut actor = crate::auth::actor(&state.catalog, req.headers()).await?;
-    if actor.user.is_none() {
-        // A browser signed in to the portal downloads with its session.
-        actor = crate::web::session_actor(&state, req.headers()).await;
-    }
+    let actor = downloader(&state, req.headers()).await?;
     let dl = state.catalog.resource_download(&actor, get("id"), get("resource_id")).await?;
     let etag = format!("\"{}\"", dl.sha256);
     if req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
@@ -48,15 +44,7 @@ pub async fn download(
         header::CONTENT_TYPE,
         HeaderValue::from_str(&dl.mimetype).unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    let ascii: String =
-        dl.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
-    let disposition = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        utf8_percent_encode(&dl.filename, NON_ALPHANUMERIC)
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
+    attachment(h, &dl.filename);
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
@@ -72,10 +60,7 @@ pub async fn datastore_dump(
     Path(resource_id): Path<String>,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let mut actor = crate::auth::actor(&state.catalog, req.headers()).await?;
-    if actor.user.is_none() {
-        actor = crate::web::session_actor(&state, req.headers()).await;
-    }
+    let actor = downloader(&state, req.headers()).await?;
     let query = req.uri().query().unwrap_or("");
     let map: serde_json::Map<String, serde_json::Value> = form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
@@ -85,15 +70,30 @@ pub async fn datastore_dump(
     let mut resp = Response::new(body);
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(dump.content_type));
+    attachment(h, &dump.filename);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=0, must-revalidate"));
+    Ok(resp)
+}
+
+/// Who downloads: an API token, or else a browser signed in to the portal.
+async fn downloader(state: &AppState, headers: &axum::http::HeaderMap) -> Result<kho_core::authz::Actor, ApiError> {
+    let actor = crate::auth::actor(&state.catalog, headers).await?;
+    if actor.user.is_some() {
+        return Ok(actor);
+    }
+    Ok(crate::web::session_actor(state, headers).await)
+}
+
+/// `Content-Disposition: attachment` with the file name in ASCII and in
+/// UTF-8, so a file never renders as a page of the portal.
+fn attachment(h: &mut axum::http::HeaderMap, filename: &str) {
     let ascii: String =
-        dump.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+        filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
     let disposition = format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        utf8_percent_encode(&dump.filename, NON_ALPHANUMERIC)
+        utf8_percent_encode(filename, NON_ALPHANUMERIC)
     );
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=0, must-revalidate"));
-    Ok(resp)
 }

@@ -331,22 +331,8 @@ backends!(ckanapi_pyarrow_and_duckdb_work_unchanged, |app| async move {
     let w = workers(app);
     let rid = table(app, "khach-hang", false).await;
     wait_loaded(app, &rid, 1).await;
-    let python = std::env::var("KHO_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/datastore/check_clients.py");
-    let (base, admin, work) = (app.base.clone(), app.admin.clone(), app.data_dir());
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(&python).arg(script).arg(&base).arg(&admin).arg(&rid).arg(&work).output()
-    })
-    .await
-    .unwrap()
-    .unwrap_or_else(|e| panic!("cannot run Python ({e}); set KHO_TEST_PYTHON or run scripts/test"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "datastore client check failed (scripts/test installs ckanapi, pyarrow and duckdb):\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("ALL DATASTORE CLIENT CHECKS PASSED"), "{stdout}");
+    let args = vec![app.base.clone().into(), app.admin.clone().into(), rid.into(), app.data_dir().into()];
+    crate::support::python_check("tests/datastore/check_clients.py", args, "ALL DATASTORE CLIENT CHECKS PASSED").await;
     w.stop(Duration::from_secs(5)).await;
 });
 

@@ -371,3 +371,19 @@ macro_rules! backends_bare {
         }
     };
 }
+
+/// Runs a Python check script (`KHO_TEST_PYTHON`, or `python3`; scripts/test
+/// installs its packages into target/test-venv) and asserts that it passed
+/// and printed `done`.
+pub async fn python_check(script: &str, args: Vec<std::ffi::OsString>, done: &str) {
+    let python = std::env::var("KHO_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let path = format!("{}/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = tokio::task::spawn_blocking(move || std::process::Command::new(&python).arg(path).args(args).output())
+        .await
+        .expect("python task")
+        .unwrap_or_else(|e| panic!("cannot run Python ({e}); set KHO_TEST_PYTHON or run scripts/test"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{script} failed (scripts/test installs its packages):\n{stdout}\n{stderr}");
+    assert!(stdout.contains(done), "{stdout}");
+}
