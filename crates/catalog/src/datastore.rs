@@ -21,9 +21,12 @@ use kho_core::authz::{Actor, Permission, authorize};
 use kho_core::input::Fields;
 use kho_core::timefmt;
 use kho_datastore::DatastoreError;
+use kho_datastore::aggregate::{Aggregation, Groups};
+use kho_datastore::compare::{Changes, column_changes};
 use kho_datastore::dump::{DumpEncoder, DumpFormat};
 use kho_datastore::engine::{Engine, EngineOptions, RecordsFormat, RowQuery, TableRef};
 use kho_datastore::ingest::{LoadOptions, LoadProgress, LoadReport, SourceFormat};
+use kho_datastore::storage::{S3Config, TableFiles};
 use kho_datastore::types::{Field, FieldType};
 use kho_datastore::write::{Method, WriteOutcome, merge_fields};
 use kho_store::datastore::{self as versions, VersionRow};
@@ -40,22 +43,26 @@ pub const LOAD_JOB: &str = "datastore_load";
 /// The datastore's state in the catalog: its directory and query engine.
 #[derive(Clone)]
 pub struct Datastore {
-    dir: PathBuf,
+    files: TableFiles,
     engine: Engine,
 }
 
 impl std::fmt::Debug for Datastore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Datastore").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Datastore").field("files", &self.files).finish_non_exhaustive()
     }
 }
 
 impl Datastore {
-    pub(crate) fn open(dir: PathBuf, opts: EngineOptions) -> Result<Datastore> {
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::internal(format!("cannot create datastore directory {}: {e}", dir.display())))?;
+    pub(crate) fn open(dir: PathBuf, s3: Option<&S3Config>, opts: EngineOptions) -> Result<Datastore> {
+        let files = TableFiles::open(dir, s3).map_err(|e| Error::Unavailable(format!("datastore storage: {e}")))?;
         let engine = Engine::new(opts).map_err(|e| ds_error(e, "datastore"))?;
-        Ok(Datastore { dir, engine })
+        Ok(Datastore { files, engine })
+    }
+
+    /// Where the table files live.
+    pub fn files(&self) -> &TableFiles {
+        &self.files
     }
 }
 
@@ -72,6 +79,32 @@ fn ds_error(e: DatastoreError, key: &str) -> Error {
 
 fn table_not_found(id: &str) -> Error {
     Error::not_found(format!("Resource \"{id}\" was not found, or has no datastore table."))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(Error::internal)
+}
+
+/// What an API write changed, from its own counts: upserts and updates
+/// say how many rows they inserted and updated (with a key, an updated
+/// row is a changed one).
+fn write_changes(current: &VersionRow, fields: &[Field], pk: &[String], outcome: &WriteOutcome) -> Result<String> {
+    let old_fields: Vec<Field> = serde_json::from_str(&current.fields).map_err(Error::internal)?;
+    let (columns_added, columns_removed, columns_retyped) = column_changes(&old_fields, fields);
+    let before = current.row_count.max(0) as u64;
+    to_json(&Changes {
+        compared_with: Some(current.version),
+        rows_before: before,
+        rows_after: outcome.rows,
+        rows_added: outcome.inserted,
+        rows_removed: (before + outcome.inserted).saturating_sub(outcome.rows),
+        rows_changed: (!pk.is_empty()).then_some(outcome.updated),
+        rows_unchanged: before.saturating_sub(outcome.updated),
+        columns_added,
+        columns_removed,
+        columns_retyped,
+        key: pk.to_vec(),
+    })
 }
 
 /// A file name for a resource id that is safe on every file system.
@@ -307,14 +340,10 @@ impl Catalog {
         Ok((res, v))
     }
 
-    fn table_ref(&self, name: &str, v: &VersionRow) -> Result<TableRef> {
+    async fn table_ref(&self, name: &str, v: &VersionRow) -> Result<TableRef> {
         let fields: Vec<Field> = serde_json::from_str(&v.fields).map_err(Error::internal)?;
-        Ok(TableRef {
-            name: name.to_string(),
-            path: self.datastore().dir.join(&v.file),
-            fields,
-            rows: Some(v.row_count.max(0) as u64),
-        })
+        let path = self.datastore().files.local(&v.file).await.map_err(|e| ds_error(e, "datastore"))?;
+        Ok(TableRef { name: name.to_string(), path, fields, rows: Some(v.row_count.max(0) as u64) })
     }
 
     /// `datastore_info`: a table's fields and size, its versions, and its
@@ -366,6 +395,7 @@ impl Catalog {
                     "size": v.bytes,
                     "source": v.source,
                     "fields": serde_json::from_str::<Value>(&v.fields).unwrap_or(Value::Null),
+                    "changes": v.changes.as_deref().and_then(|c| serde_json::from_str::<Value>(c).ok()),
                 })
             })
             .collect();
@@ -396,7 +426,7 @@ impl Catalog {
         let version = f.int("version");
         let p = SearchParams::parse(f, self.datastore().engine.options().rows_max)?;
         let (res, v) = self.readable_table(actor, &p.resource_id, version).await?;
-        let table = self.table_ref(&res.id, &v)?;
+        let table = self.table_ref(&res.id, &v).await?;
         let out = self
             .datastore()
             .engine
@@ -434,6 +464,27 @@ impl Catalog {
         Ok(text)
     }
 
+    /// One value per group of a column of a table the actor may read (the
+    /// data of a chart), over the rows that `f`'s `filters` and `q` match,
+    /// in version `f.version` or the current one. Returns the groups and
+    /// the table's fields.
+    pub async fn datastore_aggregate(
+        &self,
+        actor: &Actor,
+        id: &str,
+        mut f: Fields,
+        a: &Aggregation,
+    ) -> Result<(Groups, Vec<Field>)> {
+        let version = f.int("version");
+        let mut map = f.map().clone();
+        map.insert("resource_id".into(), Value::String(id.to_string()));
+        let p = SearchParams::parse(Fields::new(map), usize::MAX)?;
+        let (res, v) = self.readable_table(actor, &p.resource_id, version).await?;
+        let table = self.table_ref(&res.id, &v).await?;
+        let groups = self.datastore().engine.aggregate(&table, &p.query, a).await.map_err(|e| ds_error(e, "chart"))?;
+        Ok((groups, table.fields))
+    }
+
     /// `datastore_search_sql`: one read-only query over the tables the
     /// caller may read, named by resource id.
     pub async fn datastore_search_sql(&self, actor: &Actor, mut f: Fields) -> Result<String> {
@@ -451,7 +502,7 @@ impl Catalog {
                 ),
                 other => other,
             })?;
-            tables.push(self.table_ref(name, &v)?);
+            tables.push(self.table_ref(name, &v).await?);
         }
         let out = engine.sql(&checked, &tables).await.map_err(|e| ds_error(e, "query"))?;
         let fields: Vec<Value> = out.fields.iter().map(|fl| json!({"id": fl.id, "type": fl.ty.name()})).collect();
@@ -491,7 +542,9 @@ impl Catalog {
                 packages::refresh_doc(&mut tx, &pkg.id, self.site_url()).await?;
                 self.commit(tx).await?;
                 for file in files {
-                    let _ = tokio::fs::remove_file(self.datastore().dir.join(file)).await;
+                    if let Err(e) = self.datastore().files.remove(&file).await {
+                        tracing::warn!(file, error = %e, "could not remove a dropped table file");
+                    }
                 }
                 Ok(json!({"resource_id": res.id}))
             }
@@ -505,7 +558,7 @@ impl Catalog {
                     query.filters.push((k.clone(), values));
                 }
                 let (_, current) = self.readable_table(actor, &res.id, None).await?;
-                let table = self.table_ref(&res.id, &current)?;
+                let table = self.table_ref(&res.id, &current).await?;
                 let (deleted, kept) = self.write_without(&res, &current, &table, &query).await?;
                 Ok(json!({"resource_id": res.id, "filters": o, "deleted": deleted, "count": kept}))
             }
@@ -623,7 +676,10 @@ impl Catalog {
         pk: &[String],
         indexes: &str,
     ) -> Result<WriteOutcome> {
-        let old = current.map(|v| self.table_ref(&res.id, v)).transpose()?;
+        let old = match current {
+            Some(v) => Some(self.table_ref(&res.id, v).await?),
+            None => None,
+        };
         let (dest, file) = self.new_table_file(&res.id)?;
         let written =
             kho_datastore::write::write(&self.datastore().engine, old.as_ref(), fields, records, method, pk, &dest)
@@ -648,6 +704,7 @@ impl Catalog {
             source: "api".into(),
             report: None,
             created: timefmt::now(),
+            changes: current.map(|c| write_changes(c, fields, pk, &outcome)).transpose()?,
         };
         self.publish_version(row, &dest, Some(current.map(|v| v.version))).await?;
         Ok(outcome)
@@ -684,6 +741,14 @@ impl Catalog {
             source: "api".into(),
             report: None,
             created: timefmt::now(),
+            changes: Some(to_json(&Changes {
+                compared_with: Some(current.version),
+                rows_before: current.row_count.max(0) as u64,
+                rows_after: kept,
+                rows_removed: deleted,
+                rows_unchanged: kept,
+                ..Changes::default()
+            })?),
         };
         self.publish_version(row, &dest, Some(Some(current.version))).await?;
         Ok((deleted, kept))
@@ -693,11 +758,11 @@ impl Catalog {
     /// and its name relative to the datastore directory.
     fn new_table_file(&self, resource_id: &str) -> Result<(PathBuf, String)> {
         let dir = dir_name(resource_id);
-        let abs_dir = self.datastore().dir.join(&dir);
+        let abs_dir = self.datastore().files.dir().join(&dir);
         std::fs::create_dir_all(&abs_dir)
             .map_err(|e| Error::internal(format!("cannot create {}: {e}", abs_dir.display())))?;
         let file = format!("{dir}/{}.parquet", kho_store::new_id());
-        Ok((self.datastore().dir.join(&file), file))
+        Ok((self.datastore().files.dir().join(&file), file))
     }
 
     /// Records a complete file as the table's next version and returns
@@ -708,7 +773,9 @@ impl Catalog {
     /// file is removed again if the version cannot be recorded.
     async fn publish_version(&self, mut row: VersionRow, path: &Path, based_on: Option<Option<i64>>) -> Result<i64> {
         let conflict = || Error::field("records", "Another write to this table finished first; send yours again");
+        let files = &self.datastore().files;
         let outcome = async {
+            files.publish(&row.file).await.map_err(|e| ds_error(e, "datastore"))?;
             let mut tx = self.store().write().await?;
             let (_, pkg) = packages::find_resource(&mut tx, &row.resource_id)
                 .await?
@@ -731,6 +798,7 @@ impl Catalog {
         .await;
         if outcome.is_err() {
             let _ = tokio::fs::remove_file(path).await;
+            let _ = files.remove(&row.file).await;
         }
         outcome
     }
@@ -761,6 +829,7 @@ impl Catalog {
             }
         };
         tokio::fs::rename(&tmp, &dest).await.map_err(|e| Error::internal(format!("cannot publish table file: {e}")))?;
+        let changes = self.load_changes(resource_id, &dest, &report).await;
         let row = VersionRow {
             resource_id: resource_id.to_string(),
             version: 0, // numbered by publish_version
@@ -773,9 +842,37 @@ impl Catalog {
             source: "upload".into(),
             report: serde_json::to_string(&report).ok(),
             created: timefmt::now(),
+            changes,
         };
         let version = self.publish_version(row, &dest, None).await?;
         Ok((version, report))
+    }
+
+    /// What a freshly loaded file changes from the current version, as
+    /// JSON; `None` for a first version, or if the comparison failed (the
+    /// load stands: the report is an extra, not a condition).
+    async fn load_changes(&self, resource_id: &str, new_file: &Path, report: &LoadReport) -> Option<String> {
+        let current = {
+            let mut conn = self.store().conn().await.ok()?;
+            versions::current(&mut conn, resource_id).await.ok()??
+        };
+        let old = self.table_ref(resource_id, &current).await.ok()?;
+        let new = TableRef {
+            name: resource_id.to_string(),
+            path: new_file.to_path_buf(),
+            fields: report.fields.clone(),
+            rows: Some(report.rows),
+        };
+        match self.datastore().engine.compare(&old, &new, &[]).await {
+            Ok(mut c) => {
+                c.compared_with = Some(current.version);
+                serde_json::to_string(&c).ok()
+            }
+            Err(e) => {
+                tracing::warn!(resource_id, error = %e, "could not compare the new table with the previous version");
+                None
+            }
+        }
     }
 
     /// Enqueues the load of a resource's uploaded file, inside the
@@ -799,7 +896,7 @@ impl Catalog {
         map.insert("resource_id".into(), Value::String(id.to_string()));
         let p = SearchParams::parse(Fields::new(map), usize::MAX)?;
         let (res, v) = self.readable_table(actor, id, version).await?;
-        let table = self.table_ref(&res.id, &v)?;
+        let table = self.table_ref(&res.id, &v).await?;
         let limit = f.int("limit").filter(|n| *n >= 0).map(|n| n as usize);
         let (stream, fields) = self
             .datastore()
@@ -844,24 +941,21 @@ impl Catalog {
         let mut conn = self.store().conn().await?;
         let live: std::collections::HashSet<String> = versions::all_files(&mut conn).await?.into_iter().collect();
         drop(conn);
-        let dir = self.datastore().dir.clone();
-        let cutoff = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
-        tokio::task::spawn_blocking(move || {
-            let mut removed = 0;
-            for sub in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                for file in std::fs::read_dir(sub.path()).into_iter().flatten().flatten() {
-                    let rel = format!("{}/{}", sub.file_name().to_string_lossy(), file.file_name().to_string_lossy());
-                    // Files younger than a day may belong to a load still running.
-                    let old = file.metadata().and_then(|m| m.modified()).is_ok_and(|t| t < cutoff);
-                    if !live.contains(&rel) && old && std::fs::remove_file(file.path()).is_ok() {
-                        removed += 1;
-                    }
-                }
+        // Files younger than a day may belong to a write still running,
+        // here or on another node sharing the bucket.
+        let files = &self.datastore().files;
+        let old = files
+            .list_older_than(std::time::Duration::from_secs(24 * 3600))
+            .await
+            .map_err(|e| ds_error(e, "datastore"))?;
+        let mut removed = 0;
+        for name in old.iter().filter(|n| !live.contains(n.as_str())) {
+            match files.remove(name).await {
+                Ok(()) => removed += 1,
+                Err(e) => tracing::warn!(file = name, error = %e, "could not remove an orphaned table file"),
             }
-            removed
-        })
-        .await
-        .map_err(Error::internal)
+        }
+        Ok(removed)
     }
 }
 

@@ -50,6 +50,8 @@ pub struct CatalogOptions {
     pub index_dir: Option<PathBuf>,
     /// Limits of datastore queries.
     pub datastore: kho_datastore::engine::EngineOptions,
+    /// The bucket for table files; `None` keeps them in the data directory.
+    pub datastore_s3: Option<kho_datastore::storage::S3Config>,
 }
 
 /// The catalog: storage, files and settings.
@@ -90,7 +92,11 @@ impl Catalog {
         .map_err(|e| Error::Unavailable(e.to_string()))?;
         store.migrate().await.map_err(|e| Error::Unavailable(e.to_string()))?;
         let files = FileStore::open(opts.data_dir.join("files")).await?;
-        let datastore = datastore::Datastore::open(opts.data_dir.join("datastore"), opts.datastore.clone())?;
+        let datastore = datastore::Datastore::open(
+            opts.data_dir.join("datastore"),
+            opts.datastore_s3.as_ref(),
+            opts.datastore.clone(),
+        )?;
 
         let mut conn = store.conn().await?;
         let recorded_url = kho_store::meta::get(&mut conn, "site_url").await?;

@@ -179,6 +179,14 @@ pub async fn open_catalog(
         db_max_connections: config.db_max_connections,
         index_dir: search.then(|| config.index_dir.clone()),
         datastore: datastore_options(config),
+        datastore_s3: config.s3_url.as_ref().map(|url| kho_datastore::storage::S3Config {
+            url: url.clone(),
+            endpoint: config.s3_endpoint.clone(),
+            region: config.s3_region.clone(),
+            access_key_id: config.s3_access_key_id.clone(),
+            secret_access_key: config.s3_secret_access_key.clone(),
+            allow_http: config.s3_endpoint.as_deref().is_some_and(|e| e.starts_with("http://")),
+        }),
     })
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -65,6 +65,17 @@ pub struct Config {
     pub datastore_memory_mb: u64,
     /// Memory for table columns kept decoded (fast filtered searches), in MiB.
     pub datastore_cache_mb: u64,
+    /// `s3://bucket/prefix`: keep table files in S3-compatible object
+    /// storage (the data directory then caches them). Unset: keep them in
+    /// the data directory.
+    pub s3_url: Option<String>,
+    /// The object storage service's address, for anything but AWS
+    /// (`http://127.0.0.1:3900` for a local Garage).
+    pub s3_endpoint: Option<String>,
+    /// The bucket's region (Garage's default is `garage`).
+    pub s3_region: String,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
 }
 
 /// Values given on the command line; `None` means "not given".
@@ -122,6 +133,11 @@ struct FileConfig {
     datastore_rows_max: Option<u64>,
     datastore_memory_mb: Option<u64>,
     datastore_cache_mb: Option<u64>,
+    s3_url: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key: Option<String>,
 }
 
 /// Default data directory.
@@ -213,7 +229,32 @@ impl Config {
                 message: format!("\"{u}\" must start with http:// or https://"),
             });
         }
+        let s3_url = text("s3_url", None, file.s3_url).filter(|u| !u.trim().is_empty());
+        if let Some(u) = &s3_url
+            && !(u.starts_with("s3://") && u.len() > 5)
+        {
+            return Err(ConfigError::Value {
+                key: "s3_url",
+                source_name: if file_name.is_empty() { "KHO_S3_URL".into() } else { file_name.clone() },
+                message: format!("\"{u}\" must look like s3://bucket or s3://bucket/prefix"),
+            });
+        }
+        let s3_endpoint = text("s3_endpoint", None, file.s3_endpoint).filter(|u| !u.trim().is_empty());
+        if let Some(u) = &s3_endpoint
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err(ConfigError::Value {
+                key: "s3_endpoint",
+                source_name: if file_name.is_empty() { "KHO_S3_ENDPOINT".into() } else { file_name.clone() },
+                message: format!("\"{u}\" must start with http:// or https://"),
+            });
+        }
         Ok(Config {
+            s3_url,
+            s3_endpoint,
+            s3_region: text("s3_region", None, file.s3_region).unwrap_or_else(|| "us-east-1".into()),
+            s3_access_key_id: text("s3_access_key_id", None, file.s3_access_key_id),
+            s3_secret_access_key: text("s3_secret_access_key", None, file.s3_secret_access_key),
             site_title_en: text("site_title_en", None, file.site_title_en),
             site_description: text("site_description", None, file.site_description),
             site_description_en: text("site_description_en", None, file.site_description_en),

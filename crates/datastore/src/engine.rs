@@ -162,7 +162,7 @@ impl Engine {
     }
 
     /// A session with exactly `tables` in it.
-    async fn session(&self, tables: &[TableRef], partitions: usize) -> Result<SessionContext> {
+    pub(crate) async fn session(&self, tables: &[TableRef], partitions: usize) -> Result<SessionContext> {
         let ctx = SessionContext::new_with_config_rt(self.config(partitions), self.runtime.clone());
         for t in tables {
             let url = ListingTableUrl::parse(t.path.to_string_lossy())?;
@@ -439,7 +439,7 @@ impl Engine {
 }
 
 /// The filters and full-text words of a query as one predicate.
-fn predicate(table: &TableRef, q: &RowQuery) -> Result<Option<Expr>> {
+pub(crate) fn predicate(table: &TableRef, q: &RowQuery) -> Result<Option<Expr>> {
     let all = with_id(table);
     let find = |name: &str| field(&all, name);
     let mut predicates = Vec::new();
@@ -488,12 +488,12 @@ fn truncate(batches: Vec<RecordBatch>, n: usize) -> Vec<RecordBatch> {
 }
 
 /// A table's fields with `_id` first.
-fn with_id(table: &TableRef) -> Vec<Field> {
+pub(crate) fn with_id(table: &TableRef) -> Vec<Field> {
     std::iter::once(Field::new(ID_COLUMN, FieldType::Int)).chain(table.fields.iter().cloned()).collect()
 }
 
 /// A field by name, or CKAN's complaint.
-fn field<'a>(all: &'a [Field], name: &str) -> Result<&'a Field> {
+pub(crate) fn field<'a>(all: &'a [Field], name: &str) -> Result<&'a Field> {
     all.iter()
         .find(|f| f.id == name)
         .ok_or_else(|| DatastoreError::Invalid(format!("Field \"{name}\" is not in the table")))
@@ -527,7 +527,7 @@ fn read_schema(fields: &[Field]) -> SchemaRef {
 }
 
 /// A column by its exact name (no case folding, as CKAN quotes names).
-fn col_of(name: &str) -> Expr {
+pub(crate) fn col_of(name: &str) -> Expr {
     Expr::Column(datafusion::common::Column::new_unqualified(name))
 }
 

@@ -11,12 +11,17 @@
 //! - [`ingest`]: a file (CSV, TSV, spreadsheet, JSON, NDJSON, GeoJSON,
 //!   Parquet) into a Parquet table, streamed, in at most two passes.
 //! - [`types`]: fields and CKAN's type names.
+//! - [`compare`]: rows and columns changed between two versions.
+//! - [`aggregate`]: one value per group of a column, for charts.
 //! - [`engine`]: `datastore_search`, `datastore_search_sql` and dumps.
 //! - [`sql_guard`]: what SQL is allowed.
+//! - [`storage`]: table files in a directory or an S3-compatible bucket.
 //! - [`hot`]: filtered columns kept in memory for equality searches.
 //! - [`render`]: values as CKAN writes them.
 //! - [`write`]: `datastore_create` and `datastore_upsert` as new versions.
 
+pub mod aggregate;
+pub mod compare;
 pub mod dump;
 pub mod engine;
 pub mod error;
@@ -30,6 +35,7 @@ pub mod render;
 pub mod sheets;
 pub mod sniff;
 pub mod sql_guard;
+pub mod storage;
 pub mod types;
 pub mod write;
 

@@ -248,3 +248,87 @@ delete-dataset-question = Delete the dataset “{ $name }”? It will no longer 
 delete-resource-question = Delete the resource “{ $name }”?
 delete-dataset = Delete dataset
 delete-resource = Delete resource
+
+## Datastore on the resource page: table view, charts, versions
+ds-type-int = integer
+ds-type-numeric = decimal
+ds-type-text = text
+ds-type-date = date
+ds-type-timestamp = date and time
+ds-type-bool = true/false
+ds-type-json = JSON
+ds-job-queued = The data table is waiting to be loaded.
+ds-job-running = Loading the data table from the file.
+ds-job-failed = The data table could not be loaded: { $error }
+ds-job-progress = Load progress
+ds-job-reload = Reload the page to see progress
+ds-table = Data table
+ds-rows = Rows
+ds-version = Version
+ds-showing-version = showing version
+ds-filter = Filter the data table
+ds-search = Search the table
+ds-filter-column = Filter by column
+ds-filter-value = with value
+ds-apply = Filter
+ds-clear = Clear filters
+ds-showing = Rows
+ds-caption = data rows; select a column name to sort
+ds-sort = sort by this column
+ds-pages = Data table pages
+ds-prev = Previous page
+ds-next = Next page
+ds-page = Page
+ds-download = Download the table (with the current filters)
+ds-versions = Versions of the table
+ds-version-created = When
+ds-version-changes = Changes from the previous version
+ds-version-current = current
+ds-changes-first = First version
+ds-rows-added = { $count ->
+    [one] { $n } row added
+   *[other] { $n } rows added
+}
+ds-rows-removed = { $count ->
+    [one] { $n } row removed
+   *[other] { $n } rows removed
+}
+ds-rows-changed = { $count ->
+    [one] { $n } row changed
+   *[other] { $n } rows changed
+}
+ds-cols-added = columns added: { $cols }
+ds-cols-removed = columns removed: { $cols }
+ds-cols-retyped = columns retyped: { $cols }
+chart = Chart
+chart-kind = Chart type
+chart-kind-bar = bar chart
+chart-kind-line = line chart
+chart-kind-pie = pie chart
+chart-kind-map = map of provinces
+chart-x = Group by column
+chart-y = Value column
+chart-y-none = (none — count rows)
+chart-agg = Summary
+chart-agg-sum = Sum of
+chart-agg-avg = Average
+chart-agg-min = Minimum
+chart-agg-max = Maximum
+chart-agg-count = Count rows
+chart-draw = Draw chart
+chart-title = { $agg } { $y } by { $x }
+chart-title-count = Rows by { $x }
+chart-rows = Rows
+chart-blank = (blank)
+chart-cut = Showing the { $shown } largest of { $all } groups.
+chart-unmatched = { $count ->
+    [one] { $n } value matched no province or city: { $labels }.
+   *[other] { $n } values matched no province or city: { $labels }.
+}
+chart-desc = A { $kind } of { $n } groups by column { $x }.
+chart-desc-range = Largest: { $max_label } ({ $max }); smallest: { $min_label } ({ $min }).
+chart-data = The chart's data
+chart-embed = Embed the chart
+chart-svg-link = this chart as an SVG image
+chart-embed-code = Embed code
+chart-not-found = No such chart: the resource does not exist, has no data table, or you may not see it.

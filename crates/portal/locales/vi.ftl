@@ -239,3 +239,83 @@ delete-dataset-question = Xóa bộ dữ liệu “{ $name }”? Bộ dữ liệ
 delete-resource-question = Xóa tài nguyên “{ $name }”?
 delete-dataset = Xóa bộ dữ liệu
 delete-resource = Xóa tài nguyên
+
+## Datastore on the resource page: table view, charts, versions
+ds-type-int = số nguyên
+ds-type-numeric = số thập phân
+ds-type-text = văn bản
+ds-type-date = ngày
+ds-type-timestamp = ngày giờ
+ds-type-bool = đúng/sai
+ds-type-json = JSON
+ds-job-queued = Bảng dữ liệu đang chờ nạp.
+ds-job-running = Đang nạp bảng dữ liệu từ tệp.
+ds-job-failed = Không nạp được bảng dữ liệu: { $error }
+ds-job-progress = Tiến độ nạp
+ds-job-reload = Tải lại trang để xem tiến độ
+ds-table = Bảng dữ liệu
+ds-rows = Số dòng
+ds-version = Phiên bản
+ds-showing-version = đang xem phiên bản
+ds-filter = Lọc bảng dữ liệu
+ds-search = Tìm trong bảng
+ds-filter-column = Lọc theo cột
+ds-filter-value = có giá trị
+ds-apply = Lọc
+ds-clear = Bỏ lọc
+ds-showing = Dòng
+ds-caption = các dòng dữ liệu; bấm tên cột để sắp xếp
+ds-sort = sắp xếp theo cột này
+ds-pages = Phân trang bảng dữ liệu
+ds-prev = Trang trước
+ds-next = Trang sau
+ds-page = Trang
+ds-download = Tải bảng (theo bộ lọc đang chọn)
+ds-versions = Các phiên bản của bảng
+ds-version-created = Thời điểm
+ds-version-changes = Thay đổi so với phiên bản trước
+ds-version-current = hiện hành
+ds-changes-first = Phiên bản đầu tiên
+ds-rows-added = { $count ->
+   *[other] thêm { $n } dòng
+}
+ds-rows-removed = { $count ->
+   *[other] bớt { $n } dòng
+}
+ds-rows-changed = { $count ->
+   *[other] sửa { $n } dòng
+}
+ds-cols-added = thêm cột { $cols }
+ds-cols-removed = bỏ cột { $cols }
+ds-cols-retyped = đổi kiểu cột { $cols }
+chart = Biểu đồ
+chart-kind = Loại biểu đồ
+chart-kind-bar = biểu đồ cột
+chart-kind-line = biểu đồ đường
+chart-kind-pie = biểu đồ tròn
+chart-kind-map = bản đồ tỉnh, thành phố
+chart-x = Nhóm theo cột
+chart-y = Cột giá trị
+chart-y-none = (không — đếm số dòng)
+chart-agg = Phép tính
+chart-agg-sum = Tổng
+chart-agg-avg = Trung bình
+chart-agg-min = Nhỏ nhất
+chart-agg-max = Lớn nhất
+chart-agg-count = Đếm số dòng
+chart-draw = Vẽ biểu đồ
+chart-title = { $agg } { $y } theo { $x }
+chart-title-count = Số dòng theo { $x }
+chart-rows = Số dòng
+chart-blank = (trống)
+chart-cut = Hiển thị { $shown } nhóm có giá trị lớn nhất trong số { $all } nhóm.
+chart-unmatched = { $count ->
+   *[other] { $n } giá trị không khớp tên hay mã tỉnh, thành phố nào: { $labels }.
+}
+chart-desc = { $kind } của { $n } nhóm theo cột { $x }.
+chart-desc-range = Lớn nhất: { $max_label } ({ $max }); nhỏ nhất: { $min_label } ({ $min }).
+chart-data = Số liệu của biểu đồ
+chart-embed = Nhúng biểu đồ
+chart-svg-link = ảnh SVG của biểu đồ này
+chart-embed-code = Mã nhúng
+chart-not-found = Không có biểu đồ này: tài nguyên không tồn tại, không có bảng dữ liệu, hoặc bạn không có quyền xem.

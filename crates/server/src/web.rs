@@ -54,6 +54,7 @@ fn pages() -> Router<AppState> {
         .route("/dataset/{name}/resource/{id}/edit", get(resource_edit).post(resource_edit_post))
         .route("/dataset/{name}/resource/{id}/delete", get(resource_delete).post(resource_delete_post))
         .route("/dataset/{name}/resource/{id}", get(resource_page))
+        .route("/dataset/{name}/resource/{id}/chart.svg", get(chart_svg))
         .route("/organization", get(organization_list))
         .route("/organization/", get(organization_list))
         .route("/organization/{name}", get(organization_page))
@@ -261,6 +262,38 @@ where
     }
 }
 
+/// `/dataset/{name}/resource/{id}/chart.svg?chart=…&x=…&y=…&agg=…`: a
+/// chart of a resource's table as an SVG image, for `<img>` elsewhere.
+/// Errors are SVG images too (with the error's status), so an embedded
+/// chart that cannot be drawn says why instead of showing a broken image.
+async fn chart_svg(State(s): State<AppState>, Extension(lang): Extension<Lang>, path: Params, req: Parts) -> Response {
+    let a = params(path);
+    let web = match Web::new(&s, &req.headers, lang, page_path(&req.uri, lang)).await {
+        Ok(w) => w,
+        Err(e) => return crate::error::error_response(&e, None),
+    };
+    let (status, body, public) = match s.portal.chart(&web.visitor, &a[0], &a[1], &query(&req)).await {
+        Ok(d) => (StatusCode::OK, d.svg, d.public && web.visitor.user_name().is_none()),
+        Err(e) => (crate::error::code(e.kind()).0, s.portal.error_svg(lang, &e), false),
+    };
+    let mut resp = (status, Body::from(body)).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml; charset=utf-8"));
+    h.insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Encoding"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if public { "public, max-age=300" } else { "private, no-cache" }),
+    );
+    // Opened on its own, the image runs nothing and loads nothing.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    resp
+}
+
 fn query(req: &Parts) -> String {
     req.uri.query().unwrap_or("").to_string()
 }
@@ -297,7 +330,7 @@ page_handlers! {
     home(false) => |p, v, a, q| p.home(&v).await;
     dataset_search(false) => |p, v, a, q| p.dataset_search(&v, &q).await;
     dataset_page(false) => |p, v, a, q| p.dataset_page(&v, &a[0]).await;
-    resource_page(false) => |p, v, a, q| p.resource_page(&v, &a[0], &a[1]).await;
+    resource_page(false) => |p, v, a, q| p.resource_page(&v, &a[0], &a[1], &q).await;
     organization_list(false) => |p, v, a, q| p.group_list_page(&v, true).await;
     group_list(false) => |p, v, a, q| p.group_list_page(&v, false).await;
     organization_page(false) => |p, v, a, q| p.group_page(&v, &a[0], true, &q).await;

@@ -28,6 +28,9 @@ pub struct VersionRow {
     /// JSON load report, for loads.
     pub report: Option<String>,
     pub created: String,
+    /// JSON: what changed from the previous version (see
+    /// `kho_datastore::compare::Changes`); `None` for a first version.
+    pub changes: Option<String>,
 }
 
 crate::sqlite_row!(VersionRow {
@@ -41,11 +44,12 @@ crate::sqlite_row!(VersionRow {
     bytes,
     source,
     report,
-    created
+    created,
+    changes
 });
 
 const COLUMNS: &str =
-    "resource_id, version, file, fields, primary_key, indexes, row_count, bytes, source, report, created";
+    "resource_id, version, file, fields, primary_key, indexes, row_count, bytes, source, report, created, changes";
 
 /// The current (highest) version of a resource's table.
 pub async fn current(conn: &mut dyn Handle, resource_id: &str) -> Result<Option<VersionRow>, StoreError> {
@@ -77,7 +81,7 @@ pub async fn versions(conn: &mut dyn Handle, resource_id: &str) -> Result<Vec<Ve
 /// that took it first makes this fail on the primary key.
 pub async fn insert(conn: &mut dyn Handle, v: &VersionRow) -> Result<(), StoreError> {
     Sql::new(&format!(
-        "INSERT INTO datastore_versions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        "INSERT INTO datastore_versions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     ))
     .bind(&v.resource_id)
     .bind(v.version)
@@ -90,6 +94,7 @@ pub async fn insert(conn: &mut dyn Handle, v: &VersionRow) -> Result<(), StoreEr
     .bind(&v.source)
     .bind(&v.report)
     .bind(&v.created)
+    .bind(&v.changes)
     .execute(&mut *conn)
     .await?;
     set_active(conn, &v.resource_id, true).await

@@ -43,6 +43,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_datastore.sql"),
         include_str!("../migrations/postgres/0005_datastore.sql"),
     ),
+    (
+        6,
+        "datastore version changes",
+        include_str!("../migrations/sqlite/0006_datastore_changes.sql"),
+        include_str!("../migrations/postgres/0006_datastore_changes.sql"),
+    ),
 ];
 
 /// Arbitrary constant naming Kho's migration lock on PostgreSQL.

@@ -303,6 +303,32 @@ async function main() {
       ).pathname;
     });
 
+    await check('the resource page sorts, filters and charts its table without scripts', async () => {
+      await goto(page, resourcePath);
+      const rows = page.locator('table.datatable tbody tr');
+      assert((await rows.count()) === 3, `the table view shows ${await rows.count()} rows, not 3`);
+      // Sorting is a link: ascending by population puts Đà Nẵng first.
+      await Promise.all([page.waitForURL(/sort=/), page.click('table.datatable th >> text=Dân số (nghìn người)')]);
+      const sorted = page.locator('table.datatable th[aria-sort="ascending"]');
+      assert((await sorted.count()) === 1, `no column is marked aria-sort=ascending on ${page.url()}`);
+      const first = (await rows.first().locator('td').first().innerText()).trim();
+      assert(first === 'Đà Nẵng', `sorted ascending by population, the first row is "${first}"`);
+      // Filtering is a GET form.
+      await page.selectOption('#ds-fcol', 'Tỉnh/thành phố');
+      await page.fill('#ds-fval', 'Hà Nội');
+      await Promise.all([page.waitForURL(/fval=/), page.click('form.table-filter button[type=submit]')]);
+      assert((await rows.count()) === 1, `filtered to Hà Nội, the table shows ${await rows.count()} rows`);
+      // The chart is inline SVG with a title, and its URL serves the same image.
+      const svg = page.locator('figure.chart svg[role="img"]');
+      assert((await svg.count()) === 1, 'no chart on the resource page');
+      const title = await svg.locator('title').first().textContent();
+      assert(title && title.includes('Dân số (nghìn người)'), `the chart's title is ${JSON.stringify(title)}`);
+      const href = await page.locator('figure.chart ~ p a[href*="chart.svg"]').first().getAttribute('href');
+      const r = await page.request.get(new URL(href, BASE).toString());
+      assert(r.status() === 200 && r.headers()['content-type'].startsWith('image/svg+xml'), `chart.svg answered ${r.status()}`);
+      await page.screenshot({ path: path.join(SHOTS, 'resource-table.png'), fullPage: true });
+    });
+
     await check('the language switch goes to English and back to Vietnamese', async () => {
       const start = `/dataset/${CSV_DATASET}`;
       await goto(page, start);

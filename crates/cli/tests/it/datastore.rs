@@ -288,6 +288,15 @@ backends!(versions_survive_reuploads_bad_files_and_deletes, |app| async move {
     let info = wait_loaded(app, &rid, 2).await;
     assert_eq!(info["meta"]["count"], 3);
     assert_eq!(info["versions"].as_array().unwrap().len(), 2);
+    // What the new file changed: three columns gone; Hà Nội's and Huế's
+    // rows are other rows now, two provinces went and one came.
+    let changes = &info["versions"][0]["changes"];
+    assert_eq!(changes["compared_with"], 1, "{changes}");
+    assert_eq!(changes["columns_removed"], json!(["Diện tích", "Ngày", "Đô thị"]));
+    assert_eq!(changes["columns_added"], json!([]));
+    assert_eq!((changes["rows_before"].as_u64(), changes["rows_after"].as_u64()), (Some(4), Some(3)));
+    assert_eq!((changes["rows_added"].as_u64(), changes["rows_removed"].as_u64()), (Some(3), Some(4)));
+    assert_eq!(info["versions"][1]["changes"], Value::Null, "a first version has nothing to compare with");
     let (_, v) = search(app, json!({"resource_id": rid, "version": 1, "filters": {"Tỉnh": "Huế"}}), None).await;
     assert_eq!(v["result"]["records"][0]["Dân số"], 1236393, "{v}");
     let (_, v) = search(app, json!({"resource_id": rid, "filters": {"Tỉnh": "Huế"}}), None).await;
@@ -316,6 +325,10 @@ backends!(versions_survive_reuploads_bad_files_and_deletes, |app| async move {
     let (_, v) = search(app, json!({"resource_id": rid}), None).await;
     assert_eq!(v["result"]["total"], 2);
     assert_eq!(v["result"]["records"][1]["_id"], 3, "row ids stay as they were");
+    let (_, info) = app.post("datastore_info", json!({"id": rid}), None).await;
+    let changes = &info["result"]["versions"][0]["changes"];
+    assert_eq!((changes["compared_with"].as_i64(), changes["rows_removed"].as_u64()), (Some(2), Some(1)), "{changes}");
+    assert_eq!((changes["rows_added"].as_u64(), changes["rows_unchanged"].as_u64()), (Some(0), Some(2)));
     let (s, _) = app.post("datastore_delete", json!({"resource_id": rid}), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = app.post("datastore_delete", json!({"resource_id": rid}), Some(&app.admin)).await;
@@ -399,6 +412,13 @@ backends!(datastore_create_and_upsert_as_ckan_clients_use_them, |app| async move
     assert_eq!(v["result"]["meta"]["count"], 3);
     assert_eq!(v["result"]["meta"]["version"], 2);
     assert_eq!(v["result"]["fields"][3]["info"]["label"], "Ngày mở cửa");
+    // The upsert's version says what it did, by key.
+    let changes = &v["result"]["versions"][0]["changes"];
+    assert_eq!(changes["key"], json!(["ma"]), "{changes}");
+    assert_eq!(
+        (changes["rows_added"].as_u64(), changes["rows_changed"].as_u64(), changes["rows_unchanged"].as_u64()),
+        (Some(1), Some(1), Some(1))
+    );
     // A new field through datastore_create; a type change is refused.
     let (s, v) = app
         .post("datastore_create", json!({"resource_id": rid, "fields": [{"id": "quan", "type": "text"}], "records": [{"ma": "D4", "quan": "Ba Đình"}]}), Some(&app.admin))
@@ -425,4 +445,91 @@ backends!(datastore_create_and_upsert_as_ckan_clients_use_them, |app| async move
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+});
+
+/// A page or image as an anonymous visitor (or with a session cookie) sees it.
+async fn fetch(app: &TestApp, path: &str) -> (StatusCode, String, String) {
+    let r = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
+    let status = r.status();
+    let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    (status, ct, r.text().await.unwrap())
+}
+
+/// The text of each `<td>` of the first column of the table view.
+fn first_column(html: &str) -> Vec<String> {
+    let body = html.split("<table class=\"datatable\">").nth(1).and_then(|t| t.split("</table>").next()).unwrap_or("");
+    body.split("<tr>")
+        .skip(2)
+        .filter_map(|row| row.split("<td").nth(1))
+        .filter_map(|cell| cell.split_once('>').map(|(_, rest)| rest.split("</td>").next().unwrap_or("").to_string()))
+        .collect()
+}
+
+backends!(resource_page_shows_sorts_filters_and_charts_the_table, |app| async move {
+    let w = workers(app);
+    let rid = table(app, "bang-xem-truoc", false).await;
+    wait_loaded(app, &rid, 1).await;
+    let page = format!("/dataset/bang-xem-truoc/resource/{rid}");
+    let (s, _, html) = fetch(app, &page).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(first_column(&html), ["Hà Nội", "Huế", "Lai Châu", "Đà Nẵng"], "table order");
+    assert!(html.contains("aria-sort=\"none\""), "sortable headers");
+    // Sorted by population, largest first; filtered to one province.
+    let (_, _, html) = fetch(app, &format!("{page}?sort=D%C3%A2n+s%E1%BB%91&dir=desc")).await;
+    assert_eq!(first_column(&html), ["Hà Nội", "Đà Nẵng", "Huế", "Lai Châu"]);
+    assert!(html.contains("aria-sort=\"descending\""));
+    let (_, _, html) = fetch(app, &format!("{page}?fcol=%C4%90%C3%B4+th%E1%BB%8B&fval=kh%C3%B4ng")).await;
+    assert_eq!(first_column(&html), ["Lai Châu"]);
+    // A bad filter value is said, not a failed page.
+    let (s, _, html) = fetch(app, &format!("{page}?fcol=D%C3%A2n+s%E1%BB%91&fval=nhi%E1%BB%81u")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("does not fit"), "the filter's error is shown");
+    // The default chart sums population by province, inline and accessible.
+    let (_, _, html) = fetch(app, &page).await;
+    assert!(html.contains("<svg") && html.contains("role=\"img\""), "inline chart");
+    assert!(html.contains("Tổng Dân số theo Tỉnh"), "default chart title");
+    assert!(html.contains("chart.svg?"), "embeddable URL");
+    // The SVG URL: bar, pie, line and province map; English under /en.
+    for kind in ["bar", "pie", "line", "map"] {
+        let (s, ct, svg) =
+            fetch(app, &format!("{page}/chart.svg?chart={kind}&x=T%E1%BB%89nh&y=D%C3%A2n+s%E1%BB%91")).await;
+        assert_eq!(s, StatusCode::OK, "{kind}: {svg}");
+        assert!(ct.starts_with("image/svg+xml"), "{kind}: {ct}");
+        assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{kind}");
+        assert!(svg.contains("<title") && svg.contains("<desc"), "{kind}: title and description");
+        assert!(svg.contains("Hà Nội"), "{kind}: labels");
+    }
+    let (_, _, svg) = fetch(app, &format!("{page}/chart.svg?chart=map&x=M%C3%A3&agg=count")).await;
+    assert!(svg.contains("Huế") && svg.contains("Đà Nẵng"), "province codes match provinces");
+    let (_, _, svg) = fetch(app, &format!("/en{page}/chart.svg?x=T%E1%BB%89nh&agg=count")).await;
+    assert!(svg.contains("Rows by Tỉnh"), "English title: {svg}");
+    // A bad chart is a 4xx image that says why.
+    let (s, ct, svg) = fetch(app, &format!("{page}/chart.svg?x=kh%C3%B4ng-c%C3%B3")).await;
+    assert!(s.is_client_error() && ct.starts_with("image/svg+xml"), "{s} {ct}");
+    assert!(svg.contains("không-có"), "{svg}");
+    let (s, _, svg) = fetch(app, &format!("{page}/chart.svg?x=T%E1%BB%89nh&y=T%E1%BB%89nh&agg=sum")).await;
+    assert!(s.is_client_error() && svg.contains("needs numbers"), "{s} {svg}");
+    w.stop(Duration::from_secs(5)).await;
+});
+
+backends!(private_tables_never_show_in_pages_or_charts, |app| async move {
+    let w = workers(app);
+    let rid = table(app, "bang-rieng", true).await;
+    wait_loaded(app, &rid, 1).await;
+    let page = format!("/dataset/bang-rieng/resource/{rid}");
+    let (s, _, html) = fetch(app, &page).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(!html.contains("Lai Châu"));
+    for q in ["", "?chart=map&x=T%E1%BB%89nh&y=D%C3%A2n+s%E1%BB%91", "?chart=pie&x=T%E1%BB%89nh"] {
+        let (s, ct, svg) = fetch(app, &format!("{page}/chart.svg{q}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{q}");
+        assert!(ct.starts_with("image/svg+xml"));
+        assert!(!svg.contains("Lai Châu") && !svg.contains("482"), "{q}: {svg}");
+    }
+    // Named under another, public dataset, the resource is not found either.
+    app.dataset("so-tk", "bang-cong-khai", false).await;
+    let (s, _, svg) = fetch(app, &format!("/dataset/bang-cong-khai/resource/{rid}/chart.svg?x=T%E1%BB%89nh")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(!svg.contains("Lai Châu"));
+    w.stop(Duration::from_secs(5)).await;
 });

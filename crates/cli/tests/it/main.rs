@@ -13,6 +13,7 @@ mod crash;
 mod datasets;
 mod datastore;
 mod jobs;
+mod object_storage;
 mod openapi;
 mod organizations;
 mod portal;

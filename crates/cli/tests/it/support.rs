@@ -115,6 +115,7 @@ impl TestApp {
                 sql_timeout: Duration::from_secs(2),
                 ..Default::default()
             },
+            datastore_s3: None,
         })
         .await
         .expect("open catalog");

@@ -57,6 +57,8 @@ struct ResourceView {
     resource: ResourceRow,
     metadata: Vec<(String, String)>,
     preview: Preview,
+    datastore: Option<crate::pages::table::DatastoreView>,
+    has_table: bool,
     can_edit: bool,
 }
 
@@ -270,7 +272,7 @@ impl Portal {
     }
 
     /// `/dataset/{name}/resource/{id}`: the resource and a preview.
-    pub async fn resource_page(&self, v: &Visitor, name: &str, resource_id: &str) -> Result<Html> {
+    pub async fn resource_page(&self, v: &Visitor, name: &str, resource_id: &str, query: &str) -> Result<Html> {
         let tr = Tr::new(v.lang);
         let lang = v.lang;
         let pkg = self.catalog().package_show(&v.actor, name).await?;
@@ -280,7 +282,17 @@ impl Portal {
             .find(|r| r.id == resource_id)
             .ok_or_else(|| Error::not_found("Resource was not found."))?;
         let row = resource_row(lang, res);
-        let preview = self.preview(&v.actor, &pkg, res).await;
+        let page_path = crate::lang_url(
+            lang,
+            &format!(
+                "/dataset/{}/resource/{}",
+                pkg.name,
+                percent_encoding::utf8_percent_encode(&res.id, percent_encoding::NON_ALPHANUMERIC)
+            ),
+        );
+        let datastore = self.datastore_view(v, &page_path, &res.id, query).await?;
+        let has_table = datastore.as_ref().is_some_and(|d| d.table.is_some());
+        let preview = if has_table { Preview::None } else { self.preview(&v.actor, &pkg, res).await };
         let mut metadata = Vec::new();
         let mut add = |k: &str, val: Option<String>| {
             if let Some(val) = val.filter(|s| !s.trim().is_empty()) {
@@ -304,6 +316,8 @@ impl Portal {
             resource: row,
             metadata,
             preview,
+            datastore,
+            has_table,
             can_edit,
         };
         Ok(Html { body: render(&view), public: !pkg.private && v.user_name().is_none() })

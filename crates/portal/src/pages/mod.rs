@@ -5,6 +5,7 @@ pub mod dataset;
 pub mod public;
 pub mod seo;
 pub mod staff;
+pub mod table;
 
 use crate::i18n::{Lang, Tr};
 use crate::{Layout, Portal, Visitor, markdown};
