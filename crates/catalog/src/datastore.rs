@@ -878,11 +878,16 @@ impl Catalog {
     /// Enqueues the load of a resource's uploaded file, inside the
     /// resource's write transaction, if its format is a table's.
     pub(crate) async fn enqueue_datastore_load(&self, tx: &mut kho_store::Tx, row: &ResourceRow) -> Result<bool> {
-        let Some(sha) = &row.blob_sha256 else { return Ok(false) };
         if SourceFormat::detect(row.format.as_deref().unwrap_or(""), &row.url).is_none() {
             return Ok(false);
         }
-        let spec = JobSpec::new(LOAD_JOB, Some(&row.id), json!({"sha256": sha}));
+        let payload = match &row.blob_sha256 {
+            Some(sha) => json!({"sha256": sha}),
+            // A link: the job fetches it.
+            None if row.url.starts_with("http://") || row.url.starts_with("https://") => json!({"url": row.url}),
+            None => return Ok(false),
+        };
+        let spec = JobSpec::new(LOAD_JOB, Some(&row.id), payload);
         self.enqueue_job_in(tx, &spec).await?;
         Ok(true)
     }
@@ -1027,6 +1032,28 @@ pub fn register_jobs(registry: &mut Registry) {
     registry.register(LOAD_JOB, Arc::new(|ctx| Box::pin(run_load(ctx))));
 }
 
+/// Removes a fetched file when the load is over, however it ended.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Whether fetching again could help: not for a refused address, a bad
+/// URL, a file too large or a 4xx answer; yes for the network, time-outs
+/// and 5xx answers.
+fn fetch_failure(e: kho_fetch::FetchError) -> JobFailure {
+    use kho_fetch::FetchError as F;
+    let message = format!("cannot fetch the linked file: {e}");
+    match e {
+        F::BadUrl(_) | F::Forbidden(_) | F::TooLarge { .. } | F::TooManyRedirects(_) => JobFailure::Fatal(message),
+        F::Status { status, .. } if status < 500 => JobFailure::Fatal(message),
+        _ => JobFailure::Retry(message),
+    }
+}
+
 /// Sets a load's cancel flag when the job's attempt is dropped (its
 /// worker lost the lease or is shutting down), so the blocking load stops.
 struct CancelOnDrop(Arc<LoadProgress>);
@@ -1042,19 +1069,44 @@ async fn run_load(ctx: JobContext) -> std::result::Result<(), JobFailure> {
     let Some(resource_id) = ctx.subject.clone() else {
         return Err(JobFailure::Fatal("the job names no resource".into()));
     };
-    let sha = ctx.payload.get("sha256").and_then(Value::as_str).unwrap_or_default().to_string();
+    let sha = ctx.payload.get("sha256").and_then(Value::as_str).map(str::to_string);
+    let link = ctx.payload.get("url").and_then(Value::as_str).map(str::to_string);
     let mut conn = ctx.catalog.store().conn().await.map_err(|e| retry(e.into()))?;
     let found = packages::find_resource(&mut conn, &resource_id).await.map_err(|e| retry(e.into()))?;
     drop(conn);
     let Some((res, _)) = found else { return Ok(()) };
-    // A newer upload (with its own job) or a deletion supersedes this one.
-    if res.state == "deleted" || res.blob_sha256.as_deref() != Some(sha.as_str()) {
+    // A newer upload or link (with its own job) or a deletion supersedes this one.
+    let current = match (&sha, &link) {
+        (Some(sha), _) => res.blob_sha256.as_deref() == Some(sha.as_str()),
+        (None, Some(url)) => res.blob_sha256.is_none() && res.url == *url,
+        (None, None) => false,
+    };
+    if res.state == "deleted" || !current {
         return Ok(());
     }
     let Some(format) = SourceFormat::detect(res.format.as_deref().unwrap_or(""), &res.url) else {
         return Err(JobFailure::Fatal(format!("format {:?} is not a table format", res.format)));
     };
-    let src = ctx.catalog.files().path_of(&sha).map_err(|e| JobFailure::Fatal(e.to_string()))?;
+    // A linked file is fetched beside the tables (a leftover is collected
+    // with orphaned table files) and removed once loaded.
+    let mut fetched = None;
+    let src = match (&sha, &link) {
+        (Some(sha), _) => ctx.catalog.files().path_of(sha).map_err(|e| JobFailure::Fatal(e.to_string()))?,
+        (None, Some(url)) => {
+            let dir = ctx.catalog.datastore().files.dir().join("_downloads");
+            tokio::fs::create_dir_all(&dir).await.map_err(|e| JobFailure::Retry(e.to_string()))?;
+            let dest = dir.join(format!("{}.tmp", dir_name(&ctx.id)));
+            ctx.progress(0, None, Some("fetching the linked file")).await.ok();
+            match ctx.catalog.inner.fetcher.to_file(url, &dest).await {
+                Ok(f) => tracing::info!(resource_id, url, bytes = f.bytes, "fetched a linked file"),
+                Err(e) => return Err(fetch_failure(e)),
+            }
+            fetched = Some(RemoveOnDrop(dest.clone()));
+            dest
+        }
+        (None, None) => return Err(JobFailure::Fatal("the job names no file".into())),
+    };
+    let _fetched = fetched;
     let progress = Arc::new(LoadProgress::default());
     let _cancel = CancelOnDrop(progress.clone());
     let load = ctx.catalog.datastore_load_file(&resource_id, src, format, LoadOptions::default(), progress.clone());

@@ -52,6 +52,9 @@ pub struct CatalogOptions {
     pub datastore: kho_datastore::engine::EngineOptions,
     /// The bucket for table files; `None` keeps them in the data directory.
     pub datastore_s3: Option<kho_datastore::storage::S3Config>,
+    /// Limits of fetching linked files (their size limit is
+    /// `max_upload_bytes`).
+    pub fetch: kho_fetch::FetchOptions,
 }
 
 /// The catalog: storage, files and settings.
@@ -64,6 +67,8 @@ pub struct Catalog {
 struct Inner {
     store: Store,
     files: FileStore,
+    /// Outbound HTTP (linked files), with its limits.
+    fetcher: kho_fetch::Fetcher,
     site_url: String,
     site_title: String,
     max_upload_bytes: u64,
@@ -107,10 +112,14 @@ impl Catalog {
             (None, Some(u)) => u.clone(),
             (None, None) => "http://127.0.0.1:8080".to_string(),
         };
+        let fetcher =
+            kho_fetch::Fetcher::new(kho_fetch::FetchOptions { max_bytes: opts.max_upload_bytes, ..opts.fetch })
+                .map_err(|e| Error::Unavailable(e.to_string()))?;
         let catalog = Catalog {
             inner: Arc::new(Inner {
                 store,
                 files,
+                fetcher,
                 site_url: site_url.clone(),
                 site_title: opts.site_title,
                 max_upload_bytes: opts.max_upload_bytes,

@@ -318,9 +318,9 @@ impl Catalog {
         }
         row.datastore_active = old.datastore_active;
         packages::upsert_resource(&mut tx, &row).await?;
-        // A new file (or a table format given to an old one) loads again;
+        // A new file or link (or a table format given to an old one) loads again;
         // the previous version stays readable meanwhile.
-        let reload = row.blob_sha256 != old.blob_sha256 || row.format != old.format;
+        let reload = row.blob_sha256 != old.blob_sha256 || row.format != old.format || row.url != old.url;
         let load = reload && self.enqueue_datastore_load(&mut tx, &row).await?;
         let res = self.finish_resource_change(&mut tx, actor, &pkg.id, &old_doc, &old.id, &now).await?;
         self.commit(tx).await?;

@@ -187,6 +187,7 @@ pub async fn open_catalog(
             secret_access_key: config.s3_secret_access_key.clone(),
             allow_http: config.s3_endpoint.as_deref().is_some_and(|e| e.starts_with("http://")),
         }),
+        fetch: kho_fetch::FetchOptions { allow_private: config.fetch_allow_private, ..Default::default() },
     })
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -76,6 +76,9 @@ pub struct Config {
     pub s3_region: String,
     pub s3_access_key_id: Option<String>,
     pub s3_secret_access_key: Option<String>,
+    /// Permit fetching linked files from loopback, private and link-local
+    /// addresses (an intranet's servers); refused by default.
+    pub fetch_allow_private: bool,
 }
 
 /// Values given on the command line; `None` means "not given".
@@ -138,6 +141,7 @@ struct FileConfig {
     s3_region: Option<String>,
     s3_access_key_id: Option<String>,
     s3_secret_access_key: Option<String>,
+    fetch_allow_private: Option<bool>,
 }
 
 /// Default data directory.
@@ -249,7 +253,22 @@ impl Config {
                 message: format!("\"{u}\" must start with http:// or https://"),
             });
         }
+        let fetch_allow_private = match env(&env_name("fetch_allow_private")) {
+            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" | "" => false,
+                _ => {
+                    return Err(ConfigError::Value {
+                        key: "fetch_allow_private",
+                        source_name: format!("environment variable {}", env_name("fetch_allow_private")),
+                        message: format!("\"{v}\" is not true or false"),
+                    });
+                }
+            },
+            None => file.fetch_allow_private.unwrap_or(false),
+        };
         Ok(Config {
+            fetch_allow_private,
             s3_url,
             s3_endpoint,
             s3_region: text("s3_region", None, file.s3_region).unwrap_or_else(|| "us-east-1".into()),

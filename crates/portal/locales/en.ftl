@@ -332,3 +332,4 @@ chart-embed = Embed the chart
 chart-svg-link = this chart as an SVG image
 chart-embed-code = Embed code
 chart-not-found = No such chart: the resource does not exist, has no data table, or you may not see it.
+ds-versions-region = Table of versions, scrolls sideways

@@ -319,3 +319,4 @@ chart-embed = Nhúng biểu đồ
 chart-svg-link = ảnh SVG của biểu đồ này
 chart-embed-code = Mã nhúng
 chart-not-found = Không có biểu đồ này: tài nguyên không tồn tại, không có bảng dữ liệu, hoặc bạn không có quyền xem.
+ds-versions-region = Bảng các phiên bản, cuộn ngang được

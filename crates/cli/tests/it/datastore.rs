@@ -533,3 +533,95 @@ backends!(private_tables_never_show_in_pages_or_charts, |app| async move {
     assert!(!svg.contains("Lai Châu"));
     w.stop(Duration::from_secs(5)).await;
 });
+
+/// A loopback HTTP server answering `GET /name` with `files[name]` (and
+/// 500 for anything else); returns its base URL.
+async fn file_server(files: Vec<(&'static str, &'static str)>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = l.accept().await else { return };
+            let files = files.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                let req = String::from_utf8_lossy(&buf[..n]).to_string();
+                let path = req.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_string();
+                let reply = match files.iter().find(|(name, _)| *name == path) {
+                    Some((_, body)) => format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    ),
+                    None => {
+                        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into()
+                    }
+                };
+                let _ = s.write_all(reply.as_bytes()).await;
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    base
+}
+
+backends!(linked_files_load_and_load_again_when_the_link_changes, |app| async move {
+    let w = workers(app);
+    let base = file_server(vec![
+        ("v1.csv", "Tỉnh,Dân số\nHà Nội,8587100\nHuế,1236393\n"),
+        ("v2.csv", "Tỉnh,Dân số\nHà Nội,8700000\nHuế,1250000\nCà Mau,2606672\n"),
+    ])
+    .await;
+    app.org("so-tk").await;
+    app.dataset("so-tk", "bang-lien-ket", false).await;
+    let (s, v) = app
+        .post(
+            "resource_create",
+            json!({"package_id": "bang-lien-ket", "name": "Dân số (liên kết)", "url": format!("{base}/v1.csv")}),
+            Some(&app.admin),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let rid = v["result"]["id"].as_str().unwrap().to_string();
+    let info = wait_loaded(app, &rid, 1).await;
+    assert_eq!(info["meta"]["count"], 2);
+    // A new link loads again, as a new version with its changes.
+    let (s, v) =
+        app.post("resource_patch", json!({"id": rid, "url": format!("{base}/v2.csv")}), Some(&app.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let info = wait_loaded(app, &rid, 2).await;
+    assert_eq!(info["meta"]["count"], 3);
+    assert_eq!(info["versions"][0]["changes"]["rows_added"], 3);
+    // A link that answers 500 fails its job with the reason; version 2 stays.
+    let (s, _) =
+        app.post("resource_patch", json!({"id": rid, "url": format!("{base}/mat.csv")}), Some(&app.admin)).await;
+    assert_eq!(s, StatusCode::OK);
+    let started = Instant::now();
+    let info = loop {
+        let (_, v) = app.post("datastore_info", json!({"id": rid}), Some(&app.admin)).await;
+        let job = &v["result"]["job"];
+        // 5xx is retried (the server may come back): wait for the first error.
+        if job["error"].as_str().is_some_and(|e| e.contains("500")) {
+            break v["result"].clone();
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{v}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(info["job"]["error"].as_str().unwrap().contains("cannot fetch the linked file"), "{info}");
+    assert_eq!(info["meta"]["version"], 2);
+    let (_, v) = search(app, json!({"resource_id": rid, "filters": {"Tỉnh": "Cà Mau"}}), None).await;
+    assert_eq!(v["result"]["records"][0]["Dân số"], 2606672);
+    // A link that is not a table format is left alone.
+    let (_, v) = app
+        .post(
+            "resource_create",
+            json!({"package_id": "bang-lien-ket", "name": "Trang giới thiệu", "url": format!("{base}/gioi-thieu.html")}),
+            Some(&app.admin),
+        )
+        .await;
+    let page_id = v["result"]["id"].as_str().unwrap().to_string();
+    let (s, _) = app.post("datastore_info", json!({"id": page_id}), Some(&app.admin)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    w.stop(Duration::from_secs(5)).await;
+});

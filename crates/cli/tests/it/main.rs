@@ -12,6 +12,7 @@ mod cli;
 mod crash;
 mod datasets;
 mod datastore;
+mod fetching;
 mod jobs;
 mod object_storage;
 mod openapi;

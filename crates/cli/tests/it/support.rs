@@ -116,6 +116,8 @@ impl TestApp {
                 ..Default::default()
             },
             datastore_s3: None,
+            // Linked files in the tests are served on loopback.
+            fetch: kho_fetch::FetchOptions { allow_private: true, ..Default::default() },
         })
         .await
         .expect("open catalog");
