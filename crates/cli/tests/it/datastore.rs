@@ -625,3 +625,107 @@ backends!(linked_files_load_and_load_again_when_the_link_changes, |app| async mo
     assert_eq!(s, StatusCode::NOT_FOUND);
     w.stop(Duration::from_secs(5)).await;
 });
+
+/// An XLSX workbook with one sheet (`sheet_xml`) and `extra` parts.
+fn xlsx(sheet_xml: &str, extra: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let parts: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "[Content_Types].xml",
+            br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_vec(),
+        ),
+        (
+            "_rels/.rels",
+            br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_vec(),
+        ),
+        (
+            "xl/workbook.xml",
+            br#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Bang" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_vec(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_vec(),
+        ),
+        ("xl/worksheets/sheet1.xml", sheet_xml.as_bytes().to_vec()),
+    ];
+    for (name, body) in parts.iter().chain(extra) {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(body).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+backends!(bad_files_over_http_fail_clearly_or_load_as_documented, |app| async move {
+    let w = workers(app);
+    let rid = table(app, "tep-xau", false).await;
+    wait_loaded(app, &rid, 1).await;
+    let mut version = 1;
+    // Each file is a new upload of the same resource; the job's outcome is
+    // checked, and the last good version stays readable.
+    let upload_version = |name: &'static str, bytes: Vec<u8>| {
+        let rid = rid.clone();
+        async move {
+            let (s, v) = upload(app, "resource_update", &[("id", &rid)], name, bytes, &app.admin).await;
+            assert_eq!(s, StatusCode::OK, "{name}: {v}");
+        }
+    };
+    let failed = |name: &'static str| {
+        let rid = rid.clone();
+        async move {
+            let started = Instant::now();
+            loop {
+                let (_, v) = app.post("datastore_info", json!({"id": rid}), Some(&app.admin)).await;
+                if v["result"]["job"]["state"] == "failed" {
+                    return v["result"]["job"]["error"].as_str().unwrap_or_default().to_string();
+                }
+                assert!(started.elapsed() < Duration::from_secs(60), "{name}: {v}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    // A ZIP bomb: 20 MB of blanks packed a thousandfold, beside a sheet.
+    let bomb = vec![b' '; 20_000_000];
+    let sheet = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row></sheetData></worksheet>"#;
+    let file = xlsx(sheet, &[("xl/media/bom.xml", bomb)]);
+    assert!(file.len() < 1_000_000, "the bomb is {} bytes", file.len());
+    upload_version("bom.xlsx", file).await;
+    let error = failed("bom.xlsx").await;
+    assert!(error.contains("xl/media/bom.xml"), "the bomb is named: {error}");
+    // The previous version is still the table.
+    let (_, v) = search(app, json!({"resource_id": rid, "filters": {"Tỉnh": "Huế"}}), None).await;
+    assert_eq!(v["result"]["records"][0]["Dân số"], 1236393, "{v}");
+    // Formula cells give their stored values.
+    let formulas = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="inlineStr"><is><t>Tỉnh</t></is></c><c r="B1" t="inlineStr"><is><t>Dân số</t></is></c><c r="C1" t="inlineStr"><is><t>Gấp đôi</t></is></c></row>
+<row r="2"><c r="A2" t="inlineStr"><is><t>Huế</t></is></c><c r="B2"><v>1236393</v></c><c r="C2"><f>B2*2</f><v>2472786</v></c></row>
+<row r="3"><c r="A3" t="inlineStr"><is><t>Cà Mau</t></is></c><c r="B3"><v>2606672</v></c><c r="C3"><f>B3*2</f><v>5213344</v></c></row>
+</sheetData></worksheet>"#;
+    upload_version("cong-thuc.xlsx", xlsx(formulas, &[])).await;
+    version += 1;
+    wait_loaded(app, &rid, version).await;
+    let (_, v) = search(app, json!({"resource_id": rid, "filters": {"Tỉnh": "Cà Mau"}}), None).await;
+    assert_eq!(v["result"]["records"][0]["Gấp đôi"], 5213344, "{v}");
+    // 10,000 columns load.
+    let header = (0..10_000).map(|i| format!("c{i}")).collect::<Vec<_>>().join(",");
+    let row = (0..10_000).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    upload_version("rong.csv", format!("{header}\n{row}\n{row}\n").into_bytes()).await;
+    version += 1;
+    let info = wait_loaded(app, &rid, version).await;
+    assert_eq!(info["fields"].as_array().unwrap().len(), 10_000);
+    // Invalid UTF-8 and ragged rows load, as the report says.
+    upload_version("hong.csv", b"a,b\n1,\xff\xfe\n2,x,extra\n3\n".to_vec()).await;
+    version += 1;
+    let info = wait_loaded(app, &rid, version).await;
+    assert_eq!(info["meta"]["count"], 3);
+    let report = info["meta"]["report"].to_string();
+    assert!(report.contains("column_3") || info["fields"].as_array().unwrap().len() == 3, "{info}");
+    // A table with no rows at all is an error, and the table stays.
+    upload_version("trong.csv", Vec::new()).await;
+    let error = failed("trong.csv").await;
+    assert!(error.contains("empty"), "{error}");
+    let (s, v) = search(app, json!({"resource_id": rid}), None).await;
+    assert_eq!((s, v["result"]["total"].clone()), (StatusCode::OK, json!(3)));
+    w.stop(Duration::from_secs(5)).await;
+});

@@ -11,23 +11,8 @@ use std::time::Duration;
 backends_bare!(linked_files_on_private_addresses_are_refused, |dir, url| async move {
     // A real server with the default settings: no fetching from loopback.
     let server = ServerProcess::start(&dir, &url, &[]).await;
-    server.kho(&["user", "add", "qt", "--email", "qt@kho.test", "--sysadmin"], None);
-    let (_, token, _) = server.kho(&["token", "issue", "qt"], None);
-    let token = token.trim().to_string();
-    let client = reqwest::Client::new();
-    let call = |action: &'static str, body: Value| {
-        let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
-        async move {
-            let r = client
-                .post(format!("{base}/api/3/action/{action}"))
-                .header("Authorization", &token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            (r.status(), r.json::<Value>().await.unwrap())
-        }
-    };
+    let token = server.sysadmin_token();
+    let call = |action: &'static str, body: Value| server.call(&token, action, body);
     call("organization_create", json!({"name": "co-quan"})).await;
     call("package_create", json!({"name": "lien-ket", "owner_org": "co-quan"})).await;
     // The server's own API, and the cloud metadata address.

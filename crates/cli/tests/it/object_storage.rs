@@ -8,7 +8,7 @@ use crate::backends_bare;
 use crate::resources::upload_to;
 use crate::support::ServerProcess;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Duration;
 
 /// A moto S3 server on a free loopback port, stopped on drop.
@@ -79,26 +79,11 @@ backends_bare!(tables_live_in_object_storage_and_any_node_reads_them, |dir, url|
         ("KHO_S3_SECRET_ACCESS_KEY", "bi-mat"),
     ];
     let server = ServerProcess::start_env(&dir, &url, &[], &env).await;
-    server.kho(&["user", "add", "qt", "--email", "qt@kho.test", "--sysadmin"], None);
-    let (_, token, _) = server.kho(&["token", "issue", "qt"], None);
-    let token = token.trim().to_string();
+    let token = server.sysadmin_token();
     let client = reqwest::Client::new();
-    let call = |base: String, action: &'static str, body: Value| {
-        let (client, token) = (client.clone(), token.clone());
-        async move {
-            let r = client
-                .post(format!("{base}/api/3/action/{action}"))
-                .header("Authorization", &token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            (r.status(), r.json::<Value>().await.unwrap())
-        }
-    };
     let base = server.base.clone();
-    call(base.clone(), "organization_create", json!({"name": "so-tc"})).await;
-    call(base.clone(), "package_create", json!({"name": "thu-ngan-sach", "owner_org": "so-tc"})).await;
+    server.call(&token, "organization_create", json!({"name": "so-tc"})).await;
+    server.call(&token, "package_create", json!({"name": "thu-ngan-sach", "owner_org": "so-tc"})).await;
     let csv = "Tỉnh,Năm,Thu (tỷ đồng)\nHà Nội,2025,512300\nHuế,2025,14200\nCà Mau,2025,9800\n";
     let (s, r) = upload_to(
         &client,
@@ -114,7 +99,7 @@ backends_bare!(tables_live_in_object_storage_and_any_node_reads_them, |dir, url|
     let rid = r["result"]["id"].as_str().unwrap().to_string();
     let mut loaded = false;
     for _ in 0..1200 {
-        let (_, info) = call(base.clone(), "datastore_info", json!({"id": rid})).await;
+        let (_, info) = server.call(&token, "datastore_info", json!({"id": rid})).await;
         assert_ne!(info["result"]["job"]["state"], "failed", "{info}");
         if info["result"]["meta"]["version"] == 1 {
             loaded = true;
@@ -131,16 +116,16 @@ backends_bare!(tables_live_in_object_storage_and_any_node_reads_them, |dir, url|
     // Another node on the same database with an empty cache serves it.
     let other_dir = tempfile::tempdir().unwrap();
     let other = ServerProcess::start_env(other_dir.path(), &url, &[], &env).await;
-    let (s, v) =
-        call(other.base.clone(), "datastore_search", json!({"resource_id": rid, "filters": {"Tỉnh": "Huế"}})).await;
+    let (s, v) = other.call(&token, "datastore_search", json!({"resource_id": rid, "filters": {"Tỉnh": "Huế"}})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["result"]["records"][0]["Thu (tỷ đồng)"], 14200, "{v}");
-    let (s, v) = call(
-        other.base.clone(),
-        "datastore_search_sql",
-        json!({"sql": format!("SELECT SUM(\"Thu (tỷ đồng)\") AS s FROM \"{rid}\"")}),
-    )
-    .await;
+    let (s, v) = other
+        .call(
+            &token,
+            "datastore_search_sql",
+            json!({"sql": format!("SELECT SUM(\"Thu (tỷ đồng)\") AS s FROM \"{rid}\"")}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["result"]["records"][0]["s"], 536300);
     let cached: Vec<_> = walk(&other_dir.path().join("datastore"));
@@ -148,12 +133,12 @@ backends_bare!(tables_live_in_object_storage_and_any_node_reads_them, |dir, url|
 
     // A second version goes to the bucket too; dropping the table removes both.
     let (s, v) =
-        call(base.clone(), "datastore_delete", json!({"resource_id": rid, "filters": {"Tỉnh": "Cà Mau"}})).await;
+        server.call(&token, "datastore_delete", json!({"resource_id": rid, "filters": {"Tỉnh": "Cà Mau"}})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(s3.keys("kho-bang", "tables/").await.len(), 2);
-    let (s, v) = call(other.base.clone(), "datastore_search", json!({"resource_id": rid})).await;
+    let (s, v) = other.call(&token, "datastore_search", json!({"resource_id": rid})).await;
     assert_eq!(v["result"]["total"], 2, "{s} {v}");
-    let (s, _) = call(base.clone(), "datastore_delete", json!({"resource_id": rid})).await;
+    let (s, _) = server.call(&token, "datastore_delete", json!({"resource_id": rid})).await;
     assert_eq!(s, StatusCode::OK);
     assert!(s3.keys("kho-bang", "tables/").await.is_empty(), "dropped table files stay in the bucket");
 });

@@ -294,6 +294,25 @@ impl ServerProcess {
         run_kho(&self.data_dir, &self.database_url, args, stdin)
     }
 
+    /// Adds a sysadmin `qt` with the CLI and returns an API token of theirs.
+    pub fn sysadmin_token(&self) -> String {
+        self.kho(&["user", "add", "qt", "--email", "qt@kho.test", "--sysadmin"], None);
+        let (_, token, _) = self.kho(&["token", "issue", "qt"], None);
+        token.trim().to_string()
+    }
+
+    /// Calls an action with `token` (POST, JSON).
+    pub async fn call(&self, token: &str, action: &str, body: Value) -> (StatusCode, Value) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/3/action/{action}", self.base))
+            .header("Authorization", token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json::<Value>().await.unwrap())
+    }
+
     /// Sends a signal to the server.
     pub fn signal(&self, sig: i32) {
         // SAFETY: kill(2) on our own child's pid.
