@@ -275,12 +275,8 @@ impl Portal {
     pub async fn resource_page(&self, v: &Visitor, name: &str, resource_id: &str, query: &str) -> Result<Html> {
         let tr = Tr::new(v.lang);
         let lang = v.lang;
-        let pkg = self.catalog().package_show(&v.actor, name).await?;
-        let res = pkg
-            .resources
-            .iter()
-            .find(|r| r.id == resource_id)
-            .ok_or_else(|| Error::not_found("Resource was not found."))?;
+        let (pkg, res) = self.dataset_resource(v, name, resource_id).await?;
+        let res = &res;
         let row = resource_row(lang, res);
         let page_path = crate::lang_url(
             lang,
@@ -321,6 +317,24 @@ impl Portal {
             can_edit,
         };
         Ok(Html { body: render(&view), public: !pkg.private && v.user_name().is_none() })
+    }
+
+    /// A dataset the visitor may read and one of its resources (a
+    /// resource of another dataset is not found).
+    pub(crate) async fn dataset_resource(
+        &self,
+        v: &Visitor,
+        name: &str,
+        resource_id: &str,
+    ) -> Result<(Package, Resource)> {
+        let pkg = self.catalog().package_show(&v.actor, name).await?;
+        let res = pkg
+            .resources
+            .iter()
+            .find(|r| r.id == resource_id)
+            .cloned()
+            .ok_or_else(|| Error::not_found("Resource was not found."))?;
+        Ok((pkg, res))
     }
 
     /// Whether the visitor is signed in and may edit the dataset.

@@ -371,12 +371,7 @@ impl Portal {
     /// Draws the chart `query` asks for from a resource's table (the
     /// `chart.svg` URL and the resource page both come here).
     pub async fn chart(&self, v: &Visitor, name: &str, resource_id: &str, query: &str) -> Result<Drawn> {
-        let pkg = self.catalog().package_show(&v.actor, name).await?;
-        let res = pkg
-            .resources
-            .iter()
-            .find(|r| r.id == resource_id)
-            .ok_or_else(|| Error::not_found("Resource was not found."))?;
+        let (pkg, res) = self.dataset_resource(v, name, resource_id).await?;
         let p = TableParams::parse(query);
         let info = self
             .catalog()
