@@ -23,10 +23,20 @@
 //! - Matching is exact on normalised keys, never a fuzzy or substring match:
 //!   a label either names exactly one province or none. "Hà Nam" (a legacy
 //!   province) is not "Hà Nội".
-//! - The commune and district files in `data/` are shipped but not loaded
-//!   yet.
+//! - [`communes`]: the 3,321 communes since 1 July 2025, the 696 districts
+//!   and 10,051 wards before, matched by code or by name within a province
+//!   or district (commune names repeat across the country).
+//! - [`convert()`]: a label of either era to the 2025 units, with the
+//!   official conversion tables: exact, converted, split (with the
+//!   candidates, never a guess) or unknown (with the reason).
 
 #![warn(missing_docs)]
+
+pub mod communes;
+pub mod convert;
+
+pub use communes::{Commune, Found, LegacyDistrict, LegacyWard, communes, find_commune, legacy_wards};
+pub use convert::{Conversion, Era, Level, Options, Status, convert};
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -183,7 +193,7 @@ static DATA: LazyLock<Data> =
 
 /// What can be wrong with the embedded CSV files (only while editing them).
 #[derive(Debug, thiserror::Error)]
-enum DataError {
+pub(crate) enum DataError {
     #[error("malformed CSV: {0}")]
     Csv(#[from] csv::Error),
     #[error("{file}, record {record}: {message}")]
@@ -306,7 +316,7 @@ fn add_aliases(index: &mut Index, aliases: &[(u32, &[&str])], position: impl Fn(
 }
 
 /// The records of an embedded CSV file (after its header), as owned fields.
-fn records(text: &str) -> Result<Vec<Vec<String>>, DataError> {
+pub(crate) fn records(text: &str) -> Result<Vec<Vec<String>>, DataError> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -322,7 +332,7 @@ fn short_name(name: &str) -> &str {
 /// [`fold`], optionally turning the punctuation into word breaks instead of
 /// dropping it: "TP.Huế" must split into "tp huế" for the prefix to be seen,
 /// while the spec'd fold keeps "tp.hcm" as one word.
-fn fold_with(s: &str, punctuation_breaks_words: bool) -> String {
+pub(crate) fn fold_with(s: &str, punctuation_breaks_words: bool) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
     for c in s.nfd().flat_map(char::to_lowercase) {
@@ -348,7 +358,7 @@ fn fold_with(s: &str, punctuation_breaks_words: bool) -> String {
 
 /// A folded name without its spaces: "Ha Noi", "Hanoi" and "HaNoi" are one
 /// key, as are "Dak Lak" and "Daklak".
-fn compact(folded: &str) -> String {
+pub(crate) fn compact(folded: &str) -> String {
     folded.chars().filter(|c| *c != ' ').collect()
 }
 

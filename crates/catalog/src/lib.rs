@@ -14,6 +14,7 @@
 //! - Permission is always decided by `kho_core::authz`, never inline.
 //! - A write and its activity commit together or not at all.
 
+pub mod admin_units;
 pub mod auth;
 pub mod datasets;
 pub mod datastore;

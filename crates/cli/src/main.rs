@@ -4,6 +4,7 @@
 //! through `kho-catalog`; none of them needs the server to be stopped.
 
 mod admin;
+mod admin_units;
 mod bench;
 mod bench_datastore;
 mod datastore;
@@ -73,6 +74,9 @@ enum Command {
     /// Measure Kho's performance and print the figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Viet Nam's administrative units (offline): convert a table's units to those since 1 July 2025.
+    #[command(subcommand, name = "admin-units")]
+    AdminUnits(admin_units::AdminUnitsCommand),
 }
 
 fn main() -> ExitCode {
@@ -107,6 +111,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Jobs(c) => jobs::run(&g, c).await,
         Command::Datastore(c) => datastore::run(&g, c).await,
         Command::Bench(c) => bench::run(&g, c).await,
+        Command::AdminUnits(c) => admin_units::run(c),
     }
 }
 

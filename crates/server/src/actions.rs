@@ -65,6 +65,18 @@ pub const ACTIONS: &[ActionDef] = &[
     ),
     read("resource_show", "Return a resource. Parameters: id."),
     read(
+        "admin_unit_list",
+        "List Viet Nam's administrative units (master data). Parameters: level (province|district|commune; district only with legacy), legacy (the units before 1 July 2025), province (code), q (words of the name, diacritics optional), limit (default 100, at most 5000), offset.",
+    ),
+    read(
+        "admin_unit_show",
+        "Return one administrative unit. Parameters: id (code or name, diacritics optional), level (province|district|commune), legacy, province (code, for names shared across provinces). A province lists its communes and the legacy provinces it was formed from.",
+    ),
+    read(
+        "admin_unit_convert",
+        "The 2025 units for a label of either era: status exact|converted|split|unknown, province, commune, candidates (split units are never guessed), note. Parameters: q (a province, or \"ward, district, province\"), from (auto|2025|legacy), level (auto|province|commune).",
+    ),
+    read(
         "datastore_info",
         "Return a datastore table's fields, row count, size, versions and latest load job. Parameters: id (resource id).",
     ),
@@ -527,6 +539,9 @@ async fn dispatch(
             to_reply(c.package_activity_list(actor, &id, int(&mut f, "limit")?, int(&mut f, "offset")?).await?)?
         }
         "resource_show" => to_reply(c.resource_show(actor, &id_or_name(&mut f, "id")?).await?)?,
+        "admin_unit_list" => c.admin_unit_list(f)?.into(),
+        "admin_unit_show" => c.admin_unit_show(f)?.into(),
+        "admin_unit_convert" => c.admin_unit_convert(f)?.into(),
         "datastore_info" => c.datastore_info(actor, f).await?.into(),
         "datastore_search" => Reply::Raw(c.datastore_search(actor, f).await?),
         "datastore_search_sql" => Reply::Raw(c.datastore_search_sql(actor, f).await?),

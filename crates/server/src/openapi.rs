@@ -165,6 +165,37 @@ const SPECS: &[Spec] = &[
     spec("current_package_list_with_resources", &[PAGE], "[#Package]"),
     spec("package_activity_list", &[ID, PAGE], "[#Activity]"),
     spec("resource_show", &[RESOURCE_ID], "#Resource"),
+    spec(
+        "admin_unit_list",
+        &[&[
+            ("level", "string", false, "province (default), district (legacy only) or commune."),
+            ("legacy", "boolean", false, "The units before 1 July 2025."),
+            ("province", "integer", false, "Only units of this province (its code)."),
+            ("q", "string", false, "Words of the name, with or without diacritics."),
+            ("limit", "integer", false, "Units returned (default 100, at most 5000)."),
+            ("offset", "integer", false, "Units skipped."),
+        ]],
+        "object",
+    ),
+    spec(
+        "admin_unit_show",
+        &[&[
+            ("id", "string", true, "Code, or name with or without diacritics."),
+            ("level", "string", false, "province (default), district (legacy only) or commune."),
+            ("legacy", "boolean", false, "A unit before 1 July 2025."),
+            ("province", "integer", false, "The province of a name shared across provinces."),
+        ]],
+        "object",
+    ),
+    spec(
+        "admin_unit_convert",
+        &[&[
+            ("q", "string", true, "A province, or \"ward, district, province\", of either era."),
+            ("from", "string", false, "auto (default), 2025 or legacy: the era of bare codes."),
+            ("level", "string", false, "auto (default), province or commune: the level of a single value."),
+        ]],
+        "object",
+    ),
     spec("datastore_info", &[RESOURCE_ID], "object"),
     spec(
         "datastore_search",

@@ -510,6 +510,8 @@ async function main() {
         [audit, 'dataset', `/dataset/${CSV_DATASET}`],
         [audit, 'resource', resourcePath],
         [audit, 'login', '/user/login'],
+        [audit, 'administrative units', '/admin-units'],
+        [audit, 'a province and its communes', '/admin-units/79?q=tan'],
         [auditStaff, 'new dataset (signed in)', '/dataset/new'],
         [audit, 'home in English', '/en'],
       ];

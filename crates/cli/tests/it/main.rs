@@ -5,6 +5,7 @@
 mod support;
 
 mod access;
+mod admin_units;
 mod api;
 mod bad_input;
 mod big_files;

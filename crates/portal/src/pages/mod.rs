@@ -1,6 +1,7 @@
 //! The pages, one module per family, and what they share: dataset lists,
 //! search with facets, pagination.
 
+pub mod admin_units;
 pub mod dataset;
 pub mod public;
 pub mod seo;

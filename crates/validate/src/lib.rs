@@ -1,0 +1,1 @@
+//! Table Schema validation (being written).
