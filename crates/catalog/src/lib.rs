@@ -21,6 +21,7 @@ pub mod datastore;
 pub mod demo;
 pub mod jobs;
 pub mod organizations;
+pub mod quality;
 pub mod resources;
 pub mod search;
 pub mod synthetic;

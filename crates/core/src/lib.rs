@@ -10,6 +10,7 @@
 //!   Everything else asks it; nothing else re-implements its rules.
 //! - [`error`] is the one error type of the domain, with a stable
 //!   [`error::ErrorKind`] that the API edge maps to HTTP.
+//! - [`quality`] scores a dataset's metadata on Kho's point table.
 //! - [`licenses`], [`vocab`] are the fixed vocabularies (licences, the Law on
 //!   Data's classifications, update frequencies, agency kinds).
 //!
@@ -24,6 +25,7 @@ pub mod input;
 pub mod licenses;
 pub mod model;
 pub mod names;
+pub mod quality;
 pub mod timefmt;
 pub mod vocab;
 

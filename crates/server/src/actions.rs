@@ -65,6 +65,14 @@ pub const ACTIONS: &[ActionDef] = &[
     ),
     read("resource_show", "Return a resource. Parameters: id."),
     read(
+        "quality_show",
+        "Return a dataset's metadata quality on Kho's point table (docs/QUALITY.md): score, max, percent, rating (excellent|good|sufficient|bad), points per dimension and every check. Parameters: id.",
+    ),
+    read(
+        "organization_quality_list",
+        "Rank the agencies by the mean metadata quality of their public datasets, with the mean per dimension.",
+    ),
+    read(
         "admin_unit_list",
         "List Viet Nam's administrative units (master data). Parameters: level (province|district|commune; district only with legacy), legacy (the units before 1 July 2025), province (code), q (words of the name, diacritics optional), limit (default 100, at most 5000), offset.",
     ),
@@ -539,6 +547,8 @@ async fn dispatch(
             to_reply(c.package_activity_list(actor, &id, int(&mut f, "limit")?, int(&mut f, "offset")?).await?)?
         }
         "resource_show" => to_reply(c.resource_show(actor, &id_or_name(&mut f, "id")?).await?)?,
+        "quality_show" => c.quality_show(actor, &id_or_name(&mut f, "id")?).await?.into(),
+        "organization_quality_list" => c.organization_quality_list().await?.into(),
         "admin_unit_list" => c.admin_unit_list(f)?.into(),
         "admin_unit_show" => c.admin_unit_show(f)?.into(),
         "admin_unit_convert" => c.admin_unit_convert(f)?.into(),

@@ -165,6 +165,8 @@ const SPECS: &[Spec] = &[
     spec("current_package_list_with_resources", &[PAGE], "[#Package]"),
     spec("package_activity_list", &[ID, PAGE], "[#Activity]"),
     spec("resource_show", &[RESOURCE_ID], "#Resource"),
+    spec("quality_show", &[ID], "object"),
+    spec("organization_quality_list", &[], "object"),
     spec(
         "admin_unit_list",
         &[&[

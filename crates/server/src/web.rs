@@ -62,6 +62,7 @@ fn pages() -> Router<AppState> {
         .route("/group", get(group_list))
         .route("/group/", get(group_list))
         .route("/group/{name}", get(group_page))
+        .route("/quality", get(quality))
         .route("/admin-units", get(admin_units))
         .route("/admin-units/{code}", get(admin_unit))
         .route("/about", get(about))
@@ -338,6 +339,7 @@ page_handlers! {
     organization_page(false) => |p, v, a, q| p.group_page(&v, &a[0], true, &q).await;
     group_page(false) => |p, v, a, q| p.group_page(&v, &a[0], false, &q).await;
     about(false) => |p, v, a, q| p.about(&v).await;
+    quality(false) => |p, v, a, q| p.quality_page(&v).await;
     admin_units(false) => |p, v, a, q| p.admin_units_page(&v, &q).await;
     admin_unit(false) => |p, v, a, q| p.admin_unit_page(&v, &a[0], &q).await;
     api_docs(false) => |p, v, a, q| p.api_docs(&v).await;

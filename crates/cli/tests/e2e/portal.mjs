@@ -511,6 +511,7 @@ async function main() {
         [audit, 'resource', resourcePath],
         [audit, 'login', '/user/login'],
         [audit, 'administrative units', '/admin-units'],
+        [audit, 'quality ranking', '/quality'],
         [audit, 'a province and its communes', '/admin-units/79?q=tan'],
         [auditStaff, 'new dataset (signed in)', '/dataset/new'],
         [audit, 'home in English', '/en'],

@@ -22,5 +22,6 @@ mod organizations;
 mod portal;
 mod portal_branding;
 mod portal_e2e;
+mod quality;
 mod resources;
 mod search;

@@ -46,6 +46,7 @@ struct DatasetView {
     citation: String,
     api_url: String,
     can_edit: bool,
+    quality: crate::pages::quality::QualityCard,
 }
 
 #[derive(Template)]
@@ -267,6 +268,7 @@ impl Portal {
             activity,
             citation,
             can_edit,
+            quality: crate::pages::quality::card(lang, &pkg),
         };
         Ok(Html { body: render(&view), public: !pkg.private && v.user_name().is_none() })
     }

@@ -4,6 +4,7 @@
 pub mod admin_units;
 pub mod dataset;
 pub mod public;
+pub mod quality;
 pub mod seo;
 pub mod staff;
 pub mod table;

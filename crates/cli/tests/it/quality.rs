@@ -1,0 +1,73 @@
+//! Metadata quality: a dataset's score (`quality_show`), the agencies'
+//! ranking (`organization_quality_list`, public datasets only) and their
+//! pages.
+
+use crate::backends;
+use crate::support::TestApp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
+    let r = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+fn check<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["result"]["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()
+}
+
+backends!(scores_rank_agencies_by_their_public_datasets, |app| async move {
+    app.org("so-tot").await;
+    app.org("so-thuong").await;
+    app.ok("group_create", json!({"name": "dan-cu", "title": "Dân cư"}), &app.admin).await;
+    // A complete dataset and a bare one.
+    app.ok(
+        "package_create",
+        json!({"name": "day-du", "title": "Dân số các tỉnh", "owner_org": "so-tot", "license_id": "cc-by",
+               "tags": [{"name": "dân số"}], "groups": [{"name": "dan-cu"}], "spatial": "Việt Nam",
+               "temporal_start": "2025-01-01", "maintainer_email": "tk@so-tot.gov.vn", "update_frequency": "annual",
+               "notes": "Dân số trung bình của 34 tỉnh, thành phố theo năm, do Sở tổng hợp từ số liệu điều tra dân số và đăng ký hộ tịch.",
+               "title_translated": {"en": "Population by province"}, "notes_translated": {"en": "Mean population by province and year."},
+               "resources": [{"url": "https://so-tot.gov.vn/dan-so.csv", "format": "CSV", "mimetype": "text/csv", "size": 2048}]}),
+        &app.admin,
+    )
+    .await;
+    app.ok("package_create", json!({"name": "so-sai", "owner_org": "so-thuong"}), &app.admin).await;
+    // A private dataset of the second agency scores well but is not counted.
+    app.ok(
+        "package_create",
+        json!({"name": "rieng", "owner_org": "so-thuong", "private": true, "license_id": "cc-by", "tags": [{"name": "bí mật"}]}),
+        &app.admin,
+    )
+    .await;
+    let (s, full) = app.get("quality_show", &[("id", "day-du")], None).await;
+    assert_eq!(s, StatusCode::OK, "{full}");
+    assert_eq!(
+        (full["result"]["percent"].clone(), full["result"]["rating"].clone()),
+        (json!(100), json!("excellent")),
+        "{full}"
+    );
+    let (_, bare) = app.get("quality_show", &[("id", "so-sai")], None).await;
+    assert_eq!(bare["result"]["rating"], "bad", "{bare}");
+    assert_eq!(check(&bare, "keywords")["passed"], false);
+    assert_eq!(check(&bare, "keywords")["label_vi"], "Có từ khóa");
+    assert_eq!(bare["result"]["max"], 600);
+    // Private datasets stay private here too.
+    let (s, _) = app.get("quality_show", &[("id", "rieng")], None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "as package_show answers it");
+    let (_, rank) = app.get("organization_quality_list", &[], None).await;
+    let rows = rank["result"]["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rank}");
+    assert_eq!((rows[0]["name"].clone(), rows[0]["rank"].clone()), (json!("so-tot"), json!(1)));
+    assert_eq!(rows[1]["datasets"], 1, "the private dataset is not counted: {rank}");
+    assert_eq!(rows[0]["dimensions"]["findability"], 100.0);
+    // Pages: the card on the dataset page, the ranking with its chart.
+    let (_, html) = page(app, "/dataset/day-du").await;
+    assert!(html.contains("Chất lượng siêu dữ liệu") && html.contains("100%"), "the score card");
+    let (_, html) = page(app, "/en/dataset/so-sai").await;
+    assert!(html.contains("To improve") && html.contains("Has keywords (+30)"), "what to add");
+    let (s, html) = page(app, "/quality").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("role=\"img\"") && html.contains("/organization/so-tot"), "chart and ranking");
+    assert!(!html.contains("rieng"));
+});
