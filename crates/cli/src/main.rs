@@ -13,6 +13,7 @@ mod loadgen;
 mod logging;
 mod search;
 mod serve;
+mod validate;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -74,6 +75,9 @@ enum Command {
     /// Measure Kho's performance and print the figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Validate a CSV file against a Table Schema (offline), with frictionless' error types;
+    /// exit code 1 when the data has errors, 2 when it cannot be validated.
+    Validate(validate::ValidateArgs),
     /// Viet Nam's administrative units (offline): convert a table's units to those since 1 July 2025.
     #[command(subcommand, name = "admin-units")]
     AdminUnits(admin_units::AdminUnitsCommand),
@@ -112,6 +116,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Datastore(c) => datastore::run(&g, c).await,
         Command::Bench(c) => bench::run(&g, c).await,
         Command::AdminUnits(c) => admin_units::run(c),
+        Command::Validate(args) => validate::run(args),
     }
 }
 

@@ -25,3 +25,4 @@ mod portal_e2e;
 mod quality;
 mod resources;
 mod search;
+mod validate;
