@@ -59,11 +59,6 @@ impl Datastore {
         let engine = Engine::new(opts).map_err(|e| ds_error(e, "datastore"))?;
         Ok(Datastore { files, engine })
     }
-
-    /// Where the table files live.
-    pub fn files(&self) -> &TableFiles {
-        &self.files
-    }
 }
 
 /// Maps a datastore error to the domain's, naming the parameter at fault.

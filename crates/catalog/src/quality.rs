@@ -11,11 +11,6 @@ use kho_store::packages;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// Today's date, `YYYY-MM-DD`.
-fn today() -> String {
-    kho_core::timefmt::now().chars().take(10).collect()
-}
-
 /// An assessment as the API returns it, with each check's label.
 pub fn assessment_json(a: &Assessment) -> Value {
     let checks: Vec<Value> = a
@@ -57,9 +52,10 @@ impl Catalog {
     /// `quality_show`: the metadata assessment of a dataset the actor may read.
     pub async fn quality_show(&self, actor: &Actor, id: &str) -> Result<Value> {
         let pkg = self.package_show(actor, id).await?;
-        let mut v = assessment_json(&assess(&pkg, &today()));
+        let day = kho_core::timefmt::today();
+        let mut v = assessment_json(&assess(&pkg, &day));
         v["dataset"] = json!({"id": pkg.id, "name": pkg.name, "title": pkg.title});
-        v["assessed"] = Value::String(today());
+        v["assessed"] = Value::String(day);
         Ok(v)
     }
 
@@ -69,7 +65,7 @@ impl Catalog {
         let filter = dataset_filter(&Actor::anonymous());
         let mut conn = self.store().conn().await?;
         let ids = packages::visible_ids(&mut conn, &filter).await?;
-        let day = today();
+        let day = kho_core::timefmt::today();
         let mut by: BTreeMap<String, Scores> = BTreeMap::new();
         for chunk in ids.chunks(500) {
             for (_, doc) in packages::docs_by_ids(&mut conn, chunk).await? {
@@ -125,6 +121,6 @@ impl Catalog {
                 })
             })
             .collect();
-        Ok(json!({"assessed": today(), "count": rows.len(), "results": rows}))
+        Ok(json!({"assessed": kho_core::timefmt::today(), "count": rows.len(), "results": rows}))
     }
 }

@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use kho_admin_units::{Conversion, Era, Level, Options, Status, convert};
-use kho_datastore::sniff::{DecodingReader, TextEncoding, decode, detect_delimiter, detect_encoding};
+use kho_datastore::sniff::{TextEncoding, decode, detect_delimiter, detect_encoding, text_stream};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -112,7 +112,7 @@ fn convert_file(args: ConvertArgs) -> anyhow::Result<ExitCode> {
     let read = Arc::new(AtomicU64::new(0));
     let counted = Counted { inner: open()?, read: read.clone() };
     let replaced = Arc::new(AtomicU64::new(0));
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(DecodingReader::new(
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text_stream(
         counted,
         encoding,
         replaced.clone(),

@@ -18,6 +18,11 @@ pub fn now() -> String {
     format(OffsetDateTime::now_utc())
 }
 
+/// Today's date (UTC), `YYYY-MM-DD`.
+pub fn today() -> String {
+    format_date(OffsetDateTime::now_utc().date())
+}
+
 /// Formats a time in CKAN's format (converted to UTC).
 pub fn format(t: OffsetDateTime) -> String {
     t.to_offset(UtcOffset::UTC).format(CKAN_FORMAT).unwrap_or_else(|_| "1970-01-01T00:00:00.000000".to_string())

@@ -756,16 +756,7 @@ impl TextSource {
         counter.store(0, Ordering::Relaxed);
         let file = File::open(path).map_err(|e| DatastoreError::io(path, e))?;
         let counted = Counting { inner: file, read: counter.clone() };
-        let text: Box<dyn Read + Send> = match encoding {
-            TextEncoding::Utf8 => Box::new(BufReader::with_capacity(1 << 20, counted)),
-            TextEncoding::Utf8Bom => {
-                let mut r = BufReader::with_capacity(1 << 20, counted);
-                let mut bom = [0u8; 3];
-                r.read_exact(&mut bom).map_err(|e| DatastoreError::io(path, e))?;
-                Box::new(r)
-            }
-            other => Box::new(sniff::DecodingReader::new(counted, other, replaced.clone())),
-        };
+        let text = sniff::text_stream(BufReader::with_capacity(1 << 20, counted), encoding, replaced.clone());
         let guarded = LineGuard { inner: text, since_newline: 0, limit: max_row_bytes, line: 0 };
         Ok(csv::ReaderBuilder::new()
             .delimiter(delimiter)

@@ -72,6 +72,57 @@ impl TextEncoding {
     }
 }
 
+/// A text file's bytes as UTF-8, the one way every reader of delimited
+/// text (loads, validation, `kho admin-units`) opens it: UTF-8 passes
+/// through untouched (the fast path), a UTF-8 byte-order mark is dropped,
+/// anything else is decoded (and normalised to NFC) by [`DecodingReader`],
+/// which counts in `replaced` the bytes it could not read.
+pub fn text_stream<R: std::io::Read + Send + 'static>(
+    inner: R,
+    enc: TextEncoding,
+    replaced: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> Box<dyn std::io::Read + Send> {
+    match enc {
+        TextEncoding::Utf8 => Box::new(inner),
+        TextEncoding::Utf8Bom => Box::new(SkipBom { inner, checked: false, held: Vec::new() }),
+        other => Box::new(DecodingReader::new(inner, other, replaced)),
+    }
+}
+
+/// Drops a UTF-8 byte-order mark at the start of a stream, if there is one.
+struct SkipBom<R> {
+    inner: R,
+    checked: bool,
+    /// Bytes read while looking for the mark that were not the mark.
+    held: Vec<u8>,
+}
+
+impl<R: std::io::Read> std::io::Read for SkipBom<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.checked {
+            self.checked = true;
+            let mut head = [0u8; 3];
+            let mut n = 0;
+            while n < 3 {
+                match self.inner.read(&mut head[n..])? {
+                    0 => break,
+                    k => n += k,
+                }
+            }
+            if head[..n] != *b"\xEF\xBB\xBF" {
+                self.held.extend_from_slice(&head[..n]);
+            }
+        }
+        if !self.held.is_empty() {
+            let n = self.held.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.held[..n]);
+            self.held.drain(..n);
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
+}
+
 /// Guesses the encoding from the start of a file.
 pub fn detect_encoding(head: &[u8]) -> TextEncoding {
     if head.starts_with(b"\xEF\xBB\xBF") {
@@ -288,6 +339,22 @@ impl<R: std::io::Read> std::io::Read for DecodingReader<R> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn text_stream_drops_a_bom_only_when_there_is_one() {
+        use std::io::Read;
+        let read = |bytes: &'static [u8], enc: TextEncoding| {
+            let mut out = String::new();
+            text_stream(bytes, enc, Default::default()).read_to_string(&mut out).unwrap();
+            out
+        };
+        assert_eq!(read(b"\xEF\xBB\xBFa,b\n", TextEncoding::Utf8Bom), "a,b\n");
+        assert_eq!(read(b"a,b\n", TextEncoding::Utf8Bom), "a,b\n", "no mark: nothing dropped");
+        assert_eq!(read(b"a", TextEncoding::Utf8Bom), "a");
+        assert_eq!(read(b"", TextEncoding::Utf8Bom), "");
+        assert_eq!(read(b"H\xe0 N\xf4\xf2i", TextEncoding::Windows1258), "Hà Nội");
+    }
+
     use super::*;
 
     fn rows(text: &str, d: u8) -> Vec<Vec<String>> {

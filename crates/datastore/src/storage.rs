@@ -101,12 +101,7 @@ impl TableFiles {
         &self.dir
     }
 
-    /// Whether files live in object storage.
-    pub fn is_remote(&self) -> bool {
-        self.remote.is_some()
-    }
-
-    /// Where files live, for logs and `kho check`.
+    /// Where files live (its `Debug` form, in logs).
     pub fn describe(&self) -> String {
         match &self.remote {
             None => format!("{}", self.dir.display()),

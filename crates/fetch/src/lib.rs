@@ -176,11 +176,6 @@ impl Fetcher {
         Ok(Fetcher { client, opts })
     }
 
-    /// Its limits.
-    pub fn options(&self) -> &FetchOptions {
-        &self.opts
-    }
-
     fn check_url(&self, url: &str) -> Result<reqwest::Url, FetchError> {
         let parsed = reqwest::Url::parse(url).map_err(|_| FetchError::BadUrl(url.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {

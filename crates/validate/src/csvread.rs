@@ -17,13 +17,13 @@
 //! its `DecodingReader` (UTF-8 in NFC out).
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use csv::ByteRecord;
-use kho_datastore::sniff::{self, DecodingReader, TextEncoding};
+use kho_datastore::sniff::{self, TextEncoding};
 
 /// How a file is written: its encoding, delimiter, and whether spaces after
 /// a delimiter are skipped.
@@ -94,19 +94,7 @@ pub(crate) fn text_stream_counted(
     encoding: TextEncoding,
     replaced: Arc<AtomicU64>,
 ) -> io::Result<Box<dyn Read + Send>> {
-    let mut file = File::open(path)?;
-    Ok(match encoding {
-        TextEncoding::Utf8 => Box::new(file),
-        TextEncoding::Utf8Bom => {
-            let mut bom = [0u8; 3];
-            let n = file.read(&mut bom)?;
-            if n < 3 || bom != [0xEF, 0xBB, 0xBF] {
-                file.seek(SeekFrom::Start(0))?;
-            }
-            Box::new(file)
-        }
-        other => Box::new(DecodingReader::new(file, other, replaced)),
-    })
+    Ok(sniff::text_stream(File::open(path)?, encoding, replaced))
 }
 
 /// Records of a CSV stream, numbered from 1 as Python's `csv` numbers them

@@ -3,7 +3,7 @@
 //! units and a status), and the `admin_unit_*` actions.
 
 use crate::backends;
-use crate::support::{TestApp, kho_bin};
+use crate::support::kho_bin;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -112,25 +112,19 @@ backends!(admin_unit_actions_list_show_and_convert, |app| async move {
     );
 });
 
-/// A page as an anonymous visitor sees it.
-async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
-    let r = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
 backends!(admin_unit_pages_show_provinces_communes_and_legacy_units, |app| async move {
-    let (s, html) = page(app, "/admin-units").await;
+    let (s, _, html) = app.page("/admin-units").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(html.matches("<a href=\"/admin-units/").count(), 34, "a link per province");
     assert!(html.contains("role=\"img\"") && html.contains("Hồ Chí Minh"), "the tile map");
-    let (_, html) = page(app, "/admin-units?legacy=1").await;
+    let (_, _, html) = app.page("/admin-units?legacy=1").await;
     assert!(
         html.contains("Tỉnh Tiền Giang") && html.contains("Tỉnh Tây Ninh, Tỉnh Đồng Tháp"),
         "what a split province became"
     );
-    let (_, html) = page(app, "/en/admin-units/ho-chi-minh?q=tan+dinh").await;
+    let (_, _, html) = app.page("/en/admin-units/ho-chi-minh?q=tan+dinh").await;
     assert!(html.contains("Phường Tân Định") && html.contains("Formed from"), "English, by name, filtered");
     assert!(!html.contains("Phường Bến Thành"), "the filter keeps only matching communes");
-    let (s, _) = page(app, "/admin-units/999").await;
+    let (s, _, _) = app.page("/admin-units/999").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 });

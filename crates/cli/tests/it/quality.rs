@@ -3,14 +3,8 @@
 //! pages.
 
 use crate::backends;
-use crate::support::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-async fn page(app: &TestApp, path: &str) -> (StatusCode, String) {
-    let r = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
 
 fn check<'a>(v: &'a Value, id: &str) -> &'a Value {
     v["result"]["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()
@@ -62,11 +56,11 @@ backends!(scores_rank_agencies_by_their_public_datasets, |app| async move {
     assert_eq!(rows[1]["datasets"], 1, "the private dataset is not counted: {rank}");
     assert_eq!(rows[0]["dimensions"]["findability"], 100.0);
     // Pages: the card on the dataset page, the ranking with its chart.
-    let (_, html) = page(app, "/dataset/day-du").await;
+    let (_, _, html) = app.page("/dataset/day-du").await;
     assert!(html.contains("Chất lượng siêu dữ liệu") && html.contains("100%"), "the score card");
-    let (_, html) = page(app, "/en/dataset/so-sai").await;
+    let (_, _, html) = app.page("/en/dataset/so-sai").await;
     assert!(html.contains("To improve") && html.contains("Has keywords (+30)"), "what to add");
-    let (s, html) = page(app, "/quality").await;
+    let (s, _, html) = app.page("/quality").await;
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("role=\"img\"") && html.contains("/organization/so-tot"), "chart and ranking");
     assert!(!html.contains("rieng"));

@@ -169,6 +169,15 @@ impl TestApp {
     }
 
     /// `GET /api/3/action/{name}?{query}`.
+    /// A page or file at `path`, as an anonymous visitor gets it: status,
+    /// content type and body.
+    pub async fn page(&self, path: &str) -> (StatusCode, String, String) {
+        let r = self.client.get(format!("{}{path}", self.base)).send().await.expect("request");
+        let status = r.status();
+        let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        (status, ct, r.text().await.expect("body"))
+    }
+
     pub async fn get(&self, action: &str, query: &[(&str, &str)], token: Option<&str>) -> (StatusCode, Value) {
         let mut req = self.client.get(format!("{}/api/3/action/{action}", self.base)).query(query);
         if let Some(t) = token {

@@ -22,10 +22,6 @@ pub struct QualityCard {
     pub todo: Vec<String>,
 }
 
-fn today() -> String {
-    kho_core::timefmt::now().chars().take(10).collect()
-}
-
 fn dimension_label(tr: Tr, d: Dimension) -> String {
     tr.t(&format!("q-dim-{}", d.code()))
 }
@@ -37,7 +33,7 @@ fn rating_label(tr: Tr, r: Rating) -> String {
 /// The score card of `pkg`.
 pub fn card(lang: Lang, pkg: &Package) -> QualityCard {
     let tr = Tr::new(lang);
-    let a = assess(pkg, &today());
+    let a = assess(pkg, &kho_core::timefmt::today());
     QualityCard {
         percent: a.percent,
         rating: a.rating.code(),
@@ -135,7 +131,7 @@ impl Portal {
                     )
                 })
                 .collect(),
-            assessed: format::date(lang, &today()),
+            assessed: format::date(lang, &kho_core::timefmt::today()),
         };
         Ok(Html { body: render(&view), public: v.user_name().is_none() })
     }

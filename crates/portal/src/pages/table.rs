@@ -130,6 +130,8 @@ impl TableParams {
 /// A column header of the table view.
 pub struct Column {
     pub id: String,
+    /// CKAN's type name (`int`, `text`…).
+    pub ty: String,
     pub type_label: String,
     pub numeric: bool,
     /// `ascending`, `descending` or `none`, for `aria-sort`.
@@ -537,21 +539,11 @@ impl Portal {
             })
             .unwrap_or_default();
         let table = self.table_page(v, page_path, resource_id, &p).await;
+        // The chart offers the columns of the version shown.
         let fields = match &table {
-            Ok(t) => t
-                .columns
-                .iter()
-                .map(|c| (c.id.clone(), if c.numeric { "numeric".into() } else { "text".into() }))
-                .collect(),
+            Ok(t) => t.columns.iter().map(|c| (c.id.clone(), c.ty.clone())).collect(),
             Err(_) => fields_of(&info),
         };
-        // The chart uses the fields' real types (the table page only keeps
-        // whether they are numbers).
-        let typed = fields_of(&info);
-        let fields: Vec<(String, String)> = fields
-            .into_iter()
-            .map(|(id, t)| typed.iter().find(|(tid, _)| *tid == id).cloned().unwrap_or((id, t)))
-            .collect();
         let mut form_error = None;
         let spec = match chart_spec(tr, &fields, &p.chart, row_count <= AUTO_CHART_ROWS) {
             Ok(s) => s,
@@ -693,6 +685,7 @@ impl Portal {
                 let dir = if sorted && !p.desc { Some("desc".to_string()) } else { None };
                 Column {
                     id: id.clone(),
+                    ty: ty.clone(),
                     type_label: type_label(tr, ty),
                     numeric: ty == "int" || ty == "numeric",
                     aria_sort,
