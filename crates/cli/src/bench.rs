@@ -35,6 +35,22 @@ pub enum BenchCommand {
     /// Datastore ingest, SQL, filtered search and CSV download on a
     /// generated 10-million-row table, beside DuckDB on the same data.
     Datastore(crate::bench_datastore::DatastoreArgs),
+    /// Table Schema validation of a generated CSV (1 GB by default): Kho beside frictionless,
+    /// on the same file and schema, in the same run.
+    ///
+    /// Writes a CSV of about N MiB (10 columns, a primary key, one planted error in every
+    /// 1,000 rows and a duplicate key in every 10,000) and its schema into DIR, or reuses
+    /// them from an earlier run. Then runs `kho validate` (this binary) and `frictionless
+    /// validate --json` on it, each as a child process measured the same way: wall and CPU
+    /// seconds, MB/s, and peak resident memory from wait4(2). Both list every error
+    /// (frictionless' error limit is raised, since it stops validating at the limit), and
+    /// their (type, row, field) lists are compared. Exits 1 when they disagree or Kho
+    /// misses a planted error.
+    ///
+    /// Build with --release for real figures. Frictionless 5.18.1 is looked for with
+    /// --frictionless, $KHO_FRICTIONLESS, target/test-venv/bin/frictionless, then PATH;
+    /// without it, Kho's figures alone are printed, with how to install it.
+    Validate(crate::bench_validate::ValidateBenchArgs),
 }
 
 #[derive(Args)]
@@ -95,6 +111,7 @@ pub async fn run(g: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<ExitCode> 
         BenchCommand::Search(a) => search(g, a).await,
         BenchCommand::Portal(a) => portal(g, a).await,
         BenchCommand::Datastore(a) => crate::bench_datastore::run(g, a).await,
+        BenchCommand::Validate(a) => crate::bench_validate::run(a),
     }
 }
 

@@ -1,9 +1,14 @@
 //! `kho validate FILE [--schema S]`: Table Schema validation, offline (no
-//! server, no database), with frictionless' error types.
+//! server, no database), with frictionless' error types. FILE may also be
+//! a Data Package descriptor (`datapackage.json`): every CSV resource is
+//! then validated, foreign keys across resources included.
 
 use clap::{Args, ValueEnum};
-use kho_validate::{InferOptions, Schema, TextEncoding, ValidateOptions, infer_file, validate_csv};
-use std::path::PathBuf;
+use kho_validate::{
+    InferOptions, Package, PackageReport, Schema, TaskOutcome, TextEncoding, ValidateOptions, ValidationError,
+    infer_file, validate_csv, validate_package,
+};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -22,7 +27,9 @@ enum Language {
 
 #[derive(Args)]
 pub struct ValidateArgs {
-    /// A delimited text file (CSV, TSV…) with a header row.
+    /// A delimited text file (CSV, TSV…) with a header row, or a Data Package descriptor
+    /// (datapackage.json, v1 or v2) whose CSV resources are validated, foreign keys across
+    /// resources included.
     file: PathBuf,
     /// A Table Schema (v1 or v2, JSON) [default: inferred from the file, as frictionless does].
     #[arg(long, value_name = "S")]
@@ -62,6 +69,31 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         },
         None => None,
     };
+    if is_descriptor(&args.file) {
+        if args.schema.is_some() || args.print_schema {
+            return fail(
+                "--schema and --print-schema apply to one CSV file; a data package's resources carry their own schemas"
+                    .into(),
+            );
+        }
+        let pkg = match Package::from_path(&args.file) {
+            Ok(p) => p,
+            Err(e) => return fail(format!("the data package {} is not usable: {e}", args.file.display())),
+        };
+        let opts = ValidateOptions { limit_errors: args.limit_errors, encoding, ..ValidateOptions::default() };
+        let report = validate_package(&pkg, &opts);
+        match args.format {
+            Format::Json => println!("{}", report.to_json()),
+            Format::Human => print_package(&pkg, &report, args.lang == Language::Vi),
+        }
+        return Ok(if report.incomplete() {
+            ExitCode::from(2)
+        } else if report.valid {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
     let schema = match &args.schema {
         Some(path) => {
             let text = match std::fs::read_to_string(path) {
@@ -109,25 +141,81 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                 } else {
                     println!("✗ Invalid: {} errors in {} rows, {} fields", s.errors, s.rows, s.fields);
                 }
-                for e in &report.errors {
-                    let at = match (e.row_number, &e.field_name) {
-                        (Some(r), Some(f)) => format!("[{r}, {f}] "),
-                        (Some(r), None) => format!("[{r}] "),
-                        (None, Some(f)) => format!("[{f}] "),
-                        (None, None) => String::new(),
-                    };
-                    println!("  {at}{}: {}", e.type_, if vi { &e.message_vi } else { &e.message });
-                }
-                let listed = report.errors.len() as u64;
-                if listed < s.errors {
-                    if vi {
-                        println!("  … và {} lỗi nữa (--limit-errors để liệt kê thêm)", s.errors - listed);
-                    } else {
-                        println!("  … and {} more (--limit-errors to list more)", s.errors - listed);
-                    }
-                }
+                print_errors(&report.errors, s.errors, vi);
             }
         }
     }
     Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// A `.json` file is a package descriptor (a schema goes with `--schema`).
+fn is_descriptor(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// One line per listed error, and how many more there are.
+fn print_errors(errors: &[ValidationError], total: u64, vi: bool) {
+    for e in errors {
+        let at = match (e.row_number, &e.field_name) {
+            (Some(r), Some(f)) => format!("[{r}, {f}] "),
+            (Some(r), None) => format!("[{r}] "),
+            (None, Some(f)) => format!("[{f}] "),
+            (None, None) => String::new(),
+        };
+        println!("  {at}{}: {}", e.type_, if vi { &e.message_vi } else { &e.message });
+    }
+    let listed = errors.len() as u64;
+    if listed < total {
+        if vi {
+            println!("  … và {} lỗi nữa (--limit-errors để liệt kê thêm)", total - listed);
+        } else {
+            println!("  … and {} more (--limit-errors to list more)", total - listed);
+        }
+    }
+}
+
+/// A package's result: one block per resource, then a summary.
+fn print_package(pkg: &Package, report: &PackageReport, vi: bool) {
+    let name = pkg.name.as_deref().unwrap_or("");
+    for t in &report.tasks {
+        let s = &t.stats;
+        match (t.outcome, t.valid) {
+            (TaskOutcome::NotTable, _) if vi => {
+                println!("– {} ({}): không phải bảng CSV, không kiểm tra", t.name, t.place)
+            }
+            (TaskOutcome::NotTable, _) => println!("– {} ({}): not a CSV table, not checked", t.name, t.place),
+            (TaskOutcome::Failed, _) if vi => println!("✗ {} ({}): không kiểm tra được", t.name, t.place),
+            (TaskOutcome::Failed, _) => println!("✗ {} ({}): could not be validated", t.name, t.place),
+            (TaskOutcome::Validated, true) if vi => {
+                println!("✓ {} ({}): hợp lệ, {} dòng, {} cột", t.name, t.place, s.rows, s.fields)
+            }
+            (TaskOutcome::Validated, true) => {
+                println!("✓ {} ({}): valid, {} rows, {} fields", t.name, t.place, s.rows, s.fields)
+            }
+            (TaskOutcome::Validated, false) if vi => println!(
+                "✗ {} ({}): {} lỗi, {} trong {} dòng không hợp lệ, {} cột",
+                t.name, t.place, s.errors, s.invalid_rows, s.rows, s.fields
+            ),
+            (TaskOutcome::Validated, false) => println!(
+                "✗ {} ({}): {} errors, {} of {} rows invalid, {} fields",
+                t.name, t.place, s.errors, s.invalid_rows, s.rows, s.fields
+            ),
+        }
+        print_errors(&t.errors, s.errors, vi);
+    }
+    let tables = report.tasks.iter().filter(|t| t.outcome != TaskOutcome::NotTable).count();
+    let bad = report.tasks.iter().filter(|t| !t.valid).count();
+    let errors = report.stats.errors;
+    match (report.incomplete(), report.valid, vi) {
+        (true, _, true) => {
+            println!("✗ Gói {name}: có bảng không kiểm tra được; {errors} lỗi trong {bad}/{tables} bảng")
+        }
+        (true, _, false) => {
+            println!("✗ Package {name}: some tables could not be validated; {errors} errors in {bad}/{tables} tables")
+        }
+        (false, true, true) => println!("✓ Gói {name} hợp lệ: {tables} bảng"),
+        (false, true, false) => println!("✓ Package {name} is valid: {tables} tables"),
+        (false, false, true) => println!("✗ Gói {name} không hợp lệ: {errors} lỗi trong {bad}/{tables} bảng"),
+        (false, false, false) => println!("✗ Package {name} is invalid: {errors} errors in {bad}/{tables} tables"),
+    }
 }

@@ -34,6 +34,10 @@ pub(crate) struct Dialect {
     /// Python's sniffer sets `skipinitialspace` when every delimiter of the
     /// first line is followed by a space (`a, b, c`).
     pub(crate) skip_initial_space: bool,
+    /// Where the sniffed head's text has its first NUL character, if it
+    /// has one: no text table has one, so the file is binary (or in an
+    /// encoding the sniffer did not recognise).
+    pub(crate) nul_at: Option<usize>,
 }
 
 /// Bytes sniffed for the encoding and the delimiter.
@@ -55,7 +59,7 @@ pub(crate) fn sniff_dialect<R: Read>(
     let d = char::from(delimiter);
     let count = first_line.matches(d).count();
     let spaced = first_line.matches(&format!("{d} ")).count();
-    Ok(Dialect { encoding, delimiter, skip_initial_space: count > 0 && count == spaced })
+    Ok(Dialect { encoding, delimiter, skip_initial_space: count > 0 && count == spaced, nul_at: text.find('\0') })
 }
 
 /// The byte stream under the csv reader, remembering whether it has ended,
@@ -261,7 +265,8 @@ mod tests {
     use super::*;
 
     fn read(text: &[u8]) -> Vec<(u64, Vec<String>)> {
-        let dialect = Dialect { encoding: TextEncoding::Utf8, delimiter: b',', skip_initial_space: false };
+        let dialect =
+            Dialect { encoding: TextEncoding::Utf8, delimiter: b',', skip_initial_space: false, nul_at: None };
         let mut r = Records::new(text, &dialect);
         let mut rec = ByteRecord::new();
         let mut out = Vec::new();

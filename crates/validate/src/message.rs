@@ -23,6 +23,8 @@ pub(crate) fn type_phrase_vi(t: FieldType, format: Option<&str>) -> String {
         (FieldType::String, Some("uuid")) => "mã UUID hợp lệ",
         (FieldType::String, Some("binary")) => "dữ liệu base64 hợp lệ",
         (FieldType::String, Some("vn-admin-unit")) => "tên hoặc mã tỉnh, thành phố của Việt Nam",
+        (FieldType::String, Some("vn-admin-unit-commune")) => "tên hoặc mã xã, phường, đặc khu của Việt Nam",
+        (FieldType::String, Some("vn-admin-unit-any")) => "tên hoặc mã tỉnh, thành phố, xã, phường của Việt Nam",
         (FieldType::String, _) => "chuỗi ký tự hợp lệ",
         (FieldType::Number, _) => "số",
         (FieldType::Integer, _) => "số nguyên",
@@ -62,7 +64,11 @@ pub(crate) fn constraint_vi(name: &str, shown: &str) -> String {
         "exclusiveMinimum" => format!("phải lớn hơn {shown}"),
         "exclusiveMaximum" => format!("phải nhỏ hơn {shown}"),
         "enum" => format!("không thuộc các giá trị cho phép {shown}"),
-        "vnAdminUnit" => "không phải tên hoặc mã tỉnh, thành phố của Việt Nam".into(),
+        "vnAdminUnit" => match shown {
+            "commune" => "không phải tên hoặc mã xã, phường, đặc khu của Việt Nam".into(),
+            "any" => "không phải tên hoặc mã tỉnh, thành phố, xã, phường của Việt Nam".into(),
+            _ => "không phải tên hoặc mã tỉnh, thành phố của Việt Nam".into(),
+        },
         other => format!("không thỏa ràng buộc {other}"),
     }
 }

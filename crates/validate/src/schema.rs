@@ -12,12 +12,19 @@
 //! that is not a valid regular expression or is longer than 1,000
 //! characters.
 //!
-//! Kho's extension: `"format": "vn-admin-unit"` on a `string` field, or
-//! the constraint `"vnAdminUnit": "province"`, accepts a Vietnamese
-//! province by code or name (with or without diacritics or a "Tỉnh"/"TP."
-//! prefix), as [`kho_admin_units::find_province`] matches it. Frictionless
-//! does not know either form: version 5.18.1 refuses such a schema with a
-//! `field-error` (an unknown `format` value, an unsupported constraint).
+//! Kho's extension: Vietnamese administrative units in force since 1 July
+//! 2025 ([`VnAdminLevel`]). On a `string` field, `"format": "vn-admin-unit"`
+//! or the constraint `"vnAdminUnit": "province"` accepts a province by code
+//! or name (with or without diacritics or a "Tỉnh"/"TP." prefix), as
+//! [`kho_admin_units::find_province`] matches it;
+//! `"vn-admin-unit-commune"` / `"vnAdminUnit": "commune"` a commune, as
+//! [`kho_admin_units::find_commune`] matches it (also "Phường Sài Gòn,
+//! TP. Hồ Chí Minh": a commune within its province);
+//! `"vn-admin-unit-any"` / `"vnAdminUnit": "any"` either. A failed format
+//! is a `type-error`, a failed constraint a `constraint-error`.
+//! Frictionless does not know either form: version 5.18.1 refuses such a
+//! schema with a `field-error` (an unknown `format` value, an unsupported
+//! constraint).
 
 use std::collections::{HashMap, HashSet};
 
@@ -294,11 +301,68 @@ impl FieldsMatch {
     }
 }
 
-/// The administrative level a `vnAdminUnit` constraint checks.
+/// The administrative level a `vnAdminUnit` constraint (or a
+/// `vn-admin-unit…` string format) checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VnAdminLevel {
     /// One of the 34 provinces in force since 1 July 2025.
     Province,
+    /// One of the 3,321 communes (xã, phường, đặc khu) in force since
+    /// 1 July 2025.
+    Commune,
+    /// A province or a commune.
+    Any,
+}
+
+impl VnAdminLevel {
+    /// The name used in schemas (`"province"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VnAdminLevel::Province => "province",
+            VnAdminLevel::Commune => "commune",
+            VnAdminLevel::Any => "any",
+        }
+    }
+
+    /// Reads a level name.
+    pub fn parse(name: &str) -> Option<VnAdminLevel> {
+        [VnAdminLevel::Province, VnAdminLevel::Commune, VnAdminLevel::Any].into_iter().find(|l| l.as_str() == name)
+    }
+
+    /// The string format that checks this level.
+    pub fn format(self) -> &'static str {
+        match self {
+            VnAdminLevel::Province => "vn-admin-unit",
+            VnAdminLevel::Commune => "vn-admin-unit-commune",
+            VnAdminLevel::Any => "vn-admin-unit-any",
+        }
+    }
+
+    /// Whether `label` names a unit of this level, as `kho_admin_units`
+    /// matches names: a code, or a name with or without diacritics and
+    /// type words. A commune may be followed by its province after a comma
+    /// ("Phường Sài Gòn, TP. Hồ Chí Minh"), and is then looked for in that
+    /// province only. A commune name that several communes share is still
+    /// a real commune, so it is accepted.
+    pub fn accepts(self, label: &str) -> bool {
+        match self {
+            VnAdminLevel::Province => kho_admin_units::find_province(label).is_some(),
+            VnAdminLevel::Commune => is_commune(label),
+            VnAdminLevel::Any => kho_admin_units::find_province(label).is_some() || is_commune(label),
+        }
+    }
+}
+
+fn is_commune(label: &str) -> bool {
+    use kho_admin_units::{Found, find_commune, find_province};
+    if !matches!(find_commune(label, None), Found::None) {
+        return true;
+    }
+    let Some((commune, province)) = label.rsplit_once([',', ';']) else { return false };
+    match find_province(province) {
+        Some(p) => !matches!(find_commune(commune.trim(), Some(p.code)), Found::None),
+        None => false,
+    }
 }
 
 /// A field's constraints. Bounds and `enum` values are kept as written in
@@ -541,9 +605,9 @@ fn constraints(v: &Json, at: &str) -> Result<Constraints, SchemaError> {
                 Json::Array(a) => c.enum_ = Some(a.clone()),
                 _ => return Err(invalid(&here, "expected a list")),
             },
-            "vnAdminUnit" => match v.as_str() {
-                Some("province") => c.vn_admin_unit = Some(VnAdminLevel::Province),
-                _ => return Err(invalid(&here, "only \"province\" is supported")),
+            "vnAdminUnit" => match v.as_str().and_then(VnAdminLevel::parse) {
+                Some(level) => c.vn_admin_unit = Some(level),
+                None => return Err(invalid(&here, "expected \"province\", \"commune\" or \"any\"")),
             },
             other => {
                 return Err(invalid(
@@ -573,7 +637,7 @@ fn constraints_json(c: &Constraints) -> Map<String, Json> {
     put("maxLength", c.max_length.map(Json::from));
     put("pattern", c.pattern.clone().map(Json::String));
     put("enum", c.enum_.clone().map(Json::Array));
-    put("vnAdminUnit", c.vn_admin_unit.map(|_| Json::String("province".into())));
+    put("vnAdminUnit", c.vn_admin_unit.map(|l| Json::String(l.as_str().into())));
     m
 }
 
@@ -923,7 +987,7 @@ pub(crate) enum Rule {
     ExclusiveMaximum(Owned),
     /// Hashes of the allowed values (see [`value::value_hash`]).
     Enum(HashSet<u64>),
-    VnAdminUnit,
+    VnAdminUnit(VnAdminLevel),
 }
 
 impl Check {
@@ -945,8 +1009,8 @@ impl Check {
             Rule::ExclusiveMinimum(b) => matches!(value::compare(v, &b.as_value()), Some(Greater)),
             Rule::ExclusiveMaximum(b) => matches!(value::compare(v, &b.as_value()), Some(Less)),
             Rule::Enum(set) => !value::never_equal(v) && set.contains(&value::value_hash(v)),
-            Rule::VnAdminUnit => match v {
-                Value::Str(s) => kho_admin_units::find_province(s).is_some(),
+            Rule::VnAdminUnit(level) => match v {
+                Value::Str(s) => level.accepts(s),
                 _ => true,
             },
         }
@@ -1017,11 +1081,13 @@ fn kind_of(f: &Field, t: FieldType, format: Option<&str>) -> Result<Kind, Schema
             Some("uri") => StringFormat::Uri,
             Some("uuid") => StringFormat::Uuid,
             Some("binary") => StringFormat::Binary,
-            Some("vn-admin-unit") => StringFormat::VnAdminUnit,
+            Some("vn-admin-unit") => StringFormat::VnAdminUnit(VnAdminLevel::Province),
+            Some("vn-admin-unit-commune") => StringFormat::VnAdminUnit(VnAdminLevel::Commune),
+            Some("vn-admin-unit-any") => StringFormat::VnAdminUnit(VnAdminLevel::Any),
             Some("wkt") => return Err(bad_format("WKT geometries are not supported")),
             Some(_) => {
                 return Err(bad_format(
-                    "unknown string format (known: default, email, uri, uuid, binary, vn-admin-unit)",
+                    "unknown string format (known: default, email, uri, uuid, binary, vn-admin-unit, vn-admin-unit-commune, vn-admin-unit-any)",
                 ));
             }
         }),
@@ -1184,8 +1250,8 @@ pub(crate) fn compile_field(f: &Field, schema_missing: &[MissingValue]) -> Resul
         }
         push("enum", python_str(&Json::Array(values.clone())), Rule::Enum(set));
     }
-    if c.vn_admin_unit.is_some() {
-        push("vnAdminUnit", "province".into(), Rule::VnAdminUnit);
+    if let Some(level) = c.vn_admin_unit {
+        push("vnAdminUnit", level.as_str().into(), Rule::VnAdminUnit(level));
     }
     let missing = f.missing_values.as_deref().unwrap_or(schema_missing).iter().map(|m| m.value.clone()).collect();
     Ok(CompiledField {
@@ -1321,10 +1387,69 @@ mod tests {
             err(r#"{"fields": [{"name": "a", "type": "string", "format": "phone"}]}"#)
                 .contains("unknown string format")
         );
-        assert!(err(r#"{"fields": [{"name": "a", "constraints": {"vnAdminUnit": "district"}}]}"#).contains("province"));
+        assert!(
+            err(r#"{"fields": [{"name": "a", "constraints": {"vnAdminUnit": "district"}}]}"#)
+                .contains("\"province\", \"commune\" or \"any\"")
+        );
         assert!(err(r#"{"fields": [{"name": "a", "constraints": {"size": 1}}]}"#).contains("unknown constraint"));
         assert!(err(r#"{"fields": {}}"#).contains("fields"));
         assert!(err("not json").contains("not valid JSON"));
+    }
+
+    #[test]
+    fn vn_admin_levels_match_real_units() {
+        use VnAdminLevel::{Any, Commune, Province};
+        for label in ["TP. Hồ Chí Minh", "Thành phố Hồ Chí Minh", "Ho Chi Minh", "ho chi minh", "79", "Hà Nội"]
+        {
+            assert!(Province.accepts(label), "{label}");
+            assert!(Any.accepts(label), "{label}");
+        }
+        assert!(!Commune.accepts("79"), "79 is a province code, no commune's");
+        assert!(!Province.accepts("Phường Sài Gòn"));
+        for label in [
+            "Phường Sài Gòn",
+            "phuong sai gon",
+            "PHƯỜNG SÀI GÒN",
+            "26740",
+            "Phường Sài Gòn, TP. Hồ Chí Minh",
+            "Phuong Sai Gon, Ho Chi Minh",
+            "Sài Gòn; 79",
+            "Phường Ba Đình, Hà Nội",
+            "Đặc khu Phú Quốc",
+            // Shared by communes of six provinces: still a real commune.
+            "Xã Tân Phú",
+            "tan phu",
+            // A legacy province's name, and a commune's in two provinces.
+            "Hà Nam",
+        ] {
+            assert!(Commune.accepts(label), "{label}");
+            assert!(Any.accepts(label), "{label}");
+        }
+        assert!(!Province.accepts("Hà Nam"), "Hà Nam is a province no longer");
+        for label in
+            ["Atlantis", "Phường Không Có", "Phường Ba Đình, TP. Hồ Chí Minh", "Phường Sài Gòn, Atlantis", "", "99999"]
+        {
+            assert!(!Commune.accepts(label), "{label}");
+            assert!(!Any.accepts(label), "{label}");
+        }
+        let s = Schema::from_json(
+            r#"{"fields": [
+                {"name": "xã", "format": "vn-admin-unit-commune"},
+                {"name": "nơi", "format": "vn-admin-unit-any", "constraints": {"vnAdminUnit": "any"}},
+                {"name": "xã 2", "constraints": {"vnAdminUnit": "commune"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(s.fields[2].constraints.vn_admin_unit, Some(Commune));
+        assert_eq!(Schema::from_json(&s.to_json()).unwrap(), s);
+        let f = compile(&s).unwrap();
+        let mut scratch = String::new();
+        assert!(value::parse(&f[0].kind, "Phường Sài Gòn", true, &mut scratch).is_some());
+        assert!(value::parse(&f[0].kind, "Hồ Chí Minh, Atlantis", true, &mut scratch).is_none());
+        assert!(value::parse(&f[1].kind, "79", true, &mut scratch).is_some());
+        let check = &f[2].checks[0];
+        assert_eq!((check.name, check.shown.as_str()), ("vnAdminUnit", "commune"));
+        assert!(check.passes(Some(&Value::Str("Xã Tân Phú"))));
+        assert!(!check.passes(Some(&Value::Str("Tỉnh Hà Nam"))));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use csv::ByteRecord;
@@ -13,6 +14,7 @@ use crate::csvread::{self, Records};
 use crate::infer::{self, InferOptions};
 use crate::keyset::KeySet;
 use crate::message::{constraint_vi, shown, type_phrase_vi};
+use crate::reference::ReferenceTables;
 use crate::schema::{self, CompiledField, FieldsMatch, Rule, Schema, SchemaError};
 use crate::value::{self, Value};
 
@@ -38,6 +40,37 @@ pub enum ValidateError {
     /// The schema cannot be used.
     #[error("invalid schema: {0}")]
     Schema(#[from] SchemaError),
+    /// A foreign key references another resource whose values were not
+    /// supplied in [`ValidateOptions::references`]: it cannot be checked,
+    /// and passing it silently would hide errors.
+    #[error(
+        "foreign key {index} references the resource \"{resource}\", whose values were not supplied (validate the whole data package, datapackage.json, to check it)"
+    )]
+    MissingReference {
+        /// The foreign key's position (from 1).
+        index: usize,
+        /// The referenced resource.
+        resource: String,
+    },
+    /// The referenced resource was supplied, but not its values for this
+    /// key.
+    #[error(
+        "foreign key {index} references the fields ({fields}) of the resource \"{resource}\", whose values for them were not supplied"
+    )]
+    MissingReferenceKey {
+        /// The foreign key's position (from 1).
+        index: usize,
+        /// The referenced resource.
+        resource: String,
+        /// The referenced fields.
+        fields: String,
+    },
+    /// A referenced field is not a field of the referenced table.
+    #[error("the referenced field \"{field}\" is not a field of the referenced table")]
+    ReferenceField {
+        /// The missing field.
+        field: String,
+    },
 }
 
 /// How [`validate_csv`] reads and reports.
@@ -54,6 +87,11 @@ pub struct ValidateOptions {
     pub delimiter: Option<u8>,
     /// How a schema is inferred when none is given.
     pub infer: InferOptions,
+    /// The values of other resources that foreign keys reference
+    /// (`"reference": {"resource": "name", …}`), by resource name. A
+    /// reference to a resource missing here is an error
+    /// ([`ValidateError::MissingReference`]), never a silent pass.
+    pub references: ReferenceTables,
 }
 
 impl Default for ValidateOptions {
@@ -64,6 +102,7 @@ impl Default for ValidateOptions {
             encoding: None,
             delimiter: None,
             infer: InferOptions::default(),
+            references: ReferenceTables::default(),
         }
     }
 }
@@ -77,6 +116,13 @@ pub struct Stats {
     pub fields: u64,
     /// Errors found (all of them, also those past the listing limit).
     pub errors: u64,
+    /// Data rows with at least one error of their own: a row error
+    /// (`blank-row`, `extra-cell`, `missing-cell`), a cell error or a key
+    /// error (`unique-error`, `primary-key`, `foreign-key`). Header and
+    /// encoding errors belong to no row. `rows - invalid_rows` is the
+    /// number of valid rows.
+    #[serde(rename = "invalidRows")]
+    pub invalid_rows: u64,
     /// The file's size.
     pub bytes: u64,
     /// Time taken.
@@ -179,11 +225,15 @@ struct Key {
     names: String,
 }
 
-/// A same-file foreign key with the hashes of the values it may take.
+/// A foreign key with the hashes of the values it may take.
 struct ForeignKeyCheck {
     key: Key,
+    /// The referenced resource (`""`: this table).
+    resource: String,
+    /// The referenced fields: of this table for a same-file key (by
+    /// index), of the other resource's (names only) otherwise.
     reference: Key,
-    lookup: KeySet,
+    lookup: Arc<KeySet>,
 }
 
 /// Everything about the schema the row loop needs, compiled once.
@@ -260,11 +310,15 @@ impl Plan {
         let foreign_keys: Vec<ForeignKeyCheck> = schema
             .foreign_keys
             .iter()
-            .filter(|fk| fk.reference.resource.is_empty())
             .map(|fk| ForeignKeyCheck {
                 key: key_of(schema, &fk.fields),
-                reference: key_of(schema, &fk.reference.fields),
-                lookup: KeySet::default(),
+                resource: fk.reference.resource.clone(),
+                reference: if fk.reference.resource.is_empty() {
+                    key_of(schema, &fk.reference.fields)
+                } else {
+                    Key { fields: Vec::new(), names: fk.reference.fields.join(", ") }
+                },
+                lookup: Arc::default(),
             })
             .collect();
         for k in primary_key.iter().chain(unique_keys.iter().map(|(k, _)| k)) {
@@ -303,19 +357,24 @@ impl Plan {
         }
     }
 
-    /// Reads a row's cells into value hashes only (for the foreign-key
-    /// lookup pass).
-    fn hash_row(&self, rec: &ByteRecord, slots: &mut Slots, wanted: &[bool]) {
-        for (i, f) in self.fields.iter().enumerate() {
-            if !wanted[i] {
-                continue;
-            }
+    /// Reads a row's key cells into value hashes, and adds each key's
+    /// hash to its set (for foreign-key lookups). A cell that is not of
+    /// its field's type is read as empty, as frictionless reads it.
+    fn hash_keys(&self, rec: &ByteRecord, slots: &mut Slots, keys: &[Vec<usize>], sets: &mut [KeySet]) {
+        for &i in keys.iter().flatten() {
+            let f = &self.fields[i];
             let text = cell_text(rec, self.columns[i]);
             let value = text
                 .as_deref()
                 .filter(|s| !f.missing.iter().any(|m| m == s))
                 .and_then(|s| value::parse(&f.kind, s, true, &mut slots.scratch));
             store(slots, i, value.as_ref());
+        }
+        for (key, set) in keys.iter().zip(sets) {
+            let (h, all_empty, _) = composite(slots, key);
+            if !all_empty {
+                set.insert(h);
+            }
         }
     }
 
@@ -574,6 +633,11 @@ impl Plan {
                 .map(|&i| cell_text(rec, self.columns[i]).map(|c| c.into_owned()).unwrap_or_default())
                 .collect();
             let values = values.join(", ");
+            let table_vi = if fk.resource.is_empty() {
+                "của cùng bảng".to_string()
+            } else {
+                format!("của bảng \"{}\"", fk.resource)
+            };
             // A row error in frictionless: no single field (the message
             // names the key's fields).
             out.push(|| {
@@ -584,13 +648,14 @@ impl Plan {
                     None,
                     Some(values.clone()),
                     format!(
-                        "Row at position \"{row}\" violates the foreign key: for \"{}\": values \"{}\" not found in the lookup table \"\" as \"{}\"",
+                        "Row at position \"{row}\" violates the foreign key: for \"{}\": values \"{}\" not found in the lookup table \"{}\" as \"{}\"",
                         fk.key.names,
                         shown(&values),
+                        fk.resource,
                         fk.reference.names
                     ),
                     format!(
-                        "Dòng {row}: giá trị \"{}\" của cột \"{}\" không có trong cột \"{}\" của cùng bảng",
+                        "Dòng {row}: giá trị \"{}\" của cột \"{}\" không có trong cột \"{}\" {table_vi}",
                         shown(&values),
                         fk.key.names,
                         fk.reference.names
@@ -762,15 +827,35 @@ pub fn validate_csv(path: &Path, schema: Option<&Schema>, opts: &ValidateOptions
     let bytes = std::fs::metadata(path).map_err(io_err)?.len();
     let file = std::fs::File::open(path).map_err(io_err)?;
     let dialect = csvread::sniff_dialect(file, opts.encoding, opts.delimiter).map_err(io_err)?;
+    let mut out = Collector { errors: Vec::new(), count: 0, limit: opts.limit_errors };
+    let finish = |out: Collector, rows: u64, invalid_rows: u64, fields: u64| Report {
+        valid: out.count == 0,
+        stats: Stats { rows, fields, errors: out.count, invalid_rows, bytes, seconds: started.elapsed().as_secs_f64() },
+        errors: out.errors,
+    };
+    if let Some(at) = dialect.nul_at {
+        // Reading a binary file as a table gives nothing but noise.
+        let label = dialect.encoding.label();
+        out.push(|| {
+            err(
+                "encoding-error",
+                None,
+                None,
+                None,
+                None,
+                format!(
+                    "The data source could not be successfully decoded: read as {label}, it has a NUL character (at byte {at} of the text), which no text table has: it is a binary file, or its encoding was not recognised (try --encoding)"
+                ),
+                format!(
+                    "Không đọc được tệp như văn bản: đọc theo bảng mã {label}, tệp có ký tự NUL (ở byte {at}), điều không có trong một bảng văn bản; đây là tệp nhị phân hoặc bảng mã của tệp không được nhận ra (hãy thử --encoding)"
+                ),
+            )
+        });
+        return Ok(finish(out, 0, 0, schema.map_or(0, |s| s.fields.len() as u64)));
+    }
     // One data row is enough to tell an empty file when a schema is given.
     let sample_rows = if schema.is_some() { 1 } else { opts.infer.sample_rows.max(1) };
     let head = infer::sample_head(csvread::text_stream(path, dialect.encoding).map_err(io_err)?, dialect, sample_rows)?;
-    let mut out = Collector { errors: Vec::new(), count: 0, limit: opts.limit_errors };
-    let finish = |out: Collector, rows: u64, fields: u64| Report {
-        valid: out.count == 0,
-        stats: Stats { rows, fields, errors: out.count, bytes, seconds: started.elapsed().as_secs_f64() },
-        errors: out.errors,
-    };
     let inferred;
     let schema = match schema {
         Some(s) => s,
@@ -792,7 +877,7 @@ pub fn validate_csv(path: &Path, schema: Option<&Schema>, opts: &ValidateOptions
                 "Không đọc được dữ liệu: tệp trống".into(),
             )
         });
-        return Ok(finish(out, 0, schema.fields.len() as u64));
+        return Ok(finish(out, 0, 0, schema.fields.len() as u64));
     }
     // A schema built in code has not been through `from_json`'s checks.
     schema.check()?;
@@ -800,7 +885,8 @@ pub fn validate_csv(path: &Path, schema: Option<&Schema>, opts: &ValidateOptions
     let mut plan = Plan::new(schema, compiled, &head.labels);
     plan.check_header(&head.labels, &mut out);
     let mut slots = plan.slots();
-    if !plan.foreign_keys.is_empty() {
+    resolve_references(&mut plan, schema, &opts.references)?;
+    if plan.foreign_keys.iter().any(|fk| fk.resource.is_empty()) {
         fill_lookups(&mut plan, path, &dialect, head.header_row, &mut slots)?;
     }
     let replaced = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -808,15 +894,22 @@ pub fn validate_csv(path: &Path, schema: Option<&Schema>, opts: &ValidateOptions
     let mut records = Records::new(stream, &dialect);
     let mut rec = ByteRecord::new();
     let mut rows = 0u64;
+    let mut invalid_rows = 0u64;
     // Decoders always give UTF-8; a file read as UTF-8 is checked row by
     // row (cells with bad bytes are read with U+FFFD in their place).
     let check_utf8 = matches!(dialect.encoding, TextEncoding::Utf8 | TextEncoding::Utf8Bom);
     let mut bad_utf8: Option<(u64, u64)> = None;
+    // NUL past the sniffed head: counted like bad bytes.
+    let mut nul_rows: Option<(u64, u64)> = None;
     while records.next_into(&mut rec)? {
         let row = records.number;
         if check_utf8 && std::str::from_utf8(rec.as_slice()).is_err() {
             let (first, n) = bad_utf8.unwrap_or((row, 0));
             bad_utf8 = Some((first, n + 1));
+        }
+        if rec.as_slice().contains(&0) {
+            let (first, n) = nul_rows.unwrap_or((row, 0));
+            nul_rows = Some((first, n + 1));
         }
         if row <= head.header_row {
             continue;
@@ -825,7 +918,9 @@ pub fn validate_csv(path: &Path, schema: Option<&Schema>, opts: &ValidateOptions
             break;
         }
         rows += 1;
+        let before = out.count;
         plan.check_row(row, &rec, &mut slots, &mut out);
+        invalid_rows += u64::from(out.count > before);
     }
     let undecodable = replaced.load(std::sync::atomic::Ordering::Relaxed);
     if let Some((first, n)) = bad_utf8 {
@@ -862,11 +957,49 @@ pub fn validate_csv(path: &Path, schema: Option<&Schema>, opts: &ValidateOptions
             )
         });
     }
-    Ok(finish(out, rows, schema.fields.len() as u64))
+    if let Some((first, n)) = nul_rows {
+        out.push(|| {
+            err(
+                "encoding-error",
+                Some(first),
+                None,
+                None,
+                None,
+                format!(
+                    "The data source could not be successfully decoded: {n} row(s) have NUL characters, which no text table has, the first at position \"{first}\""
+                ),
+                format!(
+                    "{n} dòng có ký tự NUL, điều không có trong một bảng văn bản, dòng đầu tiên là dòng {first}. Hãy kiểm tra tệp và bảng mã của tệp"
+                ),
+            )
+        });
+    }
+    Ok(finish(out, rows, invalid_rows, schema.fields.len() as u64))
 }
 
-/// The foreign-key pass: every referenced value of the table, as hashes
-/// (frictionless reads the whole table for its lookup too).
+/// Takes the referenced values of other resources' keys from `references`;
+/// a key whose values were not supplied cannot be checked, which is an
+/// error.
+fn resolve_references(plan: &mut Plan, schema: &Schema, references: &ReferenceTables) -> Result<(), ValidateError> {
+    for (i, (fk, def)) in plan.foreign_keys.iter_mut().zip(&schema.foreign_keys).enumerate() {
+        if fk.resource.is_empty() {
+            continue;
+        }
+        let index = i + 1;
+        let table = references
+            .get(&fk.resource)
+            .ok_or_else(|| ValidateError::MissingReference { index, resource: fk.resource.clone() })?;
+        fk.lookup = table.key(&def.reference.fields).ok_or_else(|| ValidateError::MissingReferenceKey {
+            index,
+            resource: fk.resource.clone(),
+            fields: def.reference.fields.join(", "),
+        })?;
+    }
+    Ok(())
+}
+
+/// The same-file foreign-key pass: every referenced value of the table, as
+/// hashes (frictionless reads the whole table for its lookup too).
 fn fill_lookups(
     plan: &mut Plan,
     path: &Path,
@@ -874,32 +1007,126 @@ fn fill_lookups(
     header_row: u64,
     slots: &mut Slots,
 ) -> Result<(), ValidateError> {
-    let io_err = |e| ValidateError::Io { path: path.to_path_buf(), source: e };
-    let mut wanted = vec![false; plan.fields.len()];
-    for fk in &plan.foreign_keys {
-        for &i in &fk.reference.fields {
-            wanted[i] = true;
-        }
+    let same: Vec<usize> = (0..plan.foreign_keys.len()).filter(|&i| plan.foreign_keys[i].resource.is_empty()).collect();
+    let keys: Vec<Vec<usize>> = same.iter().map(|&i| plan.foreign_keys[i].reference.fields.clone()).collect();
+    let sets = collect_keys(plan, path, dialect, header_row, &keys, slots)?;
+    for (i, set) in same.into_iter().zip(sets) {
+        plan.foreign_keys[i].lookup = Arc::new(set);
     }
+    Ok(())
+}
+
+/// Reads every data row of a file once and collects, for each key (a list
+/// of field indexes), the hashes of the values it takes (rows whose key
+/// cells are all empty are left out, as frictionless leaves them out).
+fn collect_keys(
+    plan: &Plan,
+    path: &Path,
+    dialect: &csvread::Dialect,
+    header_row: u64,
+    keys: &[Vec<usize>],
+    slots: &mut Slots,
+) -> Result<Vec<KeySet>, ValidateError> {
+    let io_err = |e| ValidateError::Io { path: path.to_path_buf(), source: e };
     let mut records = Records::new(csvread::text_stream(path, dialect.encoding).map_err(io_err)?, dialect);
     let mut rec = ByteRecord::new();
-    let mut lookups: Vec<KeySet> = plan.foreign_keys.iter().map(|_| KeySet::default()).collect();
+    let mut sets: Vec<KeySet> = keys.iter().map(|_| KeySet::default()).collect();
     while records.next_into(&mut rec)? {
         if records.number <= header_row {
             continue;
         }
-        plan.hash_row(&rec, slots, &wanted);
-        for (fk, set) in plan.foreign_keys.iter().zip(&mut lookups) {
-            let (h, all_empty, _) = composite(slots, &fk.reference.fields);
-            if !all_empty {
-                set.insert(h);
-            }
+        plan.hash_keys(&rec, slots, keys, &mut sets);
+    }
+    Ok(sets)
+}
+
+/// Collects key hashes from a referenced table (see
+/// [`crate::reference::ReferenceTable`]).
+pub(crate) struct KeyCollector {
+    plan: Plan,
+    keys: Vec<Vec<usize>>,
+    slots: Slots,
+    rec: ByteRecord,
+    sets: Vec<KeySet>,
+}
+
+impl KeyCollector {
+    /// A collector of `keys` (lists of field names of `schema`), for rows
+    /// whose cells are in `labels` order (by name when the schema's
+    /// `fieldsMatch` says so, by position otherwise).
+    pub(crate) fn new(schema: &Schema, labels: &[String], keys: &[Vec<String>]) -> Result<KeyCollector, ValidateError> {
+        schema.check()?;
+        let compiled = schema::compile(schema)?;
+        let plan = Plan::new(schema, compiled, labels);
+        let keys = keys
+            .iter()
+            .map(|names| {
+                names
+                    .iter()
+                    .map(|n| {
+                        schema
+                            .fields
+                            .iter()
+                            .position(|f| &f.name == n)
+                            .ok_or_else(|| ValidateError::ReferenceField { field: n.clone() })
+                    })
+                    .collect::<Result<Vec<usize>, ValidateError>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let slots = plan.slots();
+        let sets = keys.iter().map(|_| KeySet::default()).collect();
+        Ok(KeyCollector { plan, keys, slots, rec: ByteRecord::new(), sets })
+    }
+
+    /// Adds one row of cell texts.
+    pub(crate) fn add_row<S: AsRef<str>>(&mut self, cells: &[S]) {
+        self.rec.clear();
+        for c in cells {
+            self.rec.push_field(c.as_ref().as_bytes());
         }
+        self.plan.hash_keys(&self.rec, &mut self.slots, &self.keys, &mut self.sets);
     }
-    for (fk, set) in plan.foreign_keys.iter_mut().zip(lookups) {
-        fk.lookup = set;
+
+    /// The hash sets, one per key, in the order given.
+    pub(crate) fn finish(self) -> Vec<KeySet> {
+        self.sets
     }
-    Ok(())
+}
+
+/// Collects the hashes of `keys` of a CSV file, read once, with `schema`
+/// (or one inferred from the file, as `frictionless` infers a referenced
+/// resource's schema when it has none).
+pub(crate) fn collect_csv_keys(
+    path: &Path,
+    schema: Option<&Schema>,
+    keys: &[Vec<String>],
+    opts: &ValidateOptions,
+) -> Result<Vec<KeySet>, ValidateError> {
+    let io_err = |e| ValidateError::Io { path: path.to_path_buf(), source: e };
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let dialect = csvread::sniff_dialect(file, opts.encoding, opts.delimiter).map_err(io_err)?;
+    if dialect.nul_at.is_some() {
+        return Err(ValidateError::Read(format!(
+            "{} is not a text table: it has NUL characters (a binary file, or an unrecognised encoding)",
+            path.display()
+        )));
+    }
+    let sample_rows = if schema.is_some() { 1 } else { opts.infer.sample_rows.max(1) };
+    let head = infer::sample_head(csvread::text_stream(path, dialect.encoding).map_err(io_err)?, dialect, sample_rows)?;
+    let inferred;
+    let schema = match schema {
+        Some(s) => s,
+        None => {
+            let n = head.rows.len().min(opts.infer.sample_rows);
+            inferred = infer::infer_from_rows(&head.labels, &head.rows[..n], &opts.infer);
+            &inferred
+        }
+    };
+    let mut c = KeyCollector::new(schema, &head.labels, keys)?;
+    if head.labels.is_empty() && head.rows.is_empty() {
+        return Ok(c.finish());
+    }
+    collect_keys(&c.plan, path, &dialect, head.header_row, &c.keys, &mut c.slots)
 }
 
 #[cfg(test)]
@@ -946,6 +1173,37 @@ mod tests {
             "Type error in the cell \"12a\" in row \"3\" and field \"dân số\" at position \"2\": type is \"integer/default\""
         );
         assert_eq!(e["messageVi"], "Dòng 3, cột \"dân số\": giá trị \"12a\" không phải số nguyên");
+    }
+
+    #[test]
+    fn invalid_rows_count_rows_with_their_own_errors() {
+        let schema = r#"{"fields": [
+            {"name": "mã", "type": "integer", "constraints": {"unique": true, "maximum": 100}},
+            {"name": "tỉnh", "type": "string", "constraints": {"required": true}},
+            {"name": "cha", "type": "integer"}],
+            "foreignKeys": [{"fields": "cha", "reference": {"resource": "", "fields": "mã"}}]}"#;
+        // Row 2 valid; 3 two errors in one row (type and required);
+        // 4 blank; 5 a duplicate; 6 valid; 7 an extra cell; 8 a missing
+        // cell; 9 a foreign key to nothing; 10 valid.
+        let text = "mã,tỉnh,cha\n1,Huế,\nx,,1\n\n1,Huế,1\n2,Huế,1\n3,Huế,1,thừa\n4,Huế\n5,Huế,77\n6,Huế,5\n";
+        let r = run(text, Some(schema));
+        assert_eq!(r.stats.rows, 9);
+        assert_eq!(r.stats.errors, 7, "{:?}", kinds(&r));
+        assert_eq!(r.stats.invalid_rows, 6, "{:?}", kinds(&r));
+        let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(v["stats"]["invalidRows"], 6);
+        // Header errors belong to no row.
+        let r = run("mã,tỉnh,cha,thêm\n1,Huế,,x\n2,Huế,1\n", Some(schema));
+        assert_eq!((r.stats.errors, r.stats.invalid_rows), (2, 1), "{:?}", kinds(&r));
+        let r = run("a,b\n1,2\n", Some(r#"{"fields": [{"name": "a"}, {"name": "c"}]}"#));
+        assert_eq!((r.stats.errors, r.stats.invalid_rows), (1, 0), "{:?}", kinds(&r));
+        // Errors past the listing limit still count their rows.
+        let many: String =
+            std::iter::once("tỉnh,dân số\n".to_string()).chain((0..30).map(|i| format!("x{i},?\n"))).collect();
+        let opts = ValidateOptions { limit_errors: 3, ..ValidateOptions::default() };
+        let r = run_bytes(many.as_bytes(), Some(POP), &opts);
+        assert_eq!((r.errors.len(), r.stats.invalid_rows), (3, 30));
+        assert_eq!(run("tỉnh,dân số\nHuế,1\n", Some(POP)).stats.invalid_rows, 0);
     }
 
     #[test]
@@ -1028,9 +1286,14 @@ mod tests {
     }
 
     #[test]
-    fn foreign_keys_to_other_tables_wait_for_the_server() {
+    fn foreign_keys_to_tables_not_supplied_are_errors() {
         let schema = r#"{"fields": [{"name": "tỉnh"}], "foreignKeys": [{"fields": "tỉnh", "reference": {"resource": "provinces", "fields": "name"}}]}"#;
-        assert!(run("tỉnh\nAtlantis\n", Some(schema)).valid);
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all("tỉnh\nAtlantis\n".as_bytes()).unwrap();
+        let schema = Schema::from_json(schema).unwrap();
+        let e = validate_csv(f.path(), Some(&schema), &ValidateOptions::default()).unwrap_err();
+        assert!(matches!(&e, ValidateError::MissingReference { index: 1, resource } if resource == "provinces"), "{e}");
+        assert!(e.to_string().contains("\"provinces\", whose values were not supplied"), "{e}");
     }
 
     #[test]
@@ -1056,6 +1319,74 @@ mod tests {
         assert_eq!(kinds(&r), [("encoding-error", Some(10_002), None)]);
         assert!(r.errors[0].message.contains("2 row(s)"));
         assert!(r.errors[0].message_vi.contains("dòng đầu tiên là dòng 10002"));
+    }
+
+    #[test]
+    fn binary_files_and_nul_bytes_are_encoding_errors() {
+        let only_encoding_error = |bytes: &[u8], opts: &ValidateOptions| {
+            let r = run_bytes(bytes, Some(POP), opts);
+            assert_eq!(kinds(&r), [("encoding-error", None, None)], "{:?}", r.errors);
+            assert_eq!(r.stats.rows, 0);
+            assert!(r.errors[0].message.contains("NUL"), "{}", r.errors[0].message);
+            assert!(r.errors[0].message_vi.contains("tệp nhị phân"), "{}", r.errors[0].message_vi);
+        };
+        // Random bytes (xorshift, fixed seed), zeros, a stray NUL in a cell.
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let random: Vec<u8> = (0..100_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect();
+        only_encoding_error(&random, &ValidateOptions::default());
+        only_encoding_error(&[0u8; 4096], &ValidateOptions::default());
+        only_encoding_error("tỉnh,dân số\nHuế,1\0\n".as_bytes(), &ValidateOptions::default());
+        // UTF-16 read as UTF-8 because the caller said so.
+        let utf16: Vec<u8> = "tỉnh,dân số\nHuế,1\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        only_encoding_error(
+            &utf16,
+            &ValidateOptions { encoding: Some(TextEncoding::Utf8), ..ValidateOptions::default() },
+        );
+        // Recognised, it reads as text (with or without a BOM, either order).
+        let mut bom = vec![0xFF, 0xFE];
+        bom.extend(&utf16);
+        let be: Vec<u8> = "tỉnh,dân số\nHuế,1\nHà Nội,x\n".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for bytes in [&utf16, &bom, &be] {
+            let r = run_bytes(bytes, Some(POP), &ValidateOptions::default());
+            assert!(r.errors.iter().all(|e| e.type_ == "type-error"), "{:?}", r.errors);
+        }
+        // A NUL past the sniffed head: one error naming the first row; the
+        // rest is validated.
+        let mut text = "tỉnh,dân số\n".as_bytes().to_vec();
+        for _ in 0..10_000 {
+            text.extend("Huế,1\n".as_bytes());
+        }
+        text.extend(b"Hu\0,2\nX,y\n\0,4\n");
+        let r = run_bytes(&text, Some(POP), &ValidateOptions::default());
+        assert_eq!(kinds(&r), [("type-error", Some(10_003), Some("dân số")), ("encoding-error", Some(10_002), None)]);
+        assert!(r.errors[1].message.contains("2 row(s)"), "{}", r.errors[1].message);
+    }
+
+    #[test]
+    fn nested_quantifiers_run_in_linear_time() {
+        // `^(a+)+$` backtracks exponentially in Perl-style engines on
+        // "aaa…a!"; Rust's engine never backtracks. 40 rows of 100,000
+        // characters: this finishes (no time is asserted).
+        let schema = r#"{"fields": [{"name": "s", "constraints": {"pattern": "^(a+)+$"}}]}"#;
+        let bad = format!("{}!", "a".repeat(100_000));
+        let good = "a".repeat(100_000);
+        let mut text = String::from("s\n");
+        for i in 0..40 {
+            text.push_str(if i % 2 == 0 { &bad } else { &good });
+            text.push('\n');
+        }
+        let r = run(&text, Some(schema));
+        assert_eq!(r.stats.rows, 40);
+        assert_eq!(r.stats.errors, 20);
+        assert!(r.errors.iter().all(|e| e.type_ == "constraint-error" && e.row_number.unwrap() % 2 == 0));
+        assert!(r.errors[0].message.chars().count() < 400, "the cell is cut in messages");
     }
 
     #[test]

@@ -20,12 +20,20 @@
 //!
 //! `NAME.expect.json` (written when `KHO_CORPUS_BLESS=1`) pins Kho's own
 //! errors, checked by `corpus_matches_expectations` without Python.
+//!
+//! Data packages live in `tests/corpus/packages/NAME/datapackage.json`.
+//! Each table resource's errors are compared with frictionless' on the
+//! whole package (`frictionless validate --json datapackage.json`) and on
+//! that resource alone (`--resource-name`, a fresh package); the package's
+//! `options.json` may list, per resource, `"khoOnly"` errors the whole-
+//! package run misses (with a `"note"` saying why). `expect.json` pins
+//! Kho's errors per resource.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use kho_validate::{Schema, ValidateOptions, validate_csv};
+use kho_validate::{Package, Schema, TaskOutcome, ValidateOptions, validate_csv, validate_package};
 use serde_json::Value;
 
 /// The frictionless version the corpus was checked against.
@@ -255,6 +263,149 @@ fn corpus_matches_expectations() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn packages() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(corpus().join("packages"))
+        .expect("packages directory")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.join("datapackage.json").exists())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Kho's errors per table resource of a package.
+fn kho_package_errors(dir: &Path) -> BTreeMap<String, Vec<Key>> {
+    let pkg = Package::from_path(&dir.join("datapackage.json")).expect("the package is usable");
+    let report = validate_package(&pkg, &ValidateOptions::default());
+    assert!(!report.incomplete(), "{}: every table validated: {}", dir.display(), report.to_json());
+    let mut out = BTreeMap::new();
+    for t in report.tasks.into_iter().filter(|t| t.outcome == TaskOutcome::Validated) {
+        assert_eq!(t.stats.errors as usize, t.errors.len(), "{}: all errors listed", t.name);
+        let mut keys: Vec<Key> = t.errors.into_iter().map(|e| (e.type_, e.row_number, e.field_name)).collect();
+        keys.sort();
+        out.insert(t.name, keys);
+    }
+    out
+}
+
+/// Frictionless' errors per table resource: of the whole package, or of
+/// the resource `name` alone.
+fn frictionless_package_errors(dir: &Path, name: Option<&str>) -> BTreeMap<String, Vec<Key>> {
+    let mut cmd = Command::new(python());
+    cmd.current_dir(dir).args(["-m", "frictionless", "validate", "--json", "datapackage.json"]);
+    if let Some(n) = name {
+        cmd.args(["--resource-name", n]);
+    }
+    let out = cmd.output().expect("run frictionless");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{}: frictionless printed no JSON ({e}): {}", dir.display(), String::from_utf8_lossy(&out.stderr))
+    });
+    assert!(report["errors"].as_array().is_none_or(Vec::is_empty), "{}: {}", dir.display(), report["errors"]);
+    let mut m = BTreeMap::new();
+    for t in report["tasks"].as_array().map(Vec::as_slice).unwrap_or_default() {
+        if t["type"] != "table" {
+            continue;
+        }
+        let mut keys: Vec<Key> = t["errors"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|e| {
+                let field = e["fieldName"].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+                (e["type"].as_str().unwrap_or("?").to_string(), e["rowNumber"].as_u64(), field)
+            })
+            .collect();
+        keys.sort();
+        m.insert(t["name"].as_str().unwrap_or("?").to_string(), keys);
+    }
+    m
+}
+
+#[test]
+fn packages_agree_with_frictionless() {
+    check_python();
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for dir in packages() {
+        let ours = kho_package_errors(&dir);
+        assert!(ours.len() >= 2, "{}: {} tables", dir.display(), ours.len());
+        let opts_path = dir.join("options.json");
+        let opts: Value = if opts_path.exists() {
+            serde_json::from_str(&std::fs::read_to_string(opts_path).expect("options")).expect("options JSON")
+        } else {
+            Value::Null
+        };
+        let whole = frictionless_package_errors(&dir, None);
+        assert_eq!(whole.keys().collect::<Vec<_>>(), ours.keys().collect::<Vec<_>>(), "{}: tables", dir.display());
+        for (name, keys) in &ours {
+            let alone = frictionless_package_errors(&dir, Some(name)).remove(name).unwrap_or_default();
+            if *keys != alone {
+                failures.push(format!(
+                    "{} / {name} alone:\n  only Kho:          {:?}\n  only frictionless: {:?}",
+                    dir.display(),
+                    diff(keys, &alone),
+                    diff(&alone, keys)
+                ));
+            }
+            let only: Vec<Key> = opts["khoOnly"][name.as_str()]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|k| (k[0].as_str().unwrap_or("?").to_string(), k[1].as_u64(), k[2].as_str().map(str::to_string)))
+                .collect();
+            assert_eq!(diff(&only, keys), Vec::<Key>::new(), "{name}: khoOnly errors Kho does not report");
+            let theirs = &whole[name];
+            let ours_in_package = diff(keys, &only);
+            if ours_in_package != *theirs {
+                failures.push(format!(
+                    "{} / {name} in the package:\n  only Kho:          {:?}\n  only frictionless: {:?}",
+                    dir.display(),
+                    diff(&ours_in_package, theirs),
+                    diff(theirs, &ours_in_package)
+                ));
+            }
+            compared += 1;
+        }
+    }
+    assert!(failures.is_empty(), "disagreements with frictionless:\n{}", failures.join("\n"));
+    assert!(compared >= 3, "only {compared} tables compared");
+}
+
+#[test]
+fn packages_match_expectations() {
+    let bless = std::env::var_os("KHO_CORPUS_BLESS").is_some();
+    for dir in packages() {
+        let ours: BTreeMap<String, Vec<Value>> = kho_package_errors(&dir)
+            .into_iter()
+            .map(|(name, keys)| (name, keys.iter().map(|(t, r, n)| serde_json::json!([t, r, n])).collect()))
+            .collect();
+        let path = dir.join("expect.json");
+        if bless {
+            let body: Vec<String> = ours
+                .iter()
+                .map(|(name, keys)| {
+                    let list: Vec<String> = keys.iter().map(|k| format!("    {k}")).collect();
+                    if list.is_empty() {
+                        format!("  {name:?}: []")
+                    } else {
+                        format!("  {name:?}: [\n{}\n  ]", list.join(",\n"))
+                    }
+                })
+                .collect();
+            std::fs::write(&path, format!("{{\n{}\n}}\n", body.join(",\n"))).expect("write expectation");
+            continue;
+        }
+        let expected: BTreeMap<String, Vec<Value>> = serde_json::from_str(
+            &std::fs::read_to_string(&path)
+                .unwrap_or_else(|_| panic!("{} is missing; run with KHO_CORPUS_BLESS=1", path.display())),
+        )
+        .expect("expectation JSON");
+        assert_eq!(expected, ours, "{}", dir.display());
+    }
 }
 
 /// A small deterministic generator (xorshift), so a failing case can be

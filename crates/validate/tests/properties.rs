@@ -36,6 +36,8 @@ fn field_json() -> impl Strategy<Value = String> {
         "uuid",
         "binary",
         "vn-admin-unit",
+        "vn-admin-unit-commune",
+        "vn-admin-unit-any",
         "%d/%m/%Y",
         "%Y-%m-%d %H:%M",
         "%Q",
@@ -60,6 +62,8 @@ fn field_json() -> impl Strategy<Value = String> {
         r#""enum": [1, "a", true, null]"#,
         r#""exclusiveMinimum": 0.5"#,
         r#""vnAdminUnit": "province""#,
+        r#""vnAdminUnit": "commune""#,
+        r#""vnAdminUnit": "any""#,
         r#""minimum": {}"#,
         r#""size": 1"#,
     ]);

@@ -16,6 +16,7 @@ use serde_json::Value as Json;
 use self::geo::{GeojsonFormat, GeopointFormat};
 use self::number::{Dec, NumberStyle};
 use self::temporal::{Date, DateTime, Duration, TemporalFormat, Time};
+use crate::schema::VnAdminLevel;
 
 /// How a `string` field's values are checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,8 +26,9 @@ pub(crate) enum StringFormat {
     Uri,
     Uuid,
     Binary,
-    /// Kho's extension: a Vietnamese province, by code or name.
-    VnAdminUnit,
+    /// Kho's extension: a Vietnamese administrative unit of a level, by
+    /// code or name.
+    VnAdminUnit(VnAdminLevel),
 }
 
 /// A field type with the options that change how its cells read.
@@ -88,7 +90,7 @@ pub(crate) fn parse<'a>(kind: &Kind, s: &'a str, need: bool, scratch: &mut Strin
                 StringFormat::Uri => text::uri(s),
                 StringFormat::Uuid => text::uuid(s),
                 StringFormat::Binary => text::base64(s),
-                StringFormat::VnAdminUnit => kho_admin_units::find_province(s).is_some(),
+                StringFormat::VnAdminUnit(level) => level.accepts(s),
             };
             if !ok {
                 return None;
@@ -360,7 +362,7 @@ mod tests {
         let list = Kind::List { delimiter: ";".into(), item: Box::new(int.clone()) };
         assert!(matches!(read(&list, "1;2;3"), Some(Value::List(v)) if v.len() == 3));
         assert!(read(&list, "1;x").is_none());
-        let vn = Kind::String(StringFormat::VnAdminUnit);
+        let vn = Kind::String(StringFormat::VnAdminUnit(VnAdminLevel::Province));
         assert!(read(&vn, "Hà Nội").is_some());
         assert!(read(&vn, "ha noi").is_some());
         assert!(read(&vn, "79").is_some());
@@ -413,7 +415,9 @@ mod tests {
             StringFormat::Uri,
             StringFormat::Uuid,
             StringFormat::Binary,
-            StringFormat::VnAdminUnit,
+            StringFormat::VnAdminUnit(VnAdminLevel::Province),
+            StringFormat::VnAdminUnit(VnAdminLevel::Commune),
+            StringFormat::VnAdminUnit(VnAdminLevel::Any),
         ] {
             kinds.push(Kind::String(f));
         }
