@@ -157,6 +157,7 @@ impl Catalog {
         let input = PackageInput::parse(Fields::new(map))?;
         let pkg = self.update_in_tx(&mut tx, actor, current, input, &now).await?;
         self.commit(tx).await?;
+        self.wake_jobs();
         tracing::info!(dataset = %pkg.name, "updated dataset");
         Ok(pkg)
     }
@@ -182,6 +183,7 @@ impl Catalog {
         let input = PackageInput::parse(Fields::new(merged))?;
         let pkg = self.update_in_tx(&mut tx, actor, current, input, &now).await?;
         self.commit(tx).await?;
+        self.wake_jobs();
         tracing::info!(dataset = %pkg.name, "updated dataset");
         Ok(pkg)
     }
@@ -227,7 +229,9 @@ impl Catalog {
             packages::set_groups(tx, &current.id, g).await?;
         }
         if let Some(res) = &input.resources {
-            apply_resources(tx, &current.id, res, now, self.site_url()).await?;
+            for id in apply_resources(tx, &current.id, res, now, self.site_url()).await? {
+                self.enqueue_validation_in(tx, &id).await?;
+            }
         }
         let pkg = packages::refresh_doc(tx, &current.id, self.site_url())
             .await?

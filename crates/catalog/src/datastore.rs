@@ -47,6 +47,15 @@ pub struct Datastore {
     engine: Engine,
 }
 
+impl Datastore {
+    /// A directory for temporary files beside the tables (fetched links,
+    /// tables written out for validation); leftovers are collected with
+    /// orphaned table files.
+    pub(crate) fn scratch_dir(&self) -> std::path::PathBuf {
+        self.files.dir().join("_downloads")
+    }
+}
+
 impl std::fmt::Debug for Datastore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Datastore").field("files", &self.files).finish_non_exhaustive()
@@ -1088,7 +1097,7 @@ async fn run_load(ctx: JobContext) -> std::result::Result<(), JobFailure> {
     let src = match (&sha, &link) {
         (Some(sha), _) => ctx.catalog.files().path_of(sha).map_err(|e| JobFailure::Fatal(e.to_string()))?,
         (None, Some(url)) => {
-            let dir = ctx.catalog.datastore().files.dir().join("_downloads");
+            let dir = ctx.catalog.datastore().scratch_dir();
             tokio::fs::create_dir_all(&dir).await.map_err(|e| JobFailure::Retry(e.to_string()))?;
             let dest = dir.join(format!("{}.tmp", dir_name(&ctx.id)));
             ctx.progress(0, None, Some("fetching the linked file")).await.ok();
@@ -1110,13 +1119,21 @@ async fn run_load(ctx: JobContext) -> std::result::Result<(), JobFailure> {
     loop {
         tokio::select! {
             r = &mut load => {
-                return match r {
+                let outcome = match r {
                     Ok(_) => Ok(()),
                     Err(e @ (Error::Validation(_) | Error::TooLarge(_) | Error::BadRequest(_))) => {
                         Err(JobFailure::Fatal(e.to_string()))
                     }
                     Err(e) => Err(JobFailure::Retry(e.to_string())),
                 };
+                // Validate what was loaded; a file that would not load is
+                // validated too, so its publisher learns what is wrong.
+                if !matches!(outcome, Err(JobFailure::Retry(_)))
+                    && let Err(e) = ctx.catalog.enqueue_validation(&resource_id).await
+                {
+                    tracing::warn!(resource_id, error = %e, "could not queue the validation of a loaded table");
+                }
+                return outcome;
             }
             _ = tick.tick() => {
                 let done = progress.done.load(Ordering::Relaxed) as i64;

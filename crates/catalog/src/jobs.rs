@@ -90,7 +90,7 @@ fn lease_until(lease: Duration) -> String {
 impl Catalog {
     /// Enqueues a job inside a write transaction (so it exists exactly when
     /// the change that needs it does); returns its id.
-    pub(crate) async fn enqueue_job_in(&self, tx: &mut kho_store::Tx, spec: &JobSpec) -> Result<String> {
+    pub(crate) async fn enqueue_job_in(&self, tx: &mut dyn kho_store::Handle, spec: &JobSpec) -> Result<String> {
         let id = kho_store::new_id();
         let now = timefmt::now();
         let payload = spec.payload.to_string();

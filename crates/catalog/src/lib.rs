@@ -19,13 +19,16 @@ pub mod auth;
 pub mod datasets;
 pub mod datastore;
 pub mod demo;
+pub mod duplicates;
 pub mod jobs;
+pub mod links;
 pub mod organizations;
 pub mod quality;
 pub mod resources;
 pub mod search;
 pub mod synthetic;
 pub mod users;
+pub mod validation;
 
 pub use kho_core::authz::Actor;
 pub use kho_core::{Error, Result};
@@ -79,11 +82,13 @@ struct Inner {
     /// Wakes this process's job workers when it enqueues a job.
     job_wake: std::sync::OnceLock<Arc<tokio::sync::Notify>>,
     datastore: datastore::Datastore,
+    /// The last duplicate detection, by search version.
+    duplicates: duplicates::Cache,
 }
 
 /// Version of the stored package document format. Bump it when the shape
 /// of `package_show` changes; documents are rebuilt at the next start.
-const DOC_VERSION: &str = "1";
+const DOC_VERSION: &str = "2";
 
 impl Catalog {
     /// Opens the catalog: connects, migrates, opens the file store and, if
@@ -128,6 +133,7 @@ impl Catalog {
                 search: None,
                 poller: std::sync::Mutex::new(None),
                 job_wake: std::sync::OnceLock::new(),
+                duplicates: Default::default(),
                 datastore,
             }),
         };

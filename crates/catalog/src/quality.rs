@@ -1,15 +1,18 @@
 //! Quality scores (issue 7): a dataset's metadata assessment on Kho's point
-//! table (`kho_core::quality`), and the agencies ranked by their public
-//! datasets' scores. Reading a dataset's score is reading the dataset; the
-//! ranking counts public datasets only, so it is the same for everyone.
+//! table (`kho_core::quality`), its data scores (validity from the
+//! validations of its tables, availability from link checks, uniqueness
+//! from duplicate detection) and the overall score, and the agencies
+//! ranked by their public datasets' overall scores. Reading a dataset's
+//! score is reading the dataset; the ranking counts public datasets only,
+//! so it is the same for everyone.
 
 use crate::{Catalog, Result};
 use kho_core::authz::{Actor, dataset_filter};
 use kho_core::model::Package;
-use kho_core::quality::{Assessment, CRITERIA, Dimension, Rating, assess};
+use kho_core::quality::{Assessment, CRITERIA, Dimension, Rating, TableValidation, assess, overall, validity};
 use kho_store::packages;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// An assessment as the API returns it, with each check's label.
 pub fn assessment_json(a: &Assessment) -> Value {
@@ -31,9 +34,41 @@ pub fn assessment_json(a: &Assessment) -> Value {
     })
 }
 
-/// An agency's title, its datasets' percentages, and their percentages
-/// per dimension (in `Dimension::ALL` order), while they are gathered.
-type Scores = (String, Vec<f64>, Vec<Vec<f64>>);
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// A finished validation as the validity score reads it (`None` while one
+/// is queued or running and none finished before).
+fn table_validation(status: &str, rows: Option<i64>, invalid: Option<i64>) -> Option<TableValidation> {
+    match status {
+        "success" | "failure" => Some(TableValidation {
+            readable: true,
+            rows: rows.unwrap_or(0).max(0) as u64,
+            invalid_rows: invalid.unwrap_or(0).max(0) as u64,
+        }),
+        "error" => Some(TableValidation { readable: false, rows: 0, invalid_rows: 0 }),
+        // Queued again after an earlier run: the earlier counts still stand.
+        _ if rows.is_some() => Some(TableValidation {
+            readable: true,
+            rows: rows.unwrap_or(0).max(0) as u64,
+            invalid_rows: invalid.unwrap_or(0).max(0) as u64,
+        }),
+        _ => None,
+    }
+}
+
+/// One public dataset's scores, while the ranking gathers them.
+struct DatasetScores {
+    org: String,
+    org_title: String,
+    metadata: f64,
+    /// Percent per dimension, in `Dimension::ALL` order (`None`: no points).
+    dimensions: Vec<Option<f64>>,
+    validity: Option<f64>,
+    availability: Option<f64>,
+    uniqueness: Option<f64>,
+}
 
 /// An agency's line in the ranking.
 #[derive(Debug, Clone)]
@@ -41,65 +76,135 @@ pub struct AgencyScore {
     pub name: String,
     pub title: String,
     pub datasets: usize,
-    /// Mean of its datasets' percentages.
+    /// Mean of its datasets' metadata percentages.
     pub percent: f64,
     pub rating: Rating,
-    /// Mean percentage per dimension, in `Dimension::ALL` order.
+    /// Mean metadata percentage per dimension, in `Dimension::ALL` order.
     pub dimensions: Vec<f64>,
+    /// Mean validity of its datasets that have validated tables.
+    pub validity: Option<f64>,
+    /// Mean availability of its datasets that have checked links.
+    pub availability: Option<f64>,
+    /// Its datasets with a likely duplicate in the catalog.
+    pub duplicated: usize,
+    /// Mean overall score of its datasets (the ranking's order).
+    pub overall: f64,
+}
+
+fn mean(v: &[f64]) -> Option<f64> {
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
 impl Catalog {
-    /// `quality_show`: the metadata assessment of a dataset the actor may read.
+    /// `quality_show`: the metadata assessment of a dataset the actor may
+    /// read, its data scores (validity per table) and the overall score.
     pub async fn quality_show(&self, actor: &Actor, id: &str) -> Result<Value> {
         let pkg = self.package_show(actor, id).await?;
         let day = kho_core::timefmt::today();
-        let mut v = assessment_json(&assess(&pkg, &day));
+        let a = assess(&pkg, &day);
+        let mut v = assessment_json(&a);
+        let validations = self.dataset_validations(&pkg.id).await?;
+        let mut tables = Vec::new();
+        let mut per_table = Vec::new();
+        for r in &pkg.resources {
+            let Some(val) = validations.iter().find(|v| v.resource_id == r.id) else { continue };
+            let Some(t) = table_validation(&val.status, val.row_count, val.invalid_rows) else { continue };
+            tables.push(t);
+            per_table.push(json!({
+                "id": r.id, "name": r.name, "status": val.status, "rows": val.row_count,
+                "invalid_rows": val.invalid_rows, "errors": val.error_count,
+                "percent": round1(validity(&[t]).unwrap_or(0.0)),
+            }));
+        }
+        let validity_percent = validity(&tables);
+        v["validity"] = json!({"percent": validity_percent.map(round1), "tables": per_table});
+        // Only public datasets are compared (so none leaks through a pair).
+        let duplicates = if pkg.private || pkg.state != "active" {
+            None
+        } else {
+            self.duplicates_recent().await?.map(|d| d.report.count(&pkg.id))
+        };
+        let uniqueness = duplicates.map(|n| if n > 0 { 0.0 } else { 100.0 });
+        v["duplication"] = json!({"duplicates": duplicates, "uniqueness": uniqueness});
+        let links = self.link_availability(std::slice::from_ref(&pkg.id)).await?.remove(&pkg.id).unwrap_or_default();
+        let availability = links.share().map(|s| 100.0 * s);
+        v["availability"] = json!({
+            "percent": availability.map(round1), "links": links.links, "checked": links.checked, "ok": links.ok,
+        });
+        v["overall"] = json!(round1(overall(f64::from(a.percent), validity_percent, availability, uniqueness)));
         v["dataset"] = json!({"id": pkg.id, "name": pkg.name, "title": pkg.title});
         v["assessed"] = Value::String(day);
         Ok(v)
     }
 
-    /// Every public dataset's assessment, by agency, best first (ties by
-    /// name). Datasets without an agency are left out.
+    /// Every public dataset's scores, by agency, best overall first (ties
+    /// by name). Datasets without an agency are left out.
     pub async fn quality_ranking(&self) -> Result<Vec<AgencyScore>> {
         let filter = dataset_filter(&Actor::anonymous());
         let mut conn = self.store().conn().await?;
         let ids = packages::visible_ids(&mut conn, &filter).await?;
         let day = kho_core::timefmt::today();
-        let mut by: BTreeMap<String, Scores> = BTreeMap::new();
+        let mut tables: HashMap<String, Vec<TableValidation>> = HashMap::new();
+        for v in kho_store::validations::validity_of(&mut conn, &ids).await? {
+            if let Some(t) = table_validation(&v.status, v.row_count, v.invalid_rows) {
+                tables.entry(v.package_id).or_default().push(t);
+            }
+        }
+        drop(conn);
+        let duplicates = self.duplicates_recent().await?;
+        let links = self.link_availability(&ids).await?;
+        let mut conn = self.store().conn().await?;
+        let mut scores = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             for (_, doc) in packages::docs_by_ids(&mut conn, chunk).await? {
                 let Ok(pkg) = serde_json::from_str::<Package>(&doc) else { continue };
                 let Some(org) = &pkg.organization else { continue };
                 let a = assess(&pkg, &day);
-                let entry =
-                    by.entry(org.name.clone()).or_insert_with(|| (org.title.clone(), Vec::new(), vec![Vec::new(); 7]));
-                entry.1.push(f64::from(a.percent));
-                for (i, d) in a.dimensions.iter().enumerate() {
-                    if d.max > 0
-                        && let Some(list) = entry.2.get_mut(i)
-                    {
-                        list.push(100.0 * f64::from(d.score) / f64::from(d.max));
-                    }
-                }
+                scores.push(DatasetScores {
+                    org: org.name.clone(),
+                    org_title: org.title.clone(),
+                    metadata: f64::from(a.percent),
+                    dimensions: a
+                        .dimensions
+                        .iter()
+                        .map(|d| (d.max > 0).then(|| 100.0 * f64::from(d.score) / f64::from(d.max)))
+                        .collect(),
+                    validity: tables.get(&pkg.id).and_then(|t| validity(t)),
+                    availability: links.get(&pkg.id).and_then(|a| a.share()).map(|s| 100.0 * s),
+                    uniqueness: duplicates.as_ref().map(|d| if d.report.count(&pkg.id) > 0 { 0.0 } else { 100.0 }),
+                });
             }
         }
-        let mean = |v: &[f64]| if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
+        drop(conn);
+        let mut by: BTreeMap<String, Vec<DatasetScores>> = BTreeMap::new();
+        for s in scores {
+            by.entry(s.org.clone()).or_default().push(s);
+        }
         let mut out: Vec<AgencyScore> = by
             .into_iter()
-            .map(|(name, (title, percents, dims))| {
-                let percent = mean(&percents);
+            .map(|(name, list)| {
+                let collect =
+                    |f: &dyn Fn(&DatasetScores) -> Option<f64>| -> Vec<f64> { list.iter().filter_map(f).collect() };
+                let percent = mean(&collect(&|d| Some(d.metadata))).unwrap_or(0.0);
+                let dimensions = (0..Dimension::ALL.len())
+                    .map(|i| mean(&collect(&|d| d.dimensions.get(i).copied().flatten())).unwrap_or(0.0))
+                    .collect();
+                let overall_scores = collect(&|d| Some(overall(d.metadata, d.validity, d.availability, d.uniqueness)));
                 AgencyScore {
+                    title: list.first().map(|d| d.org_title.clone()).unwrap_or_default(),
                     name,
-                    title,
-                    datasets: percents.len(),
+                    datasets: list.len(),
                     percent,
                     rating: Rating::of(percent / 100.0),
-                    dimensions: dims.iter().map(|d| mean(d)).collect(),
+                    dimensions,
+                    validity: mean(&collect(&|d| d.validity)),
+                    availability: mean(&collect(&|d| d.availability)),
+                    duplicated: list.iter().filter(|d| d.uniqueness == Some(0.0)).count(),
+                    overall: mean(&overall_scores).unwrap_or(0.0),
                 }
             })
             .collect();
-        out.sort_by(|a, b| b.percent.total_cmp(&a.percent).then(a.name.cmp(&b.name)));
+        out.sort_by(|a, b| b.overall.total_cmp(&a.overall).then(a.name.cmp(&b.name)));
         Ok(out)
     }
 
@@ -117,7 +222,10 @@ impl Catalog {
                     .collect();
                 json!({
                     "rank": i + 1, "name": a.name, "title": a.title, "datasets": a.datasets,
-                    "percent": (a.percent * 10.0).round() / 10.0, "rating": a.rating.code(), "dimensions": dims,
+                    "overall": round1(a.overall),
+                    "percent": round1(a.percent), "rating": a.rating.code(), "dimensions": dims,
+                    "validity": a.validity.map(round1), "availability": a.availability.map(round1),
+                    "duplicated": a.duplicated,
                 })
             })
             .collect();

@@ -126,14 +126,16 @@ fn check_upload_flag(input: &ResourceInput, has_upload: bool, existing_upload: b
 /// Replaces a dataset's resource list (package_create/update semantics):
 /// resources matched by id are updated, new ones inserted, missing ones
 /// marked deleted. Uploaded files are kept where the client echoes them.
+/// Returns the resources whose Table Schema changed (to validate again).
 pub(crate) async fn apply_resources(
     conn: &mut dyn Handle,
     package_id: &str,
     inputs: &[ResourceInput],
     now: &str,
     site_url: &str,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let existing = packages::resources(conn, package_id, false).await?;
+    let mut revalidate = Vec::new();
     let mut kept = Vec::new();
     let mut errors = kho_core::ValidationErrors::default();
     for (pos, input) in inputs.iter().enumerate() {
@@ -155,10 +157,18 @@ pub(crate) async fn apply_resources(
             errors.add_nested("resources", pos, inputs.len(), inner);
             continue;
         }
+        if let Err(Error::Validation(inner)) = crate::validation::check_schema(&input.extras) {
+            errors.add_nested("resources", pos, inputs.len(), inner);
+            continue;
+        }
         let created = old.map(|o| o.created.clone()).unwrap_or_else(|| now.to_string());
         let mut row = row_from_input(input, &id, package_id, pos as i64, &created, now);
         if let Some(old) = old {
             keep_upload(&mut row, old, site_url);
+            crate::validation::keep_inferred(conn, old, &mut row).await?;
+            if crate::validation::schema_changed(old, &row) {
+                revalidate.push(row.id.clone());
+            }
             // An unchanged resource keeps its modification time.
             let mut same = row.clone();
             same.metadata_modified = old.metadata_modified.clone();
@@ -180,7 +190,7 @@ pub(crate) async fn apply_resources(
         gone.metadata_modified = now.to_string();
         packages::upsert_resource(conn, &gone).await?;
     }
-    Ok(())
+    Ok(revalidate)
 }
 
 impl Catalog {
@@ -227,6 +237,7 @@ impl Catalog {
     async fn resource_create_inner(&self, actor: &Actor, fields: Fields, upload: Option<&Upload>) -> Result<Resource> {
         require_user(actor, "resource_create")?;
         let input = ResourceInput::parse(fields, true)?;
+        crate::validation::check_schema(&input.extras)?;
         let package_id = input.package_id.clone().ok_or_else(|| Error::field("package_id", "Missing value"))?;
         check_upload_flag(&input, upload.is_some(), false)?;
         let now = timefmt::now();
@@ -309,6 +320,7 @@ impl Catalog {
         map.remove("id");
         map.remove("package_id");
         let input = ResourceInput::parse(Fields::new(map), false)?;
+        crate::validation::check_schema(&input.extras)?;
         check_upload_flag(&input, upload.is_some(), old.is_upload())?;
         let (_, old_doc) = packages::show(&mut tx, &pkg.id).await?.ok_or_else(dataset_not_found)?;
         let mut row = row_from_input(&input, &old.id, &pkg.id, old.position, &old.created, &now);
@@ -317,11 +329,17 @@ impl Catalog {
             None => keep_upload(&mut row, &old, self.site_url()),
         }
         row.datastore_active = old.datastore_active;
+        crate::validation::keep_inferred(&mut tx, &old, &mut row).await?;
         packages::upsert_resource(&mut tx, &row).await?;
         // A new file or link (or a table format given to an old one) loads again;
-        // the previous version stays readable meanwhile.
+        // the previous version stays readable meanwhile. A load validates
+        // when done; a new schema alone validates now.
         let reload = row.blob_sha256 != old.blob_sha256 || row.format != old.format || row.url != old.url;
-        let load = reload && self.enqueue_datastore_load(&mut tx, &row).await?;
+        let mut load = reload && self.enqueue_datastore_load(&mut tx, &row).await?;
+        if !load && crate::validation::schema_changed(&old, &row) && row.state == "active" {
+            self.enqueue_validation_in(&mut tx, &row.id).await?;
+            load = true;
+        }
         let res = self.finish_resource_change(&mut tx, actor, &pkg.id, &old_doc, &old.id, &now).await?;
         self.commit(tx).await?;
         if load {

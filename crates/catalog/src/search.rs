@@ -583,7 +583,7 @@ fn read_params(mut f: Fields) -> Result<Params> {
             f.error(
                 "facet.field",
                 format!(
-                    "Cannot facet on \"{name}\"; use organization, groups, tags, res_format, license_id, data_sharing, data_importance, update_frequency, capacity or state"
+                    "Cannot facet on \"{name}\"; use organization, groups, tags, res_format, license_id, data_sharing, data_importance, update_frequency, capacity, state, quality_rating or validation_status"
                 ),
             );
         }

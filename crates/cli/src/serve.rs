@@ -52,6 +52,8 @@ pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // killed server left behind is taken up again when its lease expires.
     let mut registry = kho_catalog::jobs::Registry::default();
     kho_catalog::datastore::register_jobs(&mut registry);
+    kho_catalog::links::register_jobs(&mut registry, kho_catalog::links::LinkCheckOptions::default());
+    kho_catalog::validation::register_jobs(&mut registry);
     let workers = kho_catalog::jobs::Workers::start(
         &catalog,
         registry,
@@ -61,6 +63,14 @@ pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
             ..Default::default()
         },
     );
+    // Every external link checked on schedule (availability); the
+    // database decides which of several servers enqueues each sweep.
+    let sweeps = (config.link_check_interval_hours > 0).then(|| {
+        kho_catalog::links::SweepScheduler::start(
+            &catalog,
+            Duration::from_secs(config.link_check_interval_hours * 3600),
+        )
+    });
     // Files a crash left between writing a table and recording it.
     let collector = catalog.clone();
     tokio::spawn(async move {
@@ -72,6 +82,7 @@ pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     });
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let served = kho_server::serve(listener, state, shutdown_signal(), grace).await;
+    drop(sweeps);
     workers.stop(grace).await;
     served?;
     catalog.close().await;

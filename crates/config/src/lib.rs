@@ -79,6 +79,9 @@ pub struct Config {
     /// Permit fetching linked files from loopback, private and link-local
     /// addresses (an intranet's servers); refused by default.
     pub fetch_allow_private: bool,
+    /// How often every external link is checked (availability), in hours;
+    /// 0 disables the periodic sweep (checks asked for still run).
+    pub link_check_interval_hours: u64,
 }
 
 /// Values given on the command line; `None` means "not given".
@@ -142,6 +145,7 @@ struct FileConfig {
     s3_access_key_id: Option<String>,
     s3_secret_access_key: Option<String>,
     fetch_allow_private: Option<bool>,
+    link_check_interval_hours: Option<u64>,
 }
 
 /// Default data directory.
@@ -303,6 +307,8 @@ impl Config {
             datastore_rows_max: number("datastore_rows_max", file.datastore_rows_max, 32_000)?.clamp(1, 10_000_000),
             datastore_memory_mb: number("datastore_memory_mb", file.datastore_memory_mb, 1024)?.clamp(64, 1 << 20),
             datastore_cache_mb: number("datastore_cache_mb", file.datastore_cache_mb, 2048)?.clamp(0, 1 << 22),
+            link_check_interval_hours: number("link_check_interval_hours", file.link_check_interval_hours, 24)?
+                .min(24 * 366),
             data_dir,
             bind,
             database_url,
@@ -347,6 +353,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.bind, "127.0.0.1:9200", "flag beats env");
+    }
+
+    #[test]
+    fn link_checks_run_daily_unless_disabled() {
+        let c = Config::load_with(Overrides::default(), |_| None).unwrap();
+        assert_eq!(c.link_check_interval_hours, 24);
+        let c = Config::load_with(Overrides::default(), |k| (k == "KHO_LINK_CHECK_INTERVAL_HOURS").then(|| "0".into()))
+            .unwrap();
+        assert_eq!(c.link_check_interval_hours, 0, "0 disables the sweep");
     }
 
     #[test]

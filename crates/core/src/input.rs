@@ -749,6 +749,9 @@ pub const RESOURCE_READ_ONLY: &[&str] = &[
     "upload",
     "clear_upload",
     "download_url",
+    "validation_status",
+    "validation_timestamp",
+    "schema_source",
 ];
 
 impl ResourceInput {
@@ -780,6 +783,23 @@ impl ResourceInput {
         let name_translated = f.translated("name_translated", TITLE_MAX);
         let description_translated = f.translated("description_translated", NOTES_MAX);
         let mut extras = f.take_unread();
+        // A Table Schema comes as an object or, from form posts and CKAN
+        // clients that stringify extras, as JSON text; it is kept as an
+        // object (the catalog checks it against the Table Schema rules).
+        if let Some(v) = extras.get_mut("schema") {
+            match v {
+                Value::String(t) if t.trim().is_empty() => *v = Value::Null,
+                Value::String(t) => match serde_json::from_str::<Value>(t) {
+                    Ok(o @ Value::Object(_)) => *v = o,
+                    _ => f.error("schema", "Must be a Table Schema: a JSON object with \"fields\""),
+                },
+                Value::Object(_) | Value::Null => {}
+                _ => f.error("schema", "Must be a Table Schema: a JSON object with \"fields\""),
+            }
+        }
+        if extras.get("schema").is_some_and(Value::is_null) {
+            extras.remove("schema");
+        }
         // Unknown resource keys are kept as CKAN does, within limits.
         if extras.len() > 100 {
             f.error("extras", "A resource may carry at most 100 extra fields");

@@ -19,6 +19,7 @@
 
 pub mod authz;
 pub mod diff;
+pub mod duplicates;
 pub mod error;
 pub mod html;
 pub mod input;

@@ -319,6 +319,57 @@ pub fn assess(pkg: &Package, today: &str) -> Assessment {
     Assessment { score, max, percent: (share * 100.0).round() as u32, rating: Rating::of(share), dimensions, checks }
 }
 
+/// A table's latest validation, for the validity score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TableValidation {
+    /// `true` when the file could be validated (`success` or `failure`);
+    /// `false` when it could not be read as a table at all (`error`).
+    pub readable: bool,
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows with at least one error.
+    pub invalid_rows: u64,
+}
+
+/// Validity: the mean, over a dataset's validated tables, of each table's
+/// share of valid rows (0–100). A table that cannot be read counts 0; an
+/// empty table counts 100. `None` when no table was validated.
+pub fn validity(tables: &[TableValidation]) -> Option<f64> {
+    if tables.is_empty() {
+        return None;
+    }
+    let sum: f64 = tables
+        .iter()
+        .map(|t| match (t.readable, t.rows) {
+            (false, _) => 0.0,
+            (true, 0) => 100.0,
+            (true, n) => 100.0 * n.saturating_sub(t.invalid_rows) as f64 / n as f64,
+        })
+        .sum();
+    Some(sum / tables.len() as f64)
+}
+
+/// The weights of the overall score (`docs/QUALITY.md`): metadata (which
+/// holds openness and timeliness), validity, availability, uniqueness.
+pub const OVERALL_WEIGHTS: [(&str, f64); 4] =
+    [("metadata", 0.6), ("validity", 0.2), ("availability", 0.1), ("uniqueness", 0.1)];
+
+/// The overall score (0–100): the weighted mean of the parts a dataset
+/// has, each 0–100 (`None` parts are left out and the weights of the rest
+/// scaled up, so a dataset without tables or links is not punished).
+/// Uniqueness is 100 without likely duplicates in the catalog, else 0.
+pub fn overall(metadata: f64, validity: Option<f64>, availability: Option<f64>, uniqueness: Option<f64>) -> f64 {
+    let parts = [Some(metadata), validity, availability, uniqueness];
+    let (mut sum, mut weight) = (0.0, 0.0);
+    for ((_, w), p) in OVERALL_WEIGHTS.iter().zip(parts) {
+        if let Some(p) = p {
+            sum += w * p.clamp(0.0, 100.0);
+            weight += w;
+        }
+    }
+    if weight > 0.0 { sum / weight } else { 0.0 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,5 +464,23 @@ mod tests {
         assert!(!pdf.contains(&"machine_readable") && pdf.contains(&"known_format"));
         let odd = ids(&with("XYZ"));
         assert!(!odd.contains(&"known_format"));
+    }
+
+    #[test]
+    fn validity_is_the_mean_share_of_valid_rows() {
+        let t = |readable, rows, invalid_rows| TableValidation { readable, rows, invalid_rows };
+        assert_eq!(validity(&[]), None);
+        assert_eq!(validity(&[t(true, 0, 0)]), Some(100.0));
+        assert_eq!(validity(&[t(true, 10, 1), t(false, 0, 0)]), Some(45.0));
+        assert_eq!(validity(&[t(true, 4, 9)]), Some(0.0), "more errors than rows never goes negative");
+    }
+
+    #[test]
+    fn the_overall_score_leaves_out_missing_parts() {
+        assert_eq!(overall(80.0, None, None, None), 80.0);
+        assert!((overall(80.0, Some(50.0), None, None) - (0.6 * 80.0 + 0.2 * 50.0) / 0.8).abs() < 1e-9);
+        assert!((overall(100.0, Some(100.0), Some(0.0), Some(0.0)) - 80.0).abs() < 1e-9);
+        let w: f64 = OVERALL_WEIGHTS.iter().map(|(_, w)| w).sum();
+        assert!((w - 1.0).abs() < 1e-9);
     }
 }

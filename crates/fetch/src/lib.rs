@@ -16,6 +16,11 @@
 //!
 //! A fetch writes to a temporary file beside the destination and renames
 //! it only when complete, so a cut-off download never looks whole.
+//!
+//! [`Fetcher::check`] asks whether a link works without downloading it (the
+//! availability checks): a `HEAD`, or a `GET` that reads a few kilobytes
+//! when the server will not answer `HEAD` properly, under the same guard,
+//! redirect limit and one deadline for both requests (`check_timeout`).
 
 use futures_util::StreamExt;
 use std::net::{IpAddr, SocketAddr};
@@ -55,6 +60,8 @@ pub struct FetchOptions {
     pub max_redirects: usize,
     /// Permit loopback and private addresses (intranet sources, tests).
     pub allow_private: bool,
+    /// Deadline of a link check ([`Fetcher::check`]), both requests included.
+    pub check_timeout: Duration,
 }
 
 impl Default for FetchOptions {
@@ -65,6 +72,7 @@ impl Default for FetchOptions {
             connect_timeout: Duration::from_secs(10),
             max_redirects: 5,
             allow_private: false,
+            check_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -77,6 +85,88 @@ pub struct Fetched {
     /// The address after redirects.
     pub final_url: String,
 }
+
+/// What a link check found: the server's final answer (after redirects).
+/// Any status is a finding; [`Checked::ok`] says whether the link works.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub status: u16,
+    /// The address after redirects.
+    pub final_url: String,
+    pub content_type: Option<String>,
+    /// As the server announced it (`Content-Length`), if it did.
+    pub content_length: Option<u64>,
+    pub elapsed: Duration,
+    /// `HEAD`, or `GET` when the server would not answer `HEAD` properly.
+    pub method: &'static str,
+}
+
+impl Checked {
+    /// Whether the link works: the final answer is not an error (4xx, 5xx).
+    pub fn ok(&self) -> bool {
+        self.status < 400
+    }
+}
+
+/// Why a link check got no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CheckErrorKind {
+    /// Not an http(s) address.
+    BadUrl,
+    /// A private or local address (see `allow_private`).
+    Forbidden,
+    /// No answer before the deadline.
+    Timeout,
+    /// The name does not resolve.
+    Dns,
+    /// Nothing listens there.
+    Refused,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    TooManyRedirects,
+    /// Anything else on the way (reset, closed, malformed answer).
+    Network,
+}
+
+impl CheckErrorKind {
+    /// Every kind, for labels and tests.
+    pub const ALL: [CheckErrorKind; 8] = [
+        CheckErrorKind::BadUrl,
+        CheckErrorKind::Forbidden,
+        CheckErrorKind::Timeout,
+        CheckErrorKind::Dns,
+        CheckErrorKind::Refused,
+        CheckErrorKind::Tls,
+        CheckErrorKind::TooManyRedirects,
+        CheckErrorKind::Network,
+    ];
+
+    /// The stable code stored and shown by the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            CheckErrorKind::BadUrl => "bad_url",
+            CheckErrorKind::Forbidden => "forbidden",
+            CheckErrorKind::Timeout => "timeout",
+            CheckErrorKind::Dns => "dns",
+            CheckErrorKind::Refused => "refused",
+            CheckErrorKind::Tls => "tls",
+            CheckErrorKind::TooManyRedirects => "too_many_redirects",
+            CheckErrorKind::Network => "network",
+        }
+    }
+}
+
+/// A link check that got no answer, with why and after how long.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct CheckError {
+    pub kind: CheckErrorKind,
+    pub message: String,
+    pub elapsed: Duration,
+}
+
+/// How much of a body a checking `GET` reads before hanging up.
+const CHECK_READ_BYTES: usize = 4096;
 
 /// An HTTP client with the limits above.
 #[derive(Debug, Clone)]
@@ -117,6 +207,14 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
+/// A name that does not resolve, told apart from other network failures.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot resolve {host}: {message}")]
+struct DnsFailure {
+    host: String,
+    message: String,
+}
+
 /// Resolves names, keeping only the addresses the fetcher may reach.
 struct GuardedResolver {
     allow_private: bool,
@@ -127,10 +225,21 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let allow_private = self.allow_private;
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let looked_up = tokio::net::lookup_host((host.as_str(), 0)).await.map(|a| a.collect::<Vec<_>>());
+            let addrs: Vec<SocketAddr> = match looked_up {
+                Ok(a) => a,
+                Err(e) => {
+                    let failure = DnsFailure { host, message: e.to_string() };
+                    return Err(Box::new(failure) as Box<dyn std::error::Error + Send + Sync>);
+                }
+            };
+            if addrs.is_empty() {
+                let failure = DnsFailure { host, message: "no addresses".into() };
+                return Err(Box::new(failure) as Box<dyn std::error::Error + Send + Sync>);
+            }
             let allowed: Vec<SocketAddr> =
                 addrs.iter().copied().filter(|a| allow_private || is_public(a.ip())).collect();
-            if allowed.is_empty() && !addrs.is_empty() {
+            if allowed.is_empty() {
                 return Err(Box::new(FetchError::Forbidden(host)) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
@@ -212,6 +321,123 @@ impl Fetcher {
             s = inner.source();
         }
         FetchError::Network { url: url.to_string(), message }
+    }
+
+    /// This fetcher with another deadline for link checks (sharing the
+    /// connection pool).
+    pub fn with_check_timeout(&self, timeout: Duration) -> Fetcher {
+        let mut f = self.clone();
+        f.opts.check_timeout = timeout;
+        f
+    }
+
+    /// Checks that `url` answers: a `HEAD`, then a `GET` reading at most a
+    /// few kilobytes if the server refuses `HEAD` (405, 501) or answers it
+    /// with an error some servers give only to `HEAD` (other 4xx and 5xx
+    /// but 401, 407 and 429, which a `GET` would get too; or a dropped
+    /// connection). The `GET`'s answer then stands. One deadline
+    /// (`check_timeout`) covers both requests; redirects are followed
+    /// under the fetcher's limit and address guard.
+    pub async fn check(&self, url: &str) -> Result<Checked, CheckError> {
+        let started = std::time::Instant::now();
+        let deadline = self.opts.check_timeout.min(self.opts.timeout);
+        let fail = |kind: CheckErrorKind, message: String| CheckError { kind, message, elapsed: started.elapsed() };
+        let parsed = self.check_url(url).map_err(|e| {
+            let kind =
+                if matches!(e, FetchError::Forbidden(_)) { CheckErrorKind::Forbidden } else { CheckErrorKind::BadUrl };
+            fail(kind, e.to_string())
+        })?;
+        let head = self.client.head(parsed.clone()).timeout(deadline).send().await;
+        let head_failed = match &head {
+            Ok(resp) => {
+                let s = resp.status().as_u16();
+                s >= 400 && !matches!(s, 401 | 407 | 429)
+            }
+            Err(e) => matches!(self.check_kind(e), CheckErrorKind::Network),
+        };
+        let remaining = deadline.saturating_sub(started.elapsed());
+        if !head_failed || remaining.is_zero() {
+            return match head {
+                Ok(resp) => Ok(self.checked(&resp, started, "HEAD")),
+                Err(e) => Err(fail(self.check_kind(&e), self.check_message(url, e, deadline))),
+            };
+        }
+        drop(head);
+        let resp = self
+            .client
+            .get(parsed)
+            .timeout(remaining)
+            .send()
+            .await
+            .map_err(|e| fail(self.check_kind(&e), self.check_message(url, e, deadline)))?;
+        let mut found = self.checked(&resp, started, "GET");
+        // A few kilobytes show the body flows; the rest is not wanted.
+        let mut resp = resp;
+        let mut read = 0usize;
+        while read < CHECK_READ_BYTES {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => read += chunk.len(),
+                Ok(None) => break,
+                Err(e) => return Err(fail(self.check_kind(&e), self.check_message(url, e, deadline))),
+            }
+        }
+        found.elapsed = started.elapsed();
+        Ok(found)
+    }
+
+    fn checked(&self, resp: &reqwest::Response, started: std::time::Instant, method: &'static str) -> Checked {
+        let header = |name| resp.headers().get(name).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok());
+        Checked {
+            status: resp.status().as_u16(),
+            final_url: resp.url().to_string(),
+            content_type: header(reqwest::header::CONTENT_TYPE).map(str::to_string),
+            content_length: header(reqwest::header::CONTENT_LENGTH).and_then(|v| v.trim().parse().ok()),
+            elapsed: started.elapsed(),
+            method,
+        }
+    }
+
+    /// The kind of a failed check's error, from its source chain.
+    fn check_kind(&self, e: &reqwest::Error) -> CheckErrorKind {
+        if e.is_timeout() {
+            return CheckErrorKind::Timeout;
+        }
+        // While connecting to an https address, an I/O error that is not the
+        // operating system's comes from the TLS layer (rustls: certificate,
+        // protocol); its own type is not visible through reqwest.
+        let tls_connect = e.is_connect() && e.url().is_some_and(|u| u.scheme() == "https");
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        let mut tls = false;
+        while let Some(s) = source {
+            if let Some(f) = s.downcast_ref::<FetchError>() {
+                return match f {
+                    FetchError::Forbidden(_) => CheckErrorKind::Forbidden,
+                    FetchError::TooManyRedirects(_) => CheckErrorKind::TooManyRedirects,
+                    FetchError::BadUrl(_) => CheckErrorKind::BadUrl,
+                    _ => CheckErrorKind::Network,
+                };
+            }
+            if s.downcast_ref::<DnsFailure>().is_some() {
+                return CheckErrorKind::Dns;
+            }
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                match io.kind() {
+                    std::io::ErrorKind::ConnectionRefused => return CheckErrorKind::Refused,
+                    std::io::ErrorKind::TimedOut => return CheckErrorKind::Timeout,
+                    _ if tls_connect && io.raw_os_error().is_none() && io.get_ref().is_some() => tls = true,
+                    _ => {}
+                }
+            }
+            source = s.source();
+        }
+        if tls { CheckErrorKind::Tls } else { CheckErrorKind::Network }
+    }
+
+    fn check_message(&self, url: &str, e: reqwest::Error, deadline: Duration) -> String {
+        match self.classify(url, e) {
+            FetchError::Timeout(_) => format!("the server did not answer within {} seconds", deadline.as_secs_f64()),
+            other => other.to_string(),
+        }
     }
 
     /// Fetches `url` into `dest` (replaced only when the whole body came).
@@ -386,5 +612,126 @@ mod tests {
             assert!(matches!(e, FetchError::Forbidden(_)), "{url}: {e}");
             assert!(e.to_string().contains("fetch_allow_private"), "{e}");
         }
+    }
+
+    /// An HTTP server answering each request with `reply(method, path, port)`;
+    /// `None` never answers (the connection stays open).
+    async fn check_server(reply: fn(&str, &str, u16) -> Option<Vec<u8>>) -> u16 {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut s, _)) = l.accept().await else { return };
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let n = s.read(&mut buf).await.unwrap_or(0);
+                    let req = String::from_utf8_lossy(&buf[..n]).to_string();
+                    let mut words = req.split_whitespace();
+                    let method = words.next().unwrap_or("").to_string();
+                    let path = words.next().unwrap_or("/").to_string();
+                    match reply(&method, &path, port) {
+                        Some(bytes) => {
+                            let _ = s.write_all(&bytes).await;
+                            let _ = s.shutdown().await;
+                        }
+                        None => tokio::time::sleep(Duration::from_secs(600)).await,
+                    }
+                });
+            }
+        });
+        port
+    }
+
+    fn check_answer(method: &str, path: &str, port: u16) -> Option<Vec<u8>> {
+        let head = method == "HEAD";
+        let status = |code: &str| format!("HTTP/1.1 {code}\r\nContent-Length: 0\r\n\r\n").into_bytes();
+        let ok = |body: usize| {
+            let mut r =
+                format!("HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: {body}\r\n\r\n").into_bytes();
+            if !head {
+                r.extend(std::iter::repeat_n(b'x', body));
+            }
+            r
+        };
+        Some(match path {
+            "/ok.csv" => ok(8),
+            "/nohead" if head => status("405 Method Not Allowed"),
+            "/nohead" => ok(8),
+            "/head-404" if head => status("404 Not Found"),
+            "/head-404" => ok(8),
+            "/big-nohead" if head => status("501 Not Implemented"),
+            "/big-nohead" => ok(1_000_000),
+            "/gone" => status("404 Not Found"),
+            "/private" => status("401 Unauthorized"),
+            "/moved" => {
+                format!("HTTP/1.1 301 Moved\r\nLocation: http://127.0.0.1:{port}/ok.csv\r\nContent-Length: 0\r\n\r\n")
+                    .into_bytes()
+            }
+            "/loop" => {
+                format!("HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{port}/loop\r\nContent-Length: 0\r\n\r\n")
+                    .into_bytes()
+            }
+            "/hang" => return None,
+            _ => status("500 Internal Server Error"),
+        })
+    }
+
+    #[tokio::test]
+    async fn checks_say_what_answered_and_fall_back_to_get() {
+        let port = check_server(check_answer).await;
+        let f = fetcher(true).with_check_timeout(Duration::from_millis(800));
+        let url = |p: &str| format!("http://127.0.0.1:{port}{p}");
+
+        let c = f.check(&url("/ok.csv")).await.unwrap();
+        assert!(c.ok());
+        assert_eq!(
+            (c.status, c.method, c.content_type.as_deref(), c.content_length),
+            (200, "HEAD", Some("text/csv"), Some(8))
+        );
+        let c = f.check(&url("/moved")).await.unwrap();
+        assert_eq!((c.status, c.final_url.as_str()), (200, url("/ok.csv").as_str()));
+        // HEAD refused (405) or failing only for HEAD: the GET's answer stands.
+        for p in ["/nohead", "/head-404"] {
+            let c = f.check(&url(p)).await.unwrap();
+            assert_eq!((c.status, c.method, c.ok()), (200, "GET", true), "{p}");
+        }
+        // A GET reads a few kilobytes, not the whole (1 MB) body, which the
+        // size limit (10 kB) would refuse.
+        let c = f.check(&url("/big-nohead")).await.unwrap();
+        assert_eq!((c.status, c.method, c.content_length), (200, "GET", Some(1_000_000)));
+        // Errors are findings, not failures of the check.
+        let c = f.check(&url("/gone")).await.unwrap();
+        assert_eq!((c.status, c.method, c.ok()), (404, "GET", false));
+        let c = f.check(&url("/err")).await.unwrap();
+        assert_eq!((c.status, c.ok()), (500, false));
+        let c = f.check(&url("/private")).await.unwrap();
+        assert_eq!((c.status, c.method, c.ok()), (401, "HEAD", false), "a GET would be refused too");
+
+        let e = f.check(&url("/loop")).await.unwrap_err();
+        assert_eq!(e.kind, CheckErrorKind::TooManyRedirects, "{e}");
+        let e = f.check(&url("/hang")).await.unwrap_err();
+        assert_eq!(e.kind, CheckErrorKind::Timeout, "{e}");
+        assert!(e.to_string().contains("0.8 seconds"), "{e}");
+        let e = f.check("ftp://example.vn/a.csv").await.unwrap_err();
+        assert_eq!(e.kind, CheckErrorKind::BadUrl, "{e}");
+        // TLS spoken to a plain HTTP server: the handshake fails.
+        let e = f.check(&format!("https://127.0.0.1:{port}/ok.csv")).await.unwrap_err();
+        assert_eq!(e.kind, CheckErrorKind::Tls, "{e}");
+        // Nothing listens on a port just released.
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let e = f.check(&format!("http://127.0.0.1:{free}/")).await.unwrap_err();
+        assert_eq!(e.kind, CheckErrorKind::Refused, "{e}");
+    }
+
+    #[tokio::test]
+    async fn checks_keep_the_address_guard() {
+        let port = check_server(check_answer).await;
+        let f = fetcher(false);
+        for url in [format!("http://127.0.0.1:{port}/ok.csv"), format!("http://localhost:{port}/ok.csv")] {
+            let e = f.check(&url).await.unwrap_err();
+            assert_eq!(e.kind, CheckErrorKind::Forbidden, "{url}: {e}");
+        }
+        let codes: std::collections::HashSet<_> = CheckErrorKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(codes.len(), CheckErrorKind::ALL.len());
     }
 }

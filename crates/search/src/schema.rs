@@ -11,7 +11,7 @@ use tantivy::{DateTime, TantivyDocument, Term};
 
 /// Version of the schema and of what goes into it. Bump it when either
 /// changes: an index built by another version is rebuilt at start.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Text fields searched by free text, each indexed twice (exact and folded).
 pub const TEXT_FIELDS: [&str; 4] = ["title", "tags", "notes", "res"];
@@ -21,7 +21,7 @@ pub const TEXT_FIELDS: [&str; 4] = ["title", "tags", "notes", "res"];
 /// sorting; for filtering, all of them share one indexed field, `kw`, whose
 /// terms are `name:value`. One term dictionary instead of fifteen makes
 /// every new segment (each index commit) and every merge much cheaper.
-pub const KEYWORD_FIELDS: [&str; 15] = [
+pub const KEYWORD_FIELDS: [&str; 17] = [
     "id",
     "name",
     "organization",
@@ -37,6 +37,11 @@ pub const KEYWORD_FIELDS: [&str; 15] = [
     "capacity",
     "creator_user_id",
     "extras",
+    // Kho's quality fields (issue 7): the metadata rating (excellent, good,
+    // sufficient, bad) and whether the tables passed validation (success,
+    // failure; absent when none was validated).
+    "quality_rating",
+    "validation_status",
 ];
 
 /// Fields searchable by name only (`author:…`), folded; free text reaches
@@ -196,6 +201,10 @@ impl Fields {
         kw(&mut d, "state", &p.state);
         kw(&mut d, "capacity", if p.private { "private" } else { "public" });
         kw(&mut d, "creator_user_id", p.creator_user_id.as_deref().unwrap_or(""));
+        // The rating as of indexing: timeliness moves with the calendar, so
+        // a dataset's band can lag until its next write or index rebuild.
+        kw(&mut d, "quality_rating", kho_core::quality::assess(p, &kho_core::timefmt::today()).rating.code());
+        kw(&mut d, "validation_status", validation_status(p));
         for e in &p.extras {
             kw(&mut d, "extras", &format!("{}={}", e.key, e.value));
             d.add_text(self.other, &e.value);
@@ -288,6 +297,22 @@ pub fn parse_time(s: &str) -> Option<DateTime> {
 
 fn to_nanos(t: time::OffsetDateTime) -> Option<i64> {
     i64::try_from(t.unix_timestamp_nanos()).ok()
+}
+
+/// A dataset's validation state for the facet: `failure` when any table
+/// has errors (or could not be validated), `success` when every validated
+/// table passed, empty when none was validated.
+fn validation_status(p: &Package) -> &'static str {
+    let states = p.resources.iter().filter_map(|r| r.extras.get("validation_status").and_then(|v| v.as_str()));
+    let mut out = "";
+    for s in states {
+        match s {
+            "failure" | "error" => return "failure",
+            "success" => out = "success",
+            _ => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -73,6 +73,18 @@ pub const ACTIONS: &[ActionDef] = &[
         "Rank the agencies by the mean metadata quality of their public datasets, with the mean per dimension.",
     ),
     read(
+        "dataset_duplicate_list",
+        "Likely duplicates among the public datasets: similar titles and notes (reason similar-text, with a score from 0 to 1) or a shared file (reason same-file, with its hash). Parameters: id (a dataset: its likely duplicates), organization (the groups involving its datasets), neither (every group, largest first); limit (default 20, at most 1000), offset.",
+    ),
+    read(
+        "resource_link_check_show",
+        "Return whether a resource's link works (availability): status (state ok|broken|unchecked|not_checked (uploads and non-http links), checked, http_status, error_kind, error, consecutive_failures, broken_since, last_ok) and the history of its checks, newest first (the last 30). Parameters: id (resource id).",
+    ),
+    read(
+        "organization_link_report",
+        "Return an organization's broken links (its members and sysadmins only): counts of links, checked and ok, the last sweep and check run, and each broken link with its dataset, resource, url, broken_since, consecutive_failures and last error. Parameters: id (organization id or name).",
+    ),
+    read(
         "admin_unit_list",
         "List Viet Nam's administrative units (master data). Parameters: level (province|district|commune; district only with legacy), legacy (the units before 1 July 2025), province (code), q (words of the name, diacritics optional), limit (default 100, at most 5000), offset.",
     ),
@@ -83,6 +95,14 @@ pub const ACTIONS: &[ActionDef] = &[
     read(
         "admin_unit_convert",
         "The 2025 units for a label of either era: status exact|converted|split|unknown, province, commune, candidates (split units are never guessed), note. Parameters: q (a province, or \"ward, district, province\"), from (auto|2025|legacy), level (auto|province|commune).",
+    ),
+    read(
+        "resource_validation_show",
+        "Return a tabular resource's latest validation against its Table Schema (as ckanext-validation): status (created|running|success|failure|error), report (frictionless-style errors with rowNumber, fieldName, message, messageVi), rows, invalid_rows, error_count, valid_rows_share, the schema used and schema_source (publisher|inferred). Parameters: resource_id.",
+    ),
+    read(
+        "datapackage_show",
+        "Return a dataset as a Frictionless Data Package (v2): its metadata and each resource with path, format, bytes, hash and Table Schema. Also at /dataset/{name}/datapackage.json. Parameters: id.",
     ),
     read(
         "datastore_info",
@@ -154,8 +174,16 @@ pub const ACTIONS: &[ActionDef] = &[
     upload("resource_patch", "Change only the given fields of a resource. Parameters: id plus the fields."),
     write("resource_delete", "Mark a resource deleted. Parameters: id."),
     write(
+        "link_check_run",
+        "Check the external links of a dataset (id) or of an organization's datasets (organization) now, in the background; needs the right to edit the dataset or publish in the organization. Returns job_id (null when there are no links) and links. Parameters: id or organization.",
+    ),
+    write(
         "datastore_create",
         "Create a datastore table, or add fields and records to one. Parameters: resource_id (or resource, to create the resource), fields (list of {id, type, info}; types text, int, numeric, bool, date, timestamp, json), records (list of objects), primary_key (field or list), indexes.",
+    ),
+    write(
+        "resource_validation_run",
+        "Validate a tabular resource again, in the background, against its Table Schema (or one inferred from the file). Needs the right to edit its dataset. Parameters: resource_id.",
     ),
     write(
         "datastore_upsert",
@@ -549,9 +577,16 @@ async fn dispatch(
         "resource_show" => to_reply(c.resource_show(actor, &id_or_name(&mut f, "id")?).await?)?,
         "quality_show" => c.quality_show(actor, &id_or_name(&mut f, "id")?).await?.into(),
         "organization_quality_list" => c.organization_quality_list().await?.into(),
+        "dataset_duplicate_list" => c.dataset_duplicate_list(actor, f).await?.into(),
+        "resource_link_check_show" => c.resource_link_check_show(actor, &id_or_name(&mut f, "id")?).await?.into(),
+        "organization_link_report" => c.organization_link_report(actor, &id_or_name(&mut f, "id")?).await?.into(),
+        "link_check_run" => c.link_check_run(actor, f).await?.into(),
         "admin_unit_list" => c.admin_unit_list(f)?.into(),
         "admin_unit_show" => c.admin_unit_show(f)?.into(),
         "admin_unit_convert" => c.admin_unit_convert(f)?.into(),
+        "resource_validation_show" => c.resource_validation_show(actor, f).await?.into(),
+        "resource_validation_run" => c.resource_validation_run(actor, f).await?.into(),
+        "datapackage_show" => c.datapackage_show(actor, &id_or_name(&mut f, "id")?).await?.into(),
         "datastore_info" => c.datastore_info(actor, f).await?.into(),
         "datastore_search" => Reply::Raw(c.datastore_search(actor, f).await?),
         "datastore_search_sql" => Reply::Raw(c.datastore_search_sql(actor, f).await?),

@@ -98,6 +98,12 @@ const RESOURCE: &[Param] = &[
     ("url_type", "string", false, "\"upload\" for uploaded files."),
     ("name_translated", "#Translated", false, "Name per language."),
     ("description_translated", "#Translated", false, "Description per language."),
+    (
+        "schema",
+        "object",
+        false,
+        "Frictionless Table Schema (v1 or v2) of a tabular resource: fields with types, formats and constraints, primaryKey, foreignKeys (to other resources of the dataset by name), missingValues. A JSON text is accepted too. Checked when written; the file is validated against it in the background.",
+    ),
 ];
 const GROUP: &[Param] = &[
     ("name", "string", false, "URL name: 2–100 lowercase ASCII letters, digits, - and _."),
@@ -149,7 +155,7 @@ const SPECS: &[Spec] = &[
                 "facet.field",
                 "list",
                 false,
-                "Fields to count values of: organization, groups, tags, res_format, license_id, data_sharing, data_importance, update_frequency, capacity, state.",
+                "Fields to count values of: organization, groups, tags, res_format, license_id, data_sharing, data_importance, update_frequency, capacity, state, quality_rating (excellent|good|sufficient|bad), validation_status (success|failure).",
             ),
             ("facet.limit", "integer", false, "Values per facet (default 50, -1 for all)."),
             ("facet.mincount", "integer", false, "Least count of a facet value (default 1)."),
@@ -167,6 +173,19 @@ const SPECS: &[Spec] = &[
     spec("resource_show", &[RESOURCE_ID], "#Resource"),
     spec("quality_show", &[ID], "object"),
     spec("organization_quality_list", &[], "object"),
+    spec(
+        "dataset_duplicate_list",
+        &[
+            &[
+                ("id", "string", false, "A dataset (id or name): its likely duplicates."),
+                ("organization", "string", false, "An organization (name or id): the groups involving its datasets."),
+            ],
+            PAGE,
+        ],
+        "object",
+    ),
+    spec("resource_link_check_show", &[RESOURCE_ID], "object"),
+    spec("organization_link_report", &[&[("id", "string", true, "Id or name of the organization.")]], "object"),
     spec(
         "admin_unit_list",
         &[&[
@@ -198,6 +217,12 @@ const SPECS: &[Spec] = &[
         ]],
         "object",
     ),
+    spec(
+        "resource_validation_show",
+        &[&[("resource_id", "string", true, "The resource (id also accepted).")]],
+        "object",
+    ),
+    spec("datapackage_show", &[ID], "object"),
     spec("datastore_info", &[RESOURCE_ID], "object"),
     spec(
         "datastore_search",
@@ -312,6 +337,14 @@ const SPECS: &[Spec] = &[
     spec("resource_patch", &[RESOURCE_ID, RESOURCE], "#Resource"),
     spec("resource_delete", &[RESOURCE_ID], "null"),
     spec(
+        "link_check_run",
+        &[&[
+            ("id", "string", false, "Id or name of a dataset whose links to check."),
+            ("organization", "string", false, "Id or name of an organization whose datasets' links to check."),
+        ]],
+        "object",
+    ),
+    spec(
         "datastore_create",
         &[&[
             ("resource_id", "string", false, "The resource whose table to create or extend."),
@@ -326,6 +359,11 @@ const SPECS: &[Spec] = &[
             ("primary_key", "list", false, "Field or fields that identify a row."),
             ("indexes", "list", false, "Kept for datastore_info."),
         ]],
+        "object",
+    ),
+    spec(
+        "resource_validation_run",
+        &[&[("resource_id", "string", true, "The resource (id also accepted).")]],
         "object",
     ),
     spec(

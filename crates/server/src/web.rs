@@ -55,9 +55,13 @@ fn pages() -> Router<AppState> {
         .route("/dataset/{name}/resource/{id}/delete", get(resource_delete).post(resource_delete_post))
         .route("/dataset/{name}/resource/{id}", get(resource_page))
         .route("/dataset/{name}/resource/{id}/chart.svg", get(chart_svg))
+        .route("/dataset/{name}/datapackage.json", get(datapackage_json))
+        .route("/dataset/{name}/resource/{id}/quality", get(resource_quality).post(resource_quality_post))
+        .route("/dataset/{name}/resource/{id}/schema", get(schema_edit).post(schema_edit_post))
         .route("/organization", get(organization_list))
         .route("/organization/", get(organization_list))
         .route("/organization/{name}", get(organization_page))
+        .route("/organization/{name}/links", get(organization_links).post(organization_links_post))
         .route("/organization/members/{name}", get(members).post(members_post))
         .route("/group", get(group_list))
         .route("/group/", get(group_list))
@@ -297,6 +301,35 @@ async fn chart_svg(State(s): State<AppState>, Extension(lang): Extension<Lang>, 
     resp
 }
 
+/// `/dataset/{name}/datapackage.json`: the dataset as a Frictionless Data
+/// Package (what `datapackage_show` returns), for frictionless and other
+/// Data Package tools; a dataset the visitor may not read is a 404.
+async fn datapackage_json(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    path: Params,
+    req: Parts,
+) -> Response {
+    let a = params(path);
+    let web = match Web::new(&s, &req.headers, lang, page_path(&req.uri, lang)).await {
+        Ok(w) => w,
+        Err(e) => return crate::error::error_response(&e, None),
+    };
+    let name = a.first().map(String::as_str).unwrap_or_default();
+    match s.catalog.datapackage_show(&web.visitor.actor, name).await {
+        Ok(v) => {
+            let body = serde_json::to_string_pretty(&v).unwrap_or_default();
+            let mut resp = (StatusCode::OK, Body::from(body)).into_response();
+            let h = resp.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            h.insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Encoding"));
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+            resp
+        }
+        Err(e) => crate::error::error_response(&e, None),
+    }
+}
+
 fn query(req: &Parts) -> String {
     req.uri.query().unwrap_or("").to_string()
 }
@@ -334,6 +367,8 @@ page_handlers! {
     dataset_search(false) => |p, v, a, q| p.dataset_search(&v, &q).await;
     dataset_page(false) => |p, v, a, q| p.dataset_page(&v, &a[0]).await;
     resource_page(false) => |p, v, a, q| p.resource_page(&v, &a[0], &a[1], &q).await;
+    resource_quality(false) => |p, v, a, q| p.resource_quality_page(&v, &a[0], &a[1]).await;
+    schema_edit(true) => |p, v, a, q| p.schema_form(&v, &a[0], &a[1]).await;
     organization_list(false) => |p, v, a, q| p.group_list_page(&v, true).await;
     group_list(false) => |p, v, a, q| p.group_list_page(&v, false).await;
     organization_page(false) => |p, v, a, q| p.group_page(&v, &a[0], true, &q).await;
@@ -346,6 +381,7 @@ page_handlers! {
     dashboard(true) => |p, v, a, q| p.dashboard(&v).await;
     tokens(true) => |p, v, a, q| p.tokens_page(&v, &a[0], None).await;
     members(true) => |p, v, a, q| p.members_page(&v, &a[0], None).await;
+    organization_links(true) => |p, v, a, q| p.links_page(&v, &a[0], None).await;
     dataset_new(true) => |p, v, a, q| p.dataset_form(&v, None).await;
     dataset_edit(true) => |p, v, a, q| p.dataset_form(&v, Some(&a[0])).await;
     resource_new(true) => |p, v, a, q| p.resource_form(&v, &a[0], None).await;
@@ -557,7 +593,10 @@ form_handlers! {
     resource_new_post => |p, v, f, a| p.resource_submit(v, &a[0], None, f.fields, f.upload).await;
     resource_edit_post => |p, v, f, a| p.resource_submit(v, &a[0], Some(&a[1]), f.fields, f.upload).await;
     resource_delete_post => |p, v, f, a| p.delete_submit(v, &a[0], Some(&a[1])).await;
+    resource_quality_post => |p, v, f, a| p.resource_validate_submit(v, &a[0], &a[1]).await;
+    schema_edit_post => |p, v, f, a| p.schema_submit(v, &a[0], &a[1], f.fields).await;
     members_post => |p, v, f, a| p.members_submit(v, &a[0], f.fields).await;
+    organization_links_post => |p, v, f, a| p.links_submit(v, &a[0]).await;
     tokens_post => |p, v, f, a| p.tokens_submit(v, &a[0], f.fields).await;
 }
 

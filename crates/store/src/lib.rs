@@ -25,6 +25,7 @@ pub mod db;
 pub mod error;
 pub mod groups;
 pub mod jobs;
+pub mod link_checks;
 pub mod meta;
 mod migrate;
 pub mod packages;
@@ -32,6 +33,7 @@ pub mod scratch;
 pub mod search_feed;
 pub mod sessions;
 pub mod users;
+pub mod validations;
 
 pub use db::{Conn, Handle, Sql, Tx};
 pub use error::StoreError;

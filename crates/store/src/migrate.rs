@@ -49,6 +49,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_datastore_changes.sql"),
         include_str!("../migrations/postgres/0006_datastore_changes.sql"),
     ),
+    (
+        7,
+        "resource validation",
+        include_str!("../migrations/sqlite/0007_validation.sql"),
+        include_str!("../migrations/postgres/0007_validation.sql"),
+    ),
+    (
+        8,
+        "link checks",
+        include_str!("../migrations/sqlite/0008_link_checks.sql"),
+        include_str!("../migrations/postgres/0008_link_checks.sql"),
+    ),
 ];
 
 /// Arbitrary constant naming Kho's migration lock on PostgreSQL.

@@ -514,7 +514,32 @@ pub async fn render(conn: &mut dyn Handle, id: &str, site_url: &str) -> Result<O
         groups::find_many(conn, &ids).await?
     };
     let resources = resources(conn, &p.id, false).await?;
-    Ok(Some(assemble(p, org.as_ref(), tags, extras, &groups, &resources, site_url)))
+    let validations = crate::validations::for_package(conn, &p.id).await?;
+    let mut pkg = assemble(p, org.as_ref(), tags, extras, &groups, &resources, site_url);
+    add_validations(&mut pkg, &validations);
+    Ok(Some(pkg))
+}
+
+/// Adds each resource's validation state (ckanext-validation's
+/// `validation_status` and `validation_timestamp`) and, where the publisher
+/// gave no Table Schema, the one inferred from the file, so `resource.schema`
+/// is there for every validated table; `schema_source` says which it is.
+fn add_validations(pkg: &mut Package, validations: &[crate::validations::ValidationRow]) {
+    for r in &mut pkg.resources {
+        if r.extras.get("schema").is_some_and(|s| !s.is_null()) {
+            r.extras.insert("schema_source".into(), Value::String("publisher".into()));
+        }
+        let Some(v) = validations.iter().find(|v| v.resource_id == r.id) else { continue };
+        r.extras.insert("validation_status".into(), Value::String(v.status.clone()));
+        let at = v.finished.clone().unwrap_or_else(|| v.created.clone());
+        r.extras.insert("validation_timestamp".into(), Value::String(at));
+        if !r.extras.contains_key("schema")
+            && let Some(schema) = v.inferred_schema.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok())
+        {
+            r.extras.insert("schema".into(), schema);
+            r.extras.insert("schema_source".into(), Value::String("inferred".into()));
+        }
+    }
 }
 
 fn json_map(s: &str) -> BTreeMap<String, String> {

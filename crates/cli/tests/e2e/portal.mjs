@@ -429,6 +429,8 @@ async function main() {
         ['home', '/'],
         ['search', '/dataset'],
         ['dataset', `/dataset/${CSV_DATASET}`],
+        ['quality', '/quality'],
+        ['resource-quality', `${resourcePath}/quality`],
       ];
       for (const [vp, tag] of [
         [DESKTOP, 'desktop'],
@@ -512,6 +514,8 @@ async function main() {
         [audit, 'login', '/user/login'],
         [audit, 'administrative units', '/admin-units'],
         [audit, 'quality ranking', '/quality'],
+        [audit, 'resource quality report', `${resourcePath}/quality`],
+        [auditStaff, 'schema editor (signed in)', `${resourcePath}/schema`],
         [audit, 'a province and its communes', '/admin-units/79?q=tan'],
         [auditStaff, 'new dataset (signed in)', '/dataset/new'],
         [audit, 'home in English', '/en'],

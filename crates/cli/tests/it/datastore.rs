@@ -12,10 +12,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-/// Datastore workers for a test app (the in-process server runs none).
+/// Datastore and validation workers for a test app (the in-process server runs none).
 pub fn workers(app: &TestApp) -> Workers {
     let mut registry = Registry::default();
     kho_catalog::datastore::register_jobs(&mut registry);
+    kho_catalog::validation::register_jobs(&mut registry);
     Workers::start(
         &app.catalog,
         registry,

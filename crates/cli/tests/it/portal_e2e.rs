@@ -178,7 +178,10 @@ async fn seed(app: &TestApp) {
     assert_eq!(status, StatusCode::OK, "CSV upload: {v}");
     // Its table, for the resource page's table view and chart.
     let workers = crate::datastore::workers(app);
-    crate::datastore::wait_loaded(app, v["result"]["id"].as_str().unwrap_or_default(), 1).await;
+    let rid = v["result"]["id"].as_str().unwrap_or_default();
+    crate::datastore::wait_loaded(app, rid, 1).await;
+    // And its validation, for the quality report.
+    crate::validation::wait_validated(app, rid, None).await;
     workers.stop(Duration::from_secs(5)).await;
 
     // The API keeps the hostile text whole (only normalised to NFC), so the

@@ -65,3 +65,46 @@ backends!(scores_rank_agencies_by_their_public_datasets, |app| async move {
     assert!(html.contains("role=\"img\"") && html.contains("/organization/so-tot"), "chart and ranking");
     assert!(!html.contains("rieng"));
 });
+
+backends!(duplicates_lower_the_overall_score_of_public_datasets_only, |app| async move {
+    app.org("so-a").await;
+    app.org("so-b").await;
+    let notes = "Danh sách các trường trung học phổ thông công lập trên địa bàn, kèm địa chỉ, số lớp và số học sinh theo năm học.";
+    for (name, org, private) in
+        [("truong-thpt", "so-a", false), ("truong-thpt-ban-sao", "so-b", false), ("truong-thpt-noi-bo", "so-b", true)]
+    {
+        app.ok(
+            "package_create",
+            json!({"name": name, "owner_org": org, "private": private, "title": "Trường trung học phổ thông công lập năm học 2025",
+                   "notes": notes, "license_id": "cc-by"}),
+            &app.admin,
+        )
+        .await;
+    }
+    app.ok("package_create", json!({"name": "khac-han", "owner_org": "so-a", "title": "Giá đất nông nghiệp các huyện", "license_id": "cc-by"}), &app.admin).await;
+    // Uniqueness is computed in the background after a write; poll for it.
+    let mut q = Value::Null;
+    for _ in 0..200 {
+        q = app.ok("quality_show", json!({"id": "truong-thpt"}), &app.admin).await;
+        if !q["duplication"]["duplicates"].is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(q["duplication"]["duplicates"], 1, "the public copy only: {q}");
+    assert_eq!(q["duplication"]["uniqueness"], 0.0);
+    let metadata = q["percent"].as_f64().unwrap();
+    let expected = (0.6 * metadata) / (0.6 + 0.1);
+    assert!((q["overall"].as_f64().unwrap() - (expected * 10.0).round() / 10.0).abs() < 0.051, "{q}");
+    let other = app.ok("quality_show", json!({"id": "khac-han"}), &app.admin).await;
+    assert_eq!(other["duplication"]["duplicates"], 0, "{other}");
+    assert_eq!(other["duplication"]["uniqueness"], 100.0);
+    // A private dataset is not compared: no uniqueness part at all.
+    let private = app.ok("quality_show", json!({"id": "truong-thpt-noi-bo"}), &app.admin).await;
+    assert!(private["duplication"]["duplicates"].is_null(), "{private}");
+    let rank = app.ok("organization_quality_list", json!({}), &app.admin).await;
+    let row = |n: &str| rank["results"].as_array().unwrap().iter().find(|r| r["name"] == n).unwrap().clone();
+    assert_eq!(row("so-a")["duplicated"], 1, "{rank}");
+    assert_eq!(row("so-b")["duplicated"], 1, "{rank}");
+    assert_eq!(row("so-b")["datasets"], 1, "the private dataset is not counted: {rank}");
+});

@@ -61,6 +61,8 @@ struct ResourceView {
     datastore: Option<crate::pages::table::DatastoreView>,
     has_table: bool,
     can_edit: bool,
+    /// The latest validation: `(status, label)`.
+    validation: Option<(String, String)>,
 }
 
 /// What the resource page shows of a file.
@@ -268,7 +270,7 @@ impl Portal {
             activity,
             citation,
             can_edit,
-            quality: crate::pages::quality::card(lang, &pkg),
+            quality: self.quality_card(v, &pkg).await?,
         };
         Ok(Html { body: render(&view), public: !pkg.private && v.user_name().is_none() })
     }
@@ -305,6 +307,11 @@ impl Portal {
         add("meta-modified", Some(format::date(lang, &res.metadata_modified)));
         let dataset_title = lang.pick(&pkg.title_translated, &pkg.title).to_string();
         let can_edit = self.may_edit(v, &pkg.id).await;
+        let validation = res
+            .extras
+            .get("validation_status")
+            .and_then(|s| s.as_str())
+            .map(|s| (s.to_string(), tr.t(&format!("vr-status-{s}"))));
         let mut page = self.layout(v, format!("{} · {dataset_title}", row.name), "datasets");
         page.description = markdown::excerpt(&row.description, 200);
         let view = ResourceView {
@@ -317,6 +324,7 @@ impl Portal {
             datastore,
             has_table,
             can_edit,
+            validation,
         };
         Ok(Html { body: render(&view), public: !pkg.private && v.user_name().is_none() })
     }
@@ -340,7 +348,7 @@ impl Portal {
     }
 
     /// Whether the visitor is signed in and may edit the dataset.
-    async fn may_edit(&self, v: &Visitor, id: &str) -> bool {
+    pub(crate) async fn may_edit(&self, v: &Visitor, id: &str) -> bool {
         v.user_name().is_some()
             && match self.catalog().dataset_access(&v.actor, id).await {
                 Ok(access) => {

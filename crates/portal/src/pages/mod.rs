@@ -3,8 +3,10 @@
 
 pub mod admin_units;
 pub mod dataset;
+pub mod links;
 pub mod public;
 pub mod quality;
+pub mod resource_quality;
 pub mod seo;
 pub mod staff;
 pub mod table;
@@ -32,8 +34,17 @@ pub struct ErrorView {
 }
 
 /// The facets the search page offers, in order: CKAN's Solr field names.
-pub const FACETS: [&str; 7] =
-    ["organization", "groups", "tags", "res_format", "license_id", "data_sharing", "update_frequency"];
+pub const FACETS: [&str; 9] = [
+    "organization",
+    "groups",
+    "tags",
+    "res_format",
+    "license_id",
+    "data_sharing",
+    "update_frequency",
+    "quality_rating",
+    "validation_status",
+];
 
 /// Results per page.
 pub const ROWS: usize = 20;
@@ -230,6 +241,12 @@ fn facet_label(lang: Lang, key: &str, value: &str, display: &str, names: Option<
     match key {
         "data_sharing" => DataSharing::parse(value).map(|d| vocab(d.label_vi(), d.label_en())),
         "update_frequency" => UpdateFrequency::parse(value).map(|d| vocab(d.label_vi(), d.label_en())),
+        "quality_rating" if matches!(value, "excellent" | "good" | "sufficient" | "bad") => {
+            Some(Tr::new(lang).t(&format!("q-rating-{value}")))
+        }
+        "validation_status" if matches!(value, "success" | "failure") => {
+            Some(Tr::new(lang).t(&format!("validation-{value}")))
+        }
         "license_id" => kho_core::licenses::find(value).map(|l| match lang {
             Lang::Vi if !l.title_vi.is_empty() => l.title_vi.to_string(),
             _ => l.title.to_string(),

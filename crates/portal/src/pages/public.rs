@@ -69,6 +69,8 @@ struct GroupView {
     description_html: String,
     is_org: bool,
     search: SearchView,
+    /// The organization's broken-links report, for its members.
+    links_report: bool,
 }
 
 #[derive(Template)]
@@ -243,6 +245,7 @@ impl Portal {
     /// its datasets, searchable.
     pub async fn group_page(&self, v: &Visitor, name: &str, is_org: bool, query: &str) -> Result<Html> {
         let g = self.catalog().group_show(&v.actor, name, is_org, false, false).await?;
+        let links_report = is_org && kho_catalog::links::may_see_link_report(&v.actor, &g.id);
         let description_html = markdown::render(v.lang.pick(&g.description_translated, &g.description));
         let card = group_card(v.lang, g);
         let base = format!("/{}/{}", if is_org { "organization" } else { "group" }, card.name);
@@ -250,7 +253,7 @@ impl Portal {
         page.description = card.excerpt.clone();
         let key = if is_org { "organization" } else { "groups" };
         let search = self.search_view(v, query, &base, Some((key, &card.name))).await?;
-        let view = GroupView { page, group: card, description_html, is_org, search };
+        let view = GroupView { page, group: card, description_html, is_org, search, links_report };
         Ok(Html { body: render(&view), public: v.user_name().is_none() })
     }
 

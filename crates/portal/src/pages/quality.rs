@@ -8,8 +8,11 @@ use crate::{Html, Layout, Portal, Visitor, render};
 use askama::Template;
 use kho_charts::{Chart, ChartKind, Locale};
 use kho_core::Result;
+use kho_core::authz::Actor;
+use kho_core::input::Fields;
 use kho_core::model::Package;
 use kho_core::quality::{CRITERIA, Dimension, Rating, assess};
+use std::collections::BTreeMap;
 
 /// A dataset's score, as its page shows it.
 pub struct QualityCard {
@@ -20,6 +23,14 @@ pub struct QualityCard {
     pub dimensions: Vec<(String, u32)>,
     /// The checks it fails, in words: what to add.
     pub todo: Vec<String>,
+    /// The overall score (metadata and data), as text.
+    pub overall: String,
+    /// Share of valid rows of its tables, as text, when validated.
+    pub validity: Option<String>,
+    /// Share of its external links answering, as text, when checked.
+    pub availability: Option<String>,
+    /// Likely duplicates elsewhere in the catalog (public datasets).
+    pub duplicates: u64,
 }
 
 fn dimension_label(tr: Tr, d: Dimension) -> String {
@@ -50,6 +61,26 @@ pub fn card(lang: Lang, pkg: &Package) -> QualityCard {
             .filter_map(|c| CRITERIA.iter().find(|d| d.id == c.id))
             .map(|d| format!("{} (+{})", if lang == Lang::En { d.label_en } else { d.label_vi }, d.points))
             .collect(),
+        overall: a.percent.to_string(),
+        validity: None,
+        availability: None,
+        duplicates: 0,
+    }
+}
+
+impl Portal {
+    /// The score card of a dataset the visitor has read, with its data
+    /// scores from `quality_show`.
+    pub(crate) async fn quality_card(&self, v: &Visitor, pkg: &Package) -> Result<QualityCard> {
+        let mut c = card(v.lang, pkg);
+        let q = self.catalog().quality_show(&v.actor, &pkg.id).await?;
+        if let Some(o) = q["overall"].as_f64() {
+            c.overall = format::decimal(v.lang, o, 0);
+        }
+        c.validity = q["validity"]["percent"].as_f64().map(|p| format::decimal(v.lang, p, 1));
+        c.availability = q["availability"]["percent"].as_f64().map(|p| format::decimal(v.lang, p, 1));
+        c.duplicates = q["duplication"]["duplicates"].as_u64().unwrap_or(0);
+        Ok(c)
     }
 }
 
@@ -63,6 +94,10 @@ pub struct RankRow {
     pub rating: &'static str,
     pub rating_label: String,
     pub dimensions: Vec<String>,
+    pub overall: String,
+    pub validity: String,
+    pub availability: String,
+    pub duplicated: usize,
 }
 
 #[derive(Template)]
@@ -70,6 +105,9 @@ pub struct RankRow {
 struct QualityView {
     page: Layout,
     chart_svg: Option<String>,
+    /// Public datasets by metadata rating, and by validation result.
+    band_svg: Option<String>,
+    validation_svg: Option<String>,
     dimensions: Vec<String>,
     rows: Vec<RankRow>,
     /// `(id, points, dimension, label)`.
@@ -99,8 +137,38 @@ impl Portal {
                 rating: a.rating.code(),
                 rating_label: rating_label(tr, a.rating),
                 dimensions: a.dimensions.iter().map(|d| format::decimal(lang, *d, 0)).collect(),
+                overall: format::decimal(lang, a.overall, 1),
+                validity: a.validity.map(|x| format::decimal(lang, x, 1)).unwrap_or_else(|| "—".into()),
+                availability: a.availability.map(|x| format::decimal(lang, x, 1)).unwrap_or_else(|| "—".into()),
+                duplicated: a.duplicated,
             })
             .collect();
+        let counts = self.public_facet_counts(&["quality_rating", "validation_status"]).await?;
+        let locale = if lang == Lang::En { Locale::En } else { Locale::Vi };
+        let band_svg = counts.get("quality_rating").filter(|c| !c.is_empty()).map(|c| {
+            let mut chart = Chart::new(ChartKind::Bar, tr.t("q-band-chart-title"));
+            chart.description = tr.t("q-band-chart-desc");
+            chart.x_label = tr.t("q-rating");
+            chart.y_label = tr.t("q-datasets");
+            chart.locale = locale;
+            chart.id_prefix = "q-band".into();
+            chart.points = [Rating::Excellent, Rating::Good, Rating::Sufficient, Rating::Bad]
+                .iter()
+                .map(|r| (rating_label(tr, *r), c.get(r.code()).copied().unwrap_or(0) as f64))
+                .collect();
+            kho_charts::render(&chart)
+        });
+        let validation_svg = counts.get("validation_status").filter(|c| !c.is_empty()).map(|c| {
+            let mut chart = Chart::new(ChartKind::Pie, tr.t("q-valid-chart-title"));
+            chart.description = tr.t("q-valid-chart-desc");
+            chart.locale = locale;
+            chart.id_prefix = "q-valid".into();
+            chart.points = ["success", "failure"]
+                .iter()
+                .map(|k| (tr.t(&format!("validation-{k}")), c.get(*k).copied().unwrap_or(0) as f64))
+                .collect();
+            kho_charts::render(&chart)
+        });
         let chart_svg = (!ranking.is_empty()).then(|| {
             let mut c = Chart::new(ChartKind::Bar, tr.t("q-chart-title"));
             c.description = tr.t("q-chart-desc");
@@ -111,13 +179,15 @@ impl Portal {
             c.points = ranking
                 .iter()
                 .take(30)
-                .map(|a| (title_of(&a.name, &a.title), (a.percent * 10.0).round() / 10.0))
+                .map(|a| (title_of(&a.name, &a.title), (a.overall * 10.0).round() / 10.0))
                 .collect();
             kho_charts::render(&c)
         });
         let view = QualityView {
             page: self.layout(v, tr.t("q-page-title"), "quality"),
             chart_svg,
+            band_svg,
+            validation_svg,
             dimensions: Dimension::ALL.iter().map(|d| dimension_label(tr, *d)).collect(),
             rows,
             criteria: CRITERIA
@@ -134,5 +204,26 @@ impl Portal {
             assessed: format::date(lang, &kho_core::timefmt::today()),
         };
         Ok(Html { body: render(&view), public: v.user_name().is_none() })
+    }
+}
+
+impl Portal {
+    /// Counts of facet values over the public datasets (what everyone may
+    /// see, as the ranking counts), from the search index.
+    async fn public_facet_counts(&self, fields: &[&str]) -> Result<BTreeMap<String, BTreeMap<String, u64>>> {
+        let mut m = serde_json::Map::new();
+        m.insert("rows".into(), serde_json::json!(0));
+        m.insert("facet.field".into(), serde_json::json!(fields));
+        m.insert("facet.limit".into(), serde_json::json!(-1));
+        let raw = self.catalog().package_search(&Actor::anonymous(), Fields::new(m)).await?;
+        let v: serde_json::Value = serde_json::from_str(&raw).map_err(kho_core::Error::internal)?;
+        let mut out = BTreeMap::new();
+        for f in fields {
+            let items = v["search_facets"][*f]["items"].as_array().cloned().unwrap_or_default();
+            let counts: BTreeMap<String, u64> =
+                items.iter().filter_map(|i| Some((i["name"].as_str()?.to_string(), i["count"].as_u64()?))).collect();
+            out.insert(f.to_string(), counts);
+        }
+        Ok(out)
     }
 }
