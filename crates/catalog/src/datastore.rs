@@ -1036,8 +1036,9 @@ pub fn register_jobs(registry: &mut Registry) {
     registry.register(LOAD_JOB, Arc::new(|ctx| Box::pin(run_load(ctx))));
 }
 
-/// Removes a fetched file when the load is over, however it ended.
-struct RemoveOnDrop(PathBuf);
+/// Removes a temporary file (a fetched link, a table written out for
+/// validation) when dropped, however the work using it ended.
+pub(crate) struct RemoveOnDrop(pub(crate) PathBuf);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {

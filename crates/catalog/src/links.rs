@@ -30,9 +30,8 @@ use crate::{Catalog, Error, Result, require_user};
 use futures_util::StreamExt;
 use kho_core::authz::{Actor, Permission, authorize, dataset_filter};
 use kho_core::input::Fields;
-use kho_core::model::{DatasetAccess, Job};
+use kho_core::model::Job;
 use kho_core::timefmt;
-use kho_core::vocab::DatasetState;
 use kho_fetch::Fetcher;
 use kho_store::groups;
 use kho_store::link_checks::{self as store, BrokenRow, CheckRow, LinkCounts, LinkTarget, NewCheck, Scope};
@@ -118,24 +117,11 @@ pub struct LinkReport {
     pub may_run: bool,
 }
 
-/// A private, active dataset of `org_id`: who may read it may read
-/// everything about the organization's datasets.
-fn private_dataset_of(org_id: &str) -> DatasetAccess {
-    DatasetAccess {
-        id: String::new(),
-        name: String::new(),
-        owner_org: Some(org_id.to_string()),
-        private: true,
-        state: DatasetState::Active,
-        creator_user_id: None,
-    }
-}
-
 /// Whether `actor` may see the link report of organization `org_id`. The
 /// report lists the links of private datasets too, so it is for exactly
 /// those who may read the organization's private datasets.
 pub fn may_see_link_report(actor: &Actor, org_id: &str) -> bool {
-    authorize(actor, Permission::ReadDataset(&private_dataset_of(org_id))).is_ok()
+    authorize(actor, Permission::ReadOrganizationReports { id: org_id }).is_ok()
 }
 
 /// Whether `actor` may run checks of organization `org_id`'s links: those

@@ -20,6 +20,7 @@
 //! one level deep, so cycles between resources cannot recurse; when a
 //! table's file changes, the tables referencing it are validated again.
 
+use crate::datastore::RemoveOnDrop;
 use crate::jobs::{JobContext, JobFailure, JobSpec, Registry};
 use crate::{Catalog, Error, Result};
 use kho_core::authz::{Actor, Permission, authorize};
@@ -88,6 +89,12 @@ pub(crate) fn schema_changed(old: &ResourceRow, new: &ResourceRow) -> bool {
     publisher_schema(old) != publisher_schema(new)
 }
 
+/// The resource an action names: `resource_id` (ckanext-validation's
+/// parameter) or `id`.
+fn resource_id_param(f: &mut Fields) -> Result<String> {
+    f.text("resource_id", 200).or_else(|| f.text("id", 200)).ok_or_else(|| Error::field("resource_id", "Missing value"))
+}
+
 /// The name of a resource in the dataset's Data Package: its name made a
 /// Data Package name (lower case, `a-z0-9._-`), or its id when it has no
 /// usable name. Foreign keys may reference a resource by this name.
@@ -134,10 +141,7 @@ impl Catalog {
     /// resource the actor may read (ckanext-validation's shape, plus the
     /// counts and the schema used).
     pub async fn resource_validation_show(&self, actor: &Actor, mut f: Fields) -> Result<Value> {
-        let id = f
-            .text("resource_id", 200)
-            .or_else(|| f.text("id", 200))
-            .ok_or_else(|| Error::field("resource_id", "Missing value"))?;
+        let id = resource_id_param(&mut f)?;
         let mut conn = self.store().conn().await?;
         let not_found = || Error::not_found("No validation report exists for this resource");
         let (res, pkg) = packages::find_resource(&mut conn, &id).await?.ok_or_else(not_found)?;
@@ -153,10 +157,7 @@ impl Catalog {
     /// (in the background); needs the right to edit its dataset.
     pub async fn resource_validation_run(&self, actor: &Actor, mut f: Fields) -> Result<Value> {
         crate::require_user(actor, "resource_validation_run")?;
-        let id = f
-            .text("resource_id", 200)
-            .or_else(|| f.text("id", 200))
-            .ok_or_else(|| Error::field("resource_id", "Missing value"))?;
+        let id = resource_id_param(&mut f)?;
         let mut tx = self.store().write().await?;
         let not_found = || Error::not_found("Resource was not found.");
         let (res, pkg) = packages::find_resource(&mut tx, &id).await?.ok_or_else(not_found)?;
@@ -313,21 +314,12 @@ pub fn register_jobs(registry: &mut Registry) {
     registry.register(VALIDATE_JOB, Arc::new(|ctx| Box::pin(run_validation(ctx))));
 }
 
-/// Removes a temporary file when dropped.
-struct TempFile(PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 /// What a validation reads: a file, what it is (for the record and for
 /// noticing a newer file), and the temporary copy to remove afterwards.
 struct Source {
     path: PathBuf,
     label: String,
-    _temp: Option<TempFile>,
+    _temp: Option<RemoveOnDrop>,
 }
 
 impl Catalog {
@@ -355,7 +347,7 @@ impl Catalog {
         let dir = self.datastore().scratch_dir();
         tokio::fs::create_dir_all(&dir).await.map_err(|e| Error::internal(format!("cannot create {dir:?}: {e}")))?;
         let path = dir.join(format!("validate-{tag}-{}.csv", res.id));
-        let temp = TempFile(path.clone());
+        let temp = RemoveOnDrop(path.clone());
         let mut map = Map::new();
         map.insert("format".into(), json!("csv"));
         map.insert("version".into(), json!(v.version));

@@ -115,6 +115,11 @@ pub enum Permission<'a> {
     DeleteGroup {
         id: &'a str,
     },
+    /// See an organization's internal reports (broken links of all its
+    /// datasets, private ones included): who may read its private datasets.
+    ReadOrganizationReports {
+        id: &'a str,
+    },
     CreateUser,
     /// See a user's private details (e-mail, tokens).
     ReadUserPrivate {
@@ -162,6 +167,13 @@ pub fn authorize(actor: &Actor, perm: Permission<'_>) -> Result<()> {
                 Ok(())
             } else {
                 deny(format!("delete package {}", d.id))
+            }
+        }
+        Permission::ReadOrganizationReports { id } => {
+            if actor.user.is_some() && actor.has_role(Some(id), Capacity::Member) {
+                Ok(())
+            } else {
+                deny(format!("read the reports of organization {id}"))
             }
         }
         Permission::PurgeDataset => deny("purge packages".into()),
@@ -296,6 +308,11 @@ mod tests {
         assert!(authorize(&editor, Permission::CreateDataset { org_id: "org" }).is_ok());
         assert!(authorize(&editor, Permission::ManageOrganizationMembers { id: "org" }).is_err());
         assert!(authorize(&outsider, Permission::ManageOrganizationMembers { id: "other" }).is_ok());
+        // Reports list private datasets' details: exactly who reads them.
+        let reports = |a: &Actor| authorize(a, Permission::ReadOrganizationReports { id: "org" }).is_ok();
+        assert!(reports(&member) && reports(&editor) && reports(&admin));
+        assert!(!reports(&outsider) && !reports(&anon));
+        assert_eq!(reports(&member), read(&member, &private));
         assert!(authorize(&anon, Permission::CreateOrganization).is_err());
         assert!(authorize(&admin, Permission::PurgeDataset).is_ok());
         assert!(authorize(&member, Permission::ManageTokens { user_id: "m" }).is_ok());
