@@ -95,6 +95,28 @@ fn mean(v: &[f64]) -> Option<f64> {
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
+/// An agency's line from its datasets' scores: means of what they have.
+fn agency_score(name: String, list: &[DatasetScores]) -> AgencyScore {
+    let collect = |f: &dyn Fn(&DatasetScores) -> Option<f64>| -> Vec<f64> { list.iter().filter_map(f).collect() };
+    let percent = mean(&collect(&|d| Some(d.metadata))).unwrap_or(0.0);
+    let dimensions = (0..Dimension::ALL.len())
+        .map(|i| mean(&collect(&|d| d.dimensions.get(i).copied().flatten())).unwrap_or(0.0))
+        .collect();
+    let overall_scores = collect(&|d| Some(overall(d.metadata, d.validity, d.availability, d.uniqueness)));
+    AgencyScore {
+        title: list.first().map(|d| d.org_title.clone()).unwrap_or_default(),
+        name,
+        datasets: list.len(),
+        percent,
+        rating: Rating::of(percent / 100.0),
+        dimensions,
+        validity: mean(&collect(&|d| d.validity)),
+        availability: mean(&collect(&|d| d.availability)),
+        duplicated: list.iter().filter(|d| d.uniqueness == Some(0.0)).count(),
+        overall: mean(&overall_scores).unwrap_or(0.0),
+    }
+}
+
 impl Catalog {
     /// `quality_show`: the metadata assessment of a dataset the actor may
     /// read, its data scores (validity per table) and the overall score.
@@ -141,18 +163,46 @@ impl Catalog {
     /// by name). Datasets without an agency are left out.
     pub async fn quality_ranking(&self) -> Result<Vec<AgencyScore>> {
         let filter = dataset_filter(&Actor::anonymous());
-        let mut conn = self.store().conn().await?;
-        let ids = packages::visible_ids(&mut conn, &filter).await?;
+        let ids = {
+            let mut conn = self.store().conn().await?;
+            packages::visible_ids(&mut conn, &filter).await?
+        };
+        let mut by: BTreeMap<String, Vec<DatasetScores>> = BTreeMap::new();
+        for s in self.dataset_scores(&ids).await? {
+            by.entry(s.org.clone()).or_default().push(s);
+        }
+        let mut out: Vec<AgencyScore> = by.into_iter().map(|(name, list)| agency_score(name, &list)).collect();
+        out.sort_by(|a, b| b.overall.total_cmp(&a.overall).then(a.name.cmp(&b.name)));
+        Ok(out)
+    }
+
+    /// One agency's scores over its public datasets (what its page shows;
+    /// the same figures as its line in the ranking). `None` when it has no
+    /// public dataset.
+    pub async fn agency_quality(&self, org_id: &str) -> Result<Option<AgencyScore>> {
+        let filter = dataset_filter(&Actor::anonymous());
+        let ids = {
+            let mut conn = self.store().conn().await?;
+            packages::visible_ids_of_org(&mut conn, org_id, &filter).await?
+        };
+        let scores = self.dataset_scores(&ids).await?;
+        Ok(scores.first().map(|s| agency_score(s.org.clone(), &scores)))
+    }
+
+    /// The scores of the given (public) datasets that belong to an agency.
+    async fn dataset_scores(&self, ids: &[String]) -> Result<Vec<DatasetScores>> {
         let day = kho_core::timefmt::today();
         let mut tables: HashMap<String, Vec<TableValidation>> = HashMap::new();
-        for v in kho_store::validations::validity_of(&mut conn, &ids).await? {
-            if let Some(t) = table_validation(&v.status, v.row_count, v.invalid_rows) {
-                tables.entry(v.package_id).or_default().push(t);
+        {
+            let mut conn = self.store().conn().await?;
+            for v in kho_store::validations::validity_of(&mut conn, ids).await? {
+                if let Some(t) = table_validation(&v.status, v.row_count, v.invalid_rows) {
+                    tables.entry(v.package_id).or_default().push(t);
+                }
             }
         }
-        drop(conn);
         let duplicates = self.duplicates_recent().await?;
-        let links = self.link_availability(&ids).await?;
+        let links = self.link_availability(ids).await?;
         let mut conn = self.store().conn().await?;
         let mut scores = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
@@ -175,37 +225,7 @@ impl Catalog {
                 });
             }
         }
-        drop(conn);
-        let mut by: BTreeMap<String, Vec<DatasetScores>> = BTreeMap::new();
-        for s in scores {
-            by.entry(s.org.clone()).or_default().push(s);
-        }
-        let mut out: Vec<AgencyScore> = by
-            .into_iter()
-            .map(|(name, list)| {
-                let collect =
-                    |f: &dyn Fn(&DatasetScores) -> Option<f64>| -> Vec<f64> { list.iter().filter_map(f).collect() };
-                let percent = mean(&collect(&|d| Some(d.metadata))).unwrap_or(0.0);
-                let dimensions = (0..Dimension::ALL.len())
-                    .map(|i| mean(&collect(&|d| d.dimensions.get(i).copied().flatten())).unwrap_or(0.0))
-                    .collect();
-                let overall_scores = collect(&|d| Some(overall(d.metadata, d.validity, d.availability, d.uniqueness)));
-                AgencyScore {
-                    title: list.first().map(|d| d.org_title.clone()).unwrap_or_default(),
-                    name,
-                    datasets: list.len(),
-                    percent,
-                    rating: Rating::of(percent / 100.0),
-                    dimensions,
-                    validity: mean(&collect(&|d| d.validity)),
-                    availability: mean(&collect(&|d| d.availability)),
-                    duplicated: list.iter().filter(|d| d.uniqueness == Some(0.0)).count(),
-                    overall: mean(&overall_scores).unwrap_or(0.0),
-                }
-            })
-            .collect();
-        out.sort_by(|a, b| b.overall.total_cmp(&a.overall).then(a.name.cmp(&b.name)));
-        Ok(out)
+        Ok(scores)
     }
 
     /// `organization_quality_list`: the ranking as the API returns it.

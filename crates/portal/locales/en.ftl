@@ -496,3 +496,5 @@ lc-err-bad_url = Not a valid address
 lc-err-network = Network error
 vr-errors-region = The errors, scrollable sideways
 vr-schema-region = The schema's fields, scrollable sideways
+q-agency-title = The agency's data quality
+q-agency-note = Means over the agency's public datasets.

@@ -483,3 +483,5 @@ lc-err-bad_url = Địa chỉ không hợp lệ
 lc-err-network = Lỗi mạng
 vr-errors-region = Danh sách lỗi, cuộn ngang được
 vr-schema-region = Các trường của lược đồ, cuộn ngang được
+q-agency-title = Chất lượng dữ liệu của cơ quan
+q-agency-note = Trung bình trên các bộ dữ liệu công khai của cơ quan.

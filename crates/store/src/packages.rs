@@ -727,6 +727,18 @@ pub async fn visible_ids(conn: &mut dyn Handle, filter: &DatasetFilter) -> Resul
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// Ids of the datasets of organization `org_id` visible under `filter`.
+pub async fn visible_ids_of_org(
+    conn: &mut dyn Handle,
+    org_id: &str,
+    filter: &DatasetFilter,
+) -> Result<Vec<String>, StoreError> {
+    let mut q = Sql::new("SELECT p.id FROM packages p WHERE p.owner_org = ");
+    q.param(org_id.to_string()).push(" AND ").visible(filter).push(" ORDER BY p.id");
+    let rows: Vec<(String,)> = q.fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
 /// All datasets' access fields (for tests and maintenance).
 pub async fn all_access(conn: &mut dyn Handle) -> Result<Vec<DatasetAccess>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM packages ORDER BY id");

@@ -64,6 +64,17 @@ backends!(scores_rank_agencies_by_their_public_datasets, |app| async move {
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("role=\"img\"") && html.contains("/organization/so-tot"), "chart and ranking");
     assert!(!html.contains("rieng"));
+    // Each agency's page shows its line of the ranking.
+    for row in rows {
+        let (_, _, html) = app.page(&format!("/organization/{}", row["name"].as_str().unwrap())).await;
+        // As the page writes numbers: a decimal comma, no trailing zeros.
+        let overall = format!("{:.1}", row["overall"].as_f64().unwrap());
+        let overall = overall.trim_end_matches('0').trim_end_matches('.').replace('.', ",");
+        assert!(
+            html.contains("Chất lượng dữ liệu của cơ quan") && html.contains(&format!("<strong>{overall}</strong>")),
+            "{overall}: {html}"
+        );
+    }
 });
 
 backends!(duplicates_lower_the_overall_score_of_public_datasets_only, |app| async move {

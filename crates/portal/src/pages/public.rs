@@ -71,6 +71,8 @@ struct GroupView {
     search: SearchView,
     /// The organization's broken-links report, for its members.
     links_report: bool,
+    /// An agency's quality scores over its public datasets.
+    quality: Option<crate::pages::quality::AgencyCard>,
 }
 
 #[derive(Template)]
@@ -246,6 +248,7 @@ impl Portal {
     pub async fn group_page(&self, v: &Visitor, name: &str, is_org: bool, query: &str) -> Result<Html> {
         let g = self.catalog().group_show(&v.actor, name, is_org, false, false).await?;
         let links_report = is_org && kho_catalog::links::may_see_link_report(&v.actor, &g.id);
+        let g_id = g.id.clone();
         let description_html = markdown::render(v.lang.pick(&g.description_translated, &g.description));
         let card = group_card(v.lang, g);
         let base = format!("/{}/{}", if is_org { "organization" } else { "group" }, card.name);
@@ -253,7 +256,8 @@ impl Portal {
         page.description = card.excerpt.clone();
         let key = if is_org { "organization" } else { "groups" };
         let search = self.search_view(v, query, &base, Some((key, &card.name))).await?;
-        let view = GroupView { page, group: card, description_html, is_org, search, links_report };
+        let quality = if is_org { self.agency_card(v.lang, &g_id).await? } else { None };
+        let view = GroupView { page, group: card, description_html, is_org, search, links_report, quality };
         Ok(Html { body: render(&view), public: v.user_name().is_none() })
     }
 

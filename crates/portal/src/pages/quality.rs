@@ -69,6 +69,22 @@ pub fn card(lang: Lang, pkg: &Package) -> QualityCard {
 }
 
 impl Portal {
+    /// An agency's scores over its public datasets (`None` without any).
+    pub(crate) async fn agency_card(&self, lang: Lang, org_id: &str) -> Result<Option<AgencyCard>> {
+        let tr = Tr::new(lang);
+        let Some(a) = self.catalog().agency_quality(org_id).await? else { return Ok(None) };
+        Ok(Some(AgencyCard {
+            datasets: a.datasets,
+            overall: format::decimal(lang, a.overall, 1),
+            percent: format::decimal(lang, a.percent, 1),
+            rating: a.rating.code(),
+            rating_label: rating_label(tr, a.rating),
+            validity: a.validity.map(|x| format::decimal(lang, x, 1)),
+            availability: a.availability.map(|x| format::decimal(lang, x, 1)),
+            duplicated: a.duplicated,
+        }))
+    }
+
     /// The score card of a dataset the visitor has read, with its data
     /// scores from `quality_show`.
     pub(crate) async fn quality_card(&self, v: &Visitor, pkg: &Package) -> Result<QualityCard> {
@@ -82,6 +98,18 @@ impl Portal {
         c.duplicates = q["duplication"]["duplicates"].as_u64().unwrap_or(0);
         Ok(c)
     }
+}
+
+/// An agency's scores, as its page shows them.
+pub struct AgencyCard {
+    pub datasets: usize,
+    pub overall: String,
+    pub percent: String,
+    pub rating: &'static str,
+    pub rating_label: String,
+    pub validity: Option<String>,
+    pub availability: Option<String>,
+    pub duplicated: usize,
 }
 
 /// A line of the ranking table.
