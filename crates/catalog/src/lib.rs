@@ -84,6 +84,8 @@ struct Inner {
     datastore: datastore::Datastore,
     /// The last duplicate detection, by search version.
     duplicates: duplicates::Cache,
+    /// Agencies' scores computed lately, for their pages.
+    agency_scores: quality::AgencyCache,
 }
 
 /// Version of the stored package document format. Bump it when the shape
@@ -134,6 +136,7 @@ impl Catalog {
                 poller: std::sync::Mutex::new(None),
                 job_wake: std::sync::OnceLock::new(),
                 duplicates: Default::default(),
+                agency_scores: Default::default(),
                 datastore,
             }),
         };

@@ -58,6 +58,16 @@ fn table_validation(status: &str, rows: Option<i64>, invalid: Option<i64>) -> Op
     }
 }
 
+/// How long an agency's scores are kept for its page.
+const AGENCY_CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// An agency's scores and the search version and time they were computed at.
+type CachedAgency = (u64, std::time::Instant, Option<AgencyScore>);
+
+/// Agencies' scores by organization id.
+#[derive(Debug, Default)]
+pub(crate) struct AgencyCache(std::sync::Mutex<HashMap<String, CachedAgency>>);
+
 /// One public dataset's scores, while the ranking gathers them.
 struct DatasetScores {
     org: String,
@@ -180,6 +190,30 @@ impl Catalog {
     /// the same figures as its line in the ranking). `None` when it has no
     /// public dataset.
     pub async fn agency_quality(&self, org_id: &str) -> Result<Option<AgencyScore>> {
+        // Kept for a minute and until the next write: link checks and the
+        // calendar (timeliness) change scores without a write.
+        let version = match self.inner.search {
+            Some(_) => Some(self.search_version().await?),
+            None => None,
+        };
+        if let Some(v) = version
+            && let Ok(cache) = self.inner.agency_scores.0.lock()
+            && let Some((at, when, score)) = cache.get(org_id)
+            && *at == v
+            && when.elapsed() < AGENCY_CACHE_FOR
+        {
+            return Ok(score.clone());
+        }
+        let score = self.compute_agency_quality(org_id).await?;
+        if let Some(v) = version
+            && let Ok(mut cache) = self.inner.agency_scores.0.lock()
+        {
+            cache.insert(org_id.to_string(), (v, std::time::Instant::now(), score.clone()));
+        }
+        Ok(score)
+    }
+
+    async fn compute_agency_quality(&self, org_id: &str) -> Result<Option<AgencyScore>> {
         let filter = dataset_filter(&Actor::anonymous());
         let ids = {
             let mut conn = self.store().conn().await?;
