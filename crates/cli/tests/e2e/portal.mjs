@@ -533,6 +533,11 @@ async function main() {
         for (const vp of [DESKTOP, PHONE]) {
           await ap.setViewportSize(vp);
           problems.push(...(await axeViolations(ap, `${label} ${p} @${vp.width}px`)));
+          // Staff pages have no screenshot step of their own.
+          if (label.includes('signed in')) {
+            const slug = label.replace(/ \(signed in\)/, '').replace(/[^a-z]+/g, '-');
+            await ap.screenshot({ path: path.join(SHOTS, `staff-${slug}-${vp.width}.png`), fullPage: true });
+          }
         }
         const scroll = await ap.evaluate(() => document.documentElement.scrollWidth);
         if (scroll > PHONE.width) {

@@ -325,3 +325,88 @@ backends!(foreign_keys_reach_other_resources_of_the_dataset, |app| async move {
     assert!(v2["error"].as_str().unwrap().contains("khong-co"), "{v2}");
     w.stop(Duration::from_secs(5)).await;
 });
+
+backends!(publishers_edit_schemas_and_validate_again_through_forms, |app| async move {
+    let w = workers(app);
+    let rid = setup(app, "bieu-mau", false).await;
+    let first = wait_validated(app, &rid, None).await;
+    app.user("bien-tap").await;
+    app.member("so-tk", "bien-tap", "editor").await;
+    let base = format!("/dataset/bieu-mau/resource/{rid}");
+    // Strangers are sent to log in; the editor sees the inferred schema's fields.
+    let mut anon = crate::portal::Browser::new(app);
+    let page = anon.get(&format!("{base}/schema")).await;
+    assert!(page.status.is_redirection(), "{}", page.status);
+    let mut b = crate::portal::Browser::new(app);
+    b.login("bien-tap", "12345678abc").await;
+    let form = b.get(&format!("{base}/schema")).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("f2_minimum") && form.body.contains("dân số"), "{}", form.body);
+    let csrf = form.csrf();
+    // The advanced JSON as shown (unchanged), and rows: population ≥ 0 and required.
+    let start = form.body.find("name=\"advanced\"").unwrap();
+    let open = start + form.body[start..].find('>').unwrap() + 1;
+    let close = open + form.body[open..].find("</textarea>").unwrap();
+    let mut shown = form.body[open..close].to_string();
+    for (entity, c) in [
+        ("&#34;", "\""),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&#60;", "<"),
+        ("&lt;", "<"),
+        ("&#62;", ">"),
+        ("&gt;", ">"),
+        ("&#38;", "&"),
+        ("&amp;", "&"),
+    ] {
+        shown = shown.replace(entity, c);
+    }
+    let r = b
+        .post(
+            &format!("{base}/schema"),
+            &[
+                ("_csrf", &csrf),
+                ("advanced", &shown),
+                ("f0_type", "integer"),
+                ("f1_type", "string"),
+                ("f1_format", "vn-admin-unit"),
+                ("f2_type", "integer"),
+                ("f2_required", "1"),
+                ("f2_minimum", "0"),
+                ("f3_type", "integer"),
+            ],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}: {}", r.status, r.body);
+    assert!(r.location().ends_with(&format!("{base}/quality")), "{}", r.location());
+    let v = wait_validated(app, &rid, first["finished"].as_str()).await;
+    assert_eq!(v["schema_source"], "publisher", "{v}");
+    assert_eq!(v["schema"]["fields"][2]["constraints"], json!({"required": true, "minimum": 0}), "{v}");
+    assert_eq!(v["schema"]["fields"][1]["format"], "vn-admin-unit");
+    let mut got: Vec<_> = kinds(&v["report"]).into_iter().map(|(t, r, _)| (t, r)).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("constraint-error".to_string(), Some(5)),
+            ("constraint-error".to_string(), Some(6)),
+            ("extra-cell".to_string(), Some(7)),
+            ("type-error".to_string(), Some(6)),
+        ],
+        "{v}"
+    );
+    // The report page lists them; "validate again" queues a run.
+    let page = b.get(&format!("{base}/quality")).await;
+    assert!(page.body.contains("Có lỗi") && page.body.contains("constraint-error"), "{}", page.body);
+    let r = b.post(&format!("{base}/quality"), &[("_csrf", &page.csrf())]).await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    wait_validated(app, &rid, v["finished"].as_str()).await;
+    // Bad JSON in the advanced part: the form again, with the error, and nothing saved.
+    let form = b.get(&format!("{base}/schema")).await;
+    let r = b.post(&format!("{base}/schema"), &[("_csrf", &form.csrf()), ("advanced", "{\"fields\": [")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("không phải JSON hợp lệ"), "{}", r.body);
+    let shown = app.ok("resource_show", json!({"id": rid}), &app.admin).await;
+    assert_eq!(shown["schema"]["fields"][2]["constraints"]["minimum"], 0);
+    w.stop(Duration::from_secs(5)).await;
+});
