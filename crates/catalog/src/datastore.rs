@@ -789,6 +789,11 @@ impl Catalog {
                 return Err(conflict());
             }
             row.version = current.unwrap_or(0) + 1;
+            // A loaded file is validated next, queued with its version (no
+            // window in which the table is new and its validation unknown).
+            if based_on.is_none() {
+                self.enqueue_validation_in(&mut tx, &row.resource_id).await?;
+            }
             // On PostgreSQL two writers can both read the same current
             // version; the primary key lets only one of them record it.
             versions::insert(&mut tx, &row).await.map_err(|e| {
@@ -797,6 +802,7 @@ impl Catalog {
             })?;
             packages::refresh_doc(&mut tx, &pkg.id, self.site_url()).await?;
             self.commit(tx).await?;
+            self.wake_jobs();
             Ok(row.version)
         }
         .await;
@@ -1127,9 +1133,10 @@ async fn run_load(ctx: JobContext) -> std::result::Result<(), JobFailure> {
                     }
                     Err(e) => Err(JobFailure::Retry(e.to_string())),
                 };
-                // Validate what was loaded; a file that would not load is
-                // validated too, so its publisher learns what is wrong.
-                if !matches!(outcome, Err(JobFailure::Retry(_)))
+                // A loaded table's validation was queued with its version;
+                // a file that would not load is validated too, so its
+                // publisher learns what is wrong.
+                if matches!(outcome, Err(JobFailure::Fatal(_)))
                     && let Err(e) = ctx.catalog.enqueue_validation(&resource_id).await
                 {
                     tracing::warn!(resource_id, error = %e, "could not queue the validation of a loaded table");

@@ -49,6 +49,10 @@ pub struct CatalogOptions {
     pub site_title: String,
     pub max_upload_bytes: u64,
     pub db_max_connections: u32,
+    /// How long a write waits for SQLite's lock. Servers answer requests
+    /// and keep it short; commands run beside a busy server (whose jobs
+    /// write back to back) wait longer rather than fail.
+    pub db_busy_timeout: std::time::Duration,
     /// Where this process keeps its search index; `None` for processes that
     /// do not search (CLI commands), whose writes reach servers' indexes
     /// through the change feed.
@@ -100,7 +104,7 @@ impl Catalog {
             .map_err(|e| Error::internal(format!("cannot create data directory {}: {e}", opts.data_dir.display())))?;
         let store = Store::connect(
             &opts.database_url,
-            &StoreOptions { max_connections: opts.db_max_connections, ..Default::default() },
+            &StoreOptions { max_connections: opts.db_max_connections, busy_timeout: opts.db_busy_timeout },
         )
         .await
         .map_err(|e| Error::Unavailable(e.to_string()))?;

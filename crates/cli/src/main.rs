@@ -188,6 +188,7 @@ pub async fn open_catalog(
         site_title: config.site_title.clone(),
         max_upload_bytes: config.max_upload_bytes,
         db_max_connections: config.db_max_connections,
+        db_busy_timeout: std::time::Duration::from_secs(if serving { 10 } else { 60 }),
         index_dir: search.then(|| config.index_dir.clone()),
         datastore: datastore_options(config),
         datastore_s3: config.s3_url.as_ref().map(|url| kho_datastore::storage::S3Config {

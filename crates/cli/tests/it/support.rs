@@ -110,6 +110,7 @@ impl TestApp {
             site_title: "Kho thử nghiệm".into(),
             max_upload_bytes: TEST_UPLOAD_LIMIT,
             db_max_connections: 8,
+            db_busy_timeout: Duration::from_secs(10),
             index_dir: Some(dir.path().join("index")),
             datastore: kho_datastore::engine::EngineOptions {
                 sql_timeout: Duration::from_secs(2),
