@@ -68,6 +68,90 @@ type CachedAgency = (u64, std::time::Instant, Option<AgencyScore>);
 #[derive(Debug, Default)]
 pub(crate) struct AgencyCache(std::sync::Mutex<HashMap<String, CachedAgency>>);
 
+/// A validated table of a dataset.
+#[derive(Debug, Clone)]
+pub struct TableQuality {
+    pub id: String,
+    pub name: Option<String>,
+    pub status: String,
+    pub rows: Option<i64>,
+    pub invalid_rows: Option<i64>,
+    pub errors: Option<i64>,
+    pub validation: TableValidation,
+}
+
+/// A dataset's scores (`quality_show`, the dataset page's card).
+#[derive(Debug, Clone)]
+pub struct DatasetQuality {
+    /// The metadata points.
+    pub assessment: Assessment,
+    /// The day they were assessed on.
+    pub day: String,
+    pub tables: Vec<TableQuality>,
+    /// Likely duplicates among the public datasets; `None` for a private
+    /// dataset (never compared) or before the first comparison.
+    pub duplicates: Option<usize>,
+    pub links: crate::links::Availability,
+}
+
+/// Availability in percent: the share of checked links that answer.
+fn availability(a: &crate::links::Availability) -> Option<f64> {
+    a.share().map(|s| 100.0 * s)
+}
+
+/// Uniqueness in percent: all or nothing.
+fn uniqueness(duplicates: usize) -> f64 {
+    if duplicates > 0 { 0.0 } else { 100.0 }
+}
+
+impl DatasetQuality {
+    /// The mean share of valid rows of its tables (0–100).
+    pub fn validity(&self) -> Option<f64> {
+        validity(&self.tables.iter().map(|t| t.validation).collect::<Vec<_>>())
+    }
+
+    /// The share of its checked external links that answer (0–100).
+    pub fn availability(&self) -> Option<f64> {
+        availability(&self.links)
+    }
+
+    /// 100 without likely duplicates, 0 with some; `None` if not compared.
+    pub fn uniqueness(&self) -> Option<f64> {
+        self.duplicates.map(uniqueness)
+    }
+
+    /// The overall score (0–100).
+    pub fn overall(&self) -> f64 {
+        overall(f64::from(self.assessment.percent), self.validity(), self.availability(), self.uniqueness())
+    }
+
+    /// As `quality_show` returns it.
+    pub fn to_json(&self, pkg: &Package) -> Value {
+        let mut v = assessment_json(&self.assessment);
+        let tables: Vec<Value> = self
+            .tables
+            .iter()
+            .map(|t| {
+                json!({
+                    "id": t.id, "name": t.name, "status": t.status, "rows": t.rows,
+                    "invalid_rows": t.invalid_rows, "errors": t.errors,
+                    "percent": round1(validity(&[t.validation]).unwrap_or(0.0)),
+                })
+            })
+            .collect();
+        v["validity"] = json!({"percent": self.validity().map(round1), "tables": tables});
+        v["duplication"] = json!({"duplicates": self.duplicates, "uniqueness": self.uniqueness()});
+        v["availability"] = json!({
+            "percent": self.availability().map(round1), "links": self.links.links,
+            "checked": self.links.checked, "ok": self.links.ok,
+        });
+        v["overall"] = json!(round1(self.overall()));
+        v["dataset"] = json!({"id": pkg.id, "name": pkg.name, "title": pkg.title});
+        v["assessed"] = Value::String(self.day.clone());
+        v
+    }
+}
+
 /// One public dataset's scores, while the ranking gathers them.
 struct DatasetScores {
     org: String,
@@ -128,45 +212,43 @@ fn agency_score(name: String, list: &[DatasetScores]) -> AgencyScore {
 }
 
 impl Catalog {
-    /// `quality_show`: the metadata assessment of a dataset the actor may
-    /// read, its data scores (validity per table) and the overall score.
+    /// `quality_show`: the scores of a dataset the actor may read.
     pub async fn quality_show(&self, actor: &Actor, id: &str) -> Result<Value> {
         let pkg = self.package_show(actor, id).await?;
+        Ok(self.dataset_quality(&pkg).await?.to_json(&pkg))
+    }
+
+    /// The scores of a dataset the caller has already read (`package_show`
+    /// as the actor): the metadata points, validity per table, link
+    /// availability, duplicates and the overall score.
+    pub async fn dataset_quality(&self, pkg: &Package) -> Result<DatasetQuality> {
         let day = kho_core::timefmt::today();
-        let a = assess(&pkg, &day);
-        let mut v = assessment_json(&a);
         let validations = self.dataset_validations(&pkg.id).await?;
-        let mut tables = Vec::new();
-        let mut per_table = Vec::new();
-        for r in &pkg.resources {
-            let Some(val) = validations.iter().find(|v| v.resource_id == r.id) else { continue };
-            let Some(t) = table_validation(&val.status, val.row_count, val.invalid_rows) else { continue };
-            tables.push(t);
-            per_table.push(json!({
-                "id": r.id, "name": r.name, "status": val.status, "rows": val.row_count,
-                "invalid_rows": val.invalid_rows, "errors": val.error_count,
-                "percent": round1(validity(&[t]).unwrap_or(0.0)),
-            }));
-        }
-        let validity_percent = validity(&tables);
-        v["validity"] = json!({"percent": validity_percent.map(round1), "tables": per_table});
+        let tables: Vec<TableQuality> = pkg
+            .resources
+            .iter()
+            .filter_map(|r| {
+                let v = validations.iter().find(|v| v.resource_id == r.id)?;
+                let t = table_validation(&v.status, v.row_count, v.invalid_rows)?;
+                Some(TableQuality {
+                    id: r.id.clone(),
+                    name: r.name.clone(),
+                    status: v.status.clone(),
+                    rows: v.row_count,
+                    invalid_rows: v.invalid_rows,
+                    errors: v.error_count,
+                    validation: t,
+                })
+            })
+            .collect();
         // Only public datasets are compared (so none leaks through a pair).
         let duplicates = if pkg.private || pkg.state != "active" {
             None
         } else {
             self.duplicates_recent().await?.map(|d| d.report.count(&pkg.id))
         };
-        let uniqueness = duplicates.map(|n| if n > 0 { 0.0 } else { 100.0 });
-        v["duplication"] = json!({"duplicates": duplicates, "uniqueness": uniqueness});
         let links = self.link_availability(std::slice::from_ref(&pkg.id)).await?.remove(&pkg.id).unwrap_or_default();
-        let availability = links.share().map(|s| 100.0 * s);
-        v["availability"] = json!({
-            "percent": availability.map(round1), "links": links.links, "checked": links.checked, "ok": links.ok,
-        });
-        v["overall"] = json!(round1(overall(f64::from(a.percent), validity_percent, availability, uniqueness)));
-        v["dataset"] = json!({"id": pkg.id, "name": pkg.name, "title": pkg.title});
-        v["assessed"] = Value::String(day);
-        Ok(v)
+        Ok(DatasetQuality { assessment: assess(pkg, &day), day, tables, duplicates, links })
     }
 
     /// Every public dataset's scores, by agency, best overall first (ties
@@ -254,8 +336,8 @@ impl Catalog {
                         .map(|d| (d.max > 0).then(|| 100.0 * f64::from(d.score) / f64::from(d.max)))
                         .collect(),
                     validity: tables.get(&pkg.id).and_then(|t| validity(t)),
-                    availability: links.get(&pkg.id).and_then(|a| a.share()).map(|s| 100.0 * s),
-                    uniqueness: duplicates.as_ref().map(|d| if d.report.count(&pkg.id) > 0 { 0.0 } else { 100.0 }),
+                    availability: links.get(&pkg.id).and_then(availability),
+                    uniqueness: duplicates.as_ref().map(|d| uniqueness(d.report.count(&pkg.id))),
                 });
             }
         }

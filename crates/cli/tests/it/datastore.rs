@@ -7,26 +7,17 @@
 use crate::backends;
 use crate::resources::upload;
 use crate::support::TestApp;
-use kho_catalog::jobs::{Registry, WorkerOptions, Workers};
+use kho_catalog::jobs::Workers;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-/// Datastore and validation workers for a test app (the in-process server runs none).
+/// Datastore and validation workers for a test app.
 pub fn workers(app: &TestApp) -> Workers {
-    let mut registry = Registry::default();
-    kho_catalog::datastore::register_jobs(&mut registry);
-    kho_catalog::validation::register_jobs(&mut registry);
-    Workers::start(
-        &app.catalog,
-        registry,
-        WorkerOptions {
-            workers: 2,
-            lease: Duration::from_secs(30),
-            poll: Duration::from_millis(50),
-            backoff: Duration::ZERO,
-        },
-    )
+    crate::support::start_workers(app, |r| {
+        kho_catalog::datastore::register_jobs(r);
+        kho_catalog::validation::register_jobs(r);
+    })
 }
 
 /// Waits until the resource's table has `version` (or its load job failed).

@@ -9,7 +9,7 @@ use crate::backends;
 use crate::portal::Browser;
 use crate::resources::upload;
 use crate::support::TestApp;
-use kho_catalog::jobs::{Registry, WorkerOptions, Workers};
+use kho_catalog::jobs::Workers;
 use kho_catalog::links::{LinkCheckOptions, SweepScheduler};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -113,21 +113,9 @@ fn answer(method: &str, path: &str, port: u16, flaky_ok: bool) -> String {
 
 /// Link-check workers with a short deadline (the silent server times out).
 fn workers(app: &TestApp) -> Workers {
-    let mut registry = Registry::default();
-    kho_catalog::links::register_jobs(
-        &mut registry,
-        LinkCheckOptions { timeout: Duration::from_millis(700), concurrency: 4 },
-    );
-    Workers::start(
-        &app.catalog,
-        registry,
-        WorkerOptions {
-            workers: 2,
-            lease: Duration::from_secs(30),
-            poll: Duration::from_millis(50),
-            backoff: Duration::ZERO,
-        },
-    )
+    crate::support::start_workers(app, |r| {
+        kho_catalog::links::register_jobs(r, LinkCheckOptions { timeout: Duration::from_millis(700), concurrency: 4 })
+    })
 }
 
 async fn wait_done(app: &TestApp, job: &str) -> kho_core::model::Job {

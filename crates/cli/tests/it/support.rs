@@ -419,3 +419,23 @@ pub async fn python_check(script: &str, args: Vec<std::ffi::OsString>, done: &st
     assert!(out.status.success(), "{script} failed (scripts/test installs its packages):\n{stdout}\n{stderr}");
     assert!(stdout.contains(done), "{stdout}");
 }
+
+/// Background workers for a test app (the in-process server runs none)
+/// with the handlers `register` adds, polling every 50 ms, retrying at once.
+pub fn start_workers(
+    app: &TestApp,
+    register: impl FnOnce(&mut kho_catalog::jobs::Registry),
+) -> kho_catalog::jobs::Workers {
+    let mut registry = kho_catalog::jobs::Registry::default();
+    register(&mut registry);
+    kho_catalog::jobs::Workers::start(
+        &app.catalog,
+        registry,
+        kho_catalog::jobs::WorkerOptions {
+            workers: 2,
+            lease: Duration::from_secs(30),
+            poll: Duration::from_millis(50),
+            backoff: Duration::ZERO,
+        },
+    )
+}

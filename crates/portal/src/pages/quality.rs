@@ -6,12 +6,13 @@ use crate::format;
 use crate::i18n::{Lang, Tr};
 use crate::{Html, Layout, Portal, Visitor, render};
 use askama::Template;
+use kho_catalog::quality::DatasetQuality;
 use kho_charts::{Chart, ChartKind, Locale};
 use kho_core::Result;
 use kho_core::authz::Actor;
 use kho_core::input::Fields;
 use kho_core::model::Package;
-use kho_core::quality::{CRITERIA, Dimension, Rating, assess};
+use kho_core::quality::{CRITERIA, Dimension, Rating};
 use std::collections::BTreeMap;
 
 /// A dataset's score, as its page shows it.
@@ -41,10 +42,10 @@ fn rating_label(tr: Tr, r: Rating) -> String {
     tr.t(&format!("q-rating-{}", r.code()))
 }
 
-/// The score card of `pkg`.
-pub fn card(lang: Lang, pkg: &Package) -> QualityCard {
+/// The score card of a dataset's scores.
+fn card(lang: Lang, q: &DatasetQuality) -> QualityCard {
     let tr = Tr::new(lang);
-    let a = assess(pkg, &kho_core::timefmt::today());
+    let a = &q.assessment;
     QualityCard {
         percent: a.percent,
         rating: a.rating.code(),
@@ -61,10 +62,10 @@ pub fn card(lang: Lang, pkg: &Package) -> QualityCard {
             .filter_map(|c| CRITERIA.iter().find(|d| d.id == c.id))
             .map(|d| format!("{} (+{})", if lang == Lang::En { d.label_en } else { d.label_vi }, d.points))
             .collect(),
-        overall: a.percent.to_string(),
-        validity: None,
-        availability: None,
-        duplicates: 0,
+        overall: format::decimal(lang, q.overall(), 0),
+        validity: q.validity().map(|p| format::decimal(lang, p, 1)),
+        availability: q.availability().map(|p| format::decimal(lang, p, 1)),
+        duplicates: q.duplicates.unwrap_or(0) as u64,
     }
 }
 
@@ -85,18 +86,9 @@ impl Portal {
         }))
     }
 
-    /// The score card of a dataset the visitor has read, with its data
-    /// scores from `quality_show`.
+    /// The score card of a dataset the visitor has read.
     pub(crate) async fn quality_card(&self, v: &Visitor, pkg: &Package) -> Result<QualityCard> {
-        let mut c = card(v.lang, pkg);
-        let q = self.catalog().quality_show(&v.actor, &pkg.id).await?;
-        if let Some(o) = q["overall"].as_f64() {
-            c.overall = format::decimal(v.lang, o, 0);
-        }
-        c.validity = q["validity"]["percent"].as_f64().map(|p| format::decimal(v.lang, p, 1));
-        c.availability = q["availability"]["percent"].as_f64().map(|p| format::decimal(v.lang, p, 1));
-        c.duplicates = q["duplication"]["duplicates"].as_u64().unwrap_or(0);
-        Ok(c)
+        Ok(card(v.lang, &self.catalog().dataset_quality(pkg).await?))
     }
 }
 
