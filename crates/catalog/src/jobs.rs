@@ -10,6 +10,12 @@
 //! job again, so handlers must be idempotent: safe to run from the start
 //! after any crash. Failed attempts are retried with exponential backoff
 //! until `max_attempts`.
+//!
+//! Periodic jobs (the link sweep, harvests) are enqueued by a [`Scheduler`]
+//! under a schedule name; the database decides
+//! ([`kho_store::jobs::claim_schedule`]), so several Kho processes on one
+//! database enqueue each run once between them, and none while the
+//! previous run is still queued or running.
 
 use crate::{Catalog, Error, Result};
 use kho_core::model::Job;
@@ -29,6 +35,22 @@ pub enum JobFailure {
     Retry(String),
     /// Trying again cannot help (a malformed file); the job fails now.
     Fatal(String),
+}
+
+/// A catalog error met by a handler is taken as passing (a busy or
+/// unavailable database): the attempt is retried. A handler that knows an
+/// error is permanent says [`JobFailure::Fatal`] itself.
+impl From<Error> for JobFailure {
+    fn from(e: Error) -> Self {
+        JobFailure::Retry(e.to_string())
+    }
+}
+
+/// A database error, retried as [`Error`]s are (and worded as they are).
+impl From<kho_store::StoreError> for JobFailure {
+    fn from(e: kho_store::StoreError) -> Self {
+        Error::from(e).into()
+    }
 }
 
 /// What a handler returns.
@@ -60,6 +82,9 @@ pub struct JobContext {
     pub id: String,
     pub subject: Option<String>,
     pub payload: Value,
+    /// When the job was enqueued, the same for every attempt: what an
+    /// earlier attempt did is recorded at or after it, older work before.
+    pub created: String,
     /// 1 for the first attempt.
     pub attempt: i64,
     worker: String,
@@ -136,6 +161,55 @@ impl Catalog {
     pub async fn latest_job(&self, kind: &str, subject: &str) -> Result<Option<Job>> {
         let mut conn = self.store().conn().await?;
         Ok(jobs::latest_for(&mut conn, kind, subject).await?.map(|r| r.to_job()))
+    }
+
+    /// Enqueues `spec` under schedule `name` if a run is due: the last was
+    /// enqueued `interval` ago or more, and its job is over. Returns the new
+    /// job's id. The first call for a name only starts its schedule, so the
+    /// first run comes one interval after the schedule was first enabled.
+    /// Safe to call from several processes at once: one of them enqueues.
+    pub async fn enqueue_scheduled_if_due(
+        &self,
+        name: &str,
+        spec: &JobSpec,
+        interval: Duration,
+    ) -> Result<Option<String>> {
+        let now = time::OffsetDateTime::now_utc();
+        let since = timefmt::format(now);
+        let due = time::Duration::try_from(interval).ok().and_then(|d| now.checked_sub(d));
+        let due = timefmt::format(due.unwrap_or(time::OffsetDateTime::UNIX_EPOCH));
+        // Look first without the write lock: nearly every call finds nothing due.
+        let mut conn = self.store().conn().await?;
+        let state = jobs::schedule(&mut conn, name).await?;
+        drop(conn);
+        let seen = match state {
+            None => {
+                let mut tx = self.store().write().await?;
+                jobs::start_schedule(&mut tx, name, &since).await?;
+                tx.commit().await?;
+                return Ok(None);
+            }
+            Some(s) if s.last_enqueued > due => return Ok(None),
+            Some(s) => s,
+        };
+        let mut tx = self.store().write().await?;
+        let job = self.enqueue_job_in(&mut tx, spec).await?;
+        if !jobs::claim_schedule(&mut tx, name, &seen, &since, &due, &job).await? {
+            return Ok(None); // Another process took it; the job is rolled back.
+        }
+        tx.commit().await?;
+        self.wake_jobs();
+        Ok(Some(job))
+    }
+
+    /// The job schedule `name` enqueued last, if it has enqueued one.
+    pub async fn last_scheduled_job(&self, name: &str) -> Result<Option<Job>> {
+        let mut conn = self.store().conn().await?;
+        let Some(id) = jobs::schedule(&mut conn, name).await?.and_then(|s| s.job_id) else {
+            return Ok(None);
+        };
+        // Finished jobs are pruned in time; the schedule may outlive its last one.
+        Ok(jobs::get(&mut conn, &id).await?.map(|r| r.to_job()))
     }
 
     /// Jobs, newest first, optionally in one state.
@@ -236,6 +310,40 @@ impl Workers {
     }
 }
 
+/// Enqueues a named periodic job on schedule while it lives (stopped when
+/// dropped). Every process may run one for the same name: the database
+/// lets one of them enqueue each run.
+pub struct Scheduler {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Scheduler {
+    /// Asks for a due run of `spec` under schedule `name` several times per
+    /// `interval` (at least every minute), so a run starts soon after it is
+    /// due whichever process asks.
+    pub fn start(catalog: &Catalog, name: &str, spec: JobSpec, interval: Duration) -> Scheduler {
+        let (catalog, name) = (catalog.clone(), name.to_string());
+        let tick = (interval / 4).clamp(Duration::from_millis(100), Duration::from_secs(60));
+        let task = tokio::spawn(async move {
+            loop {
+                match catalog.enqueue_scheduled_if_due(&name, &spec, interval).await {
+                    Ok(Some(job)) => tracing::info!(job, schedule = %name, kind = %spec.kind, "scheduled job enqueued"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, schedule = %name, "could not schedule a job; retrying"),
+                }
+                tokio::time::sleep(tick).await;
+            }
+        });
+        Scheduler { task }
+    }
+}
+
+impl Drop for Scheduler {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// Claims and runs one job; `Ok(false)` when there was none.
 async fn run_one(catalog: &Catalog, registry: &Registry, worker: &str, opts: &WorkerOptions) -> Result<bool> {
     let now = timefmt::now();
@@ -251,6 +359,7 @@ async fn run_one(catalog: &Catalog, registry: &Registry, worker: &str, opts: &Wo
         id: row.id.clone(),
         subject: row.subject.clone(),
         payload,
+        created: row.created.clone(),
         attempt: row.attempts,
         worker: worker.to_string(),
         lease: opts.lease,

@@ -2,17 +2,17 @@
 //! schedule and on request, with their history, and broken links reported
 //! to the publishing organization.
 //!
-//! - Jobs: [`CHECK_JOB`] checks a set of resources, datasets or an
-//!   organization's datasets (`link_check_run`); [`SWEEP_JOB`] checks every
-//!   external link of every active dataset. Both go through
-//!   [`kho_fetch::Fetcher::check`] (address guard, redirect limit, one
-//!   deadline), a few links at a time and never more than one request at a
-//!   time to one host, record each finding at once (so a rerun after a
-//!   crash skips what it already checked) and report progress.
-//! - [`SweepScheduler`] enqueues a sweep at most once per interval. The
-//!   database decides (`kho_store::link_checks::claim_sweep`), so several
-//!   Kho processes on one database enqueue one sweep between them, and none
-//!   while the previous one is still queued or running.
+//! - Jobs: [`CHECK_JOB`] checks a dataset's or an organization's links
+//!   (`link_check_run`); [`SWEEP_JOB`] checks every external link of every
+//!   active dataset. Both go through [`kho_fetch::Fetcher::check`] (address
+//!   guard, redirect limit, one deadline), a few links at a time and never
+//!   more than one request at a time to one host, record each finding at
+//!   once (so a rerun after a crash skips what the job already checked) and
+//!   report progress.
+//! - The sweep runs on the jobs' schedule ([`crate::jobs::Scheduler`] with
+//!   [`SWEEP_JOB`] and [`sweep_job`]): at most once per interval across
+//!   every Kho process on one database, and never while the previous sweep
+//!   is still queued or running.
 //! - A link is broken when the latest check of its current URL failed: an
 //!   error status (4xx, 5xx) or no answer (time-out, DNS, refused, TLS, a
 //!   redirect loop, a refused address). Uploads are Kho's own files and are
@@ -38,15 +38,21 @@ use kho_store::link_checks::{self as store, BrokenRow, CheckRow, LinkCounts, Lin
 use kho_store::packages::{self, ResourceRow};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The job kind that checks the links of some resources, datasets or an
-/// organization's datasets.
+/// The job kind that checks the links of a dataset or of an
+/// organization's datasets (the job's subject).
 pub const CHECK_JOB: &str = "link_check";
-/// The job kind that checks every external link.
+/// The job kind that checks every external link, and the name of its
+/// schedule.
 pub const SWEEP_JOB: &str = "link_sweep";
+
+/// The sweep of every link, as its schedule enqueues it.
+pub fn sweep_job() -> JobSpec {
+    JobSpec { max_attempts: 3, ..JobSpec::new(SWEEP_JOB, None, json!({})) }
+}
 
 /// Links a sweep reads from the database at once.
 const SWEEP_PAGE: i64 = 2000;
@@ -179,11 +185,7 @@ impl Catalog {
         let mut out: HashMap<String, Availability> =
             dataset_ids.iter().map(|id| (id.clone(), Availability::default())).collect();
         let mut conn = self.store().conn().await?;
-        for chunk in dataset_ids.chunks(500) {
-            for (id, counts) in store::counts_by_package(&mut conn, chunk).await? {
-                out.insert(id, counts.into());
-            }
-        }
+        out.extend(store::counts_by_package(&mut conn, dataset_ids).await?.into_iter().map(|(id, c)| (id, c.into())));
         Ok(out)
     }
 
@@ -247,13 +249,12 @@ impl Catalog {
             (Some(_), Some(_)) => return Err(Error::field("id", "Give either id (a dataset) or organization")),
             (None, None) => return Err(Error::field("id", "Missing value")),
         };
-        let ids = vec![subject.clone()];
-        let links = store::count_targets(&mut conn, scope_of(scope, &ids)).await?;
+        let links = store::count_targets(&mut conn, scope_of(scope, &subject)).await?;
         drop(conn);
         if links == 0 {
             return Ok(json!({"job_id": null, "links": 0}));
         }
-        let payload = json!({"scope": scope, "ids": ids, "since": timefmt::now()});
+        let payload = json!({"scope": scope});
         let job =
             self.enqueue_job(&JobSpec { max_attempts: 3, ..JobSpec::new(CHECK_JOB, Some(&subject), payload) }).await?;
         Ok(json!({"job_id": job, "links": links}))
@@ -276,12 +277,8 @@ impl Catalog {
         let filter = dataset_filter(actor);
         let counts = store::counts_in_org(&mut conn, &g.id, &filter).await?;
         let broken = store::broken_in_org(&mut conn, &g.id, &filter).await?;
-        let sweep_job = store::sweep_state(&mut conn).await?.and_then(|(_, job)| job);
         drop(conn);
-        let last_sweep = match sweep_job {
-            Some(id) => self.job_show(&id).await.ok(),
-            None => None,
-        };
+        let last_sweep = self.last_scheduled_job(SWEEP_JOB).await?;
         let last_run = self.latest_job(CHECK_JOB, &g.id).await?;
         Ok(LinkReport {
             may_run: may_run_link_checks(actor, &g.id),
@@ -308,46 +305,14 @@ impl Catalog {
             "results": r.broken.iter().map(broken_json).collect::<Vec<_>>(),
         }))
     }
-
-    /// Enqueues a sweep of every link if one is due (the last was enqueued
-    /// `interval` ago or more, and is over); returns its job id. The first
-    /// call only starts the schedule. Safe to call from several processes.
-    pub async fn enqueue_link_sweep_if_due(&self, interval: Duration) -> Result<Option<String>> {
-        let now = time::OffsetDateTime::now_utc();
-        let since = timefmt::format(now);
-        let due = time::Duration::try_from(interval).ok().and_then(|d| now.checked_sub(d));
-        let due = timefmt::format(due.unwrap_or(time::OffsetDateTime::UNIX_EPOCH));
-        // Look first without the write lock: nearly every call finds nothing due.
-        let mut conn = self.store().conn().await?;
-        let state = store::sweep_state(&mut conn).await?;
-        drop(conn);
-        match state {
-            None => {
-                let mut tx = self.store().write().await?;
-                store::init_sweep(&mut tx, &since).await?;
-                tx.commit().await?;
-                return Ok(None);
-            }
-            Some((last, _)) if last > due => return Ok(None),
-            Some(_) => {}
-        }
-        let mut tx = self.store().write().await?;
-        let spec = JobSpec { max_attempts: 3, ..JobSpec::new(SWEEP_JOB, None, json!({"since": since})) };
-        let job = self.enqueue_job_in(&mut tx, &spec).await?;
-        if !store::claim_sweep(&mut tx, &since, &due, &job).await? {
-            return Ok(None); // Another process took it; the job is rolled back.
-        }
-        tx.commit().await?;
-        self.wake_jobs();
-        Ok(Some(job))
-    }
 }
 
-fn scope_of<'a>(scope: &str, ids: &'a [String]) -> Scope<'a> {
+/// The links a check job's scope (`datasets` or `organization`) and
+/// subject name.
+fn scope_of<'a>(scope: &str, subject: &'a String) -> Scope<'a> {
     match scope {
-        "organization" => Scope::Organization(ids.first().map_or("", String::as_str)),
-        "resources" => Scope::Resources(ids),
-        _ => Scope::Packages(ids),
+        "organization" => Scope::Organization(subject),
+        _ => Scope::Packages(std::slice::from_ref(subject)),
     }
 }
 
@@ -359,60 +324,17 @@ pub fn register_jobs(registry: &mut Registry, opts: LinkCheckOptions) {
     registry.register(SWEEP_JOB, Arc::new(move |ctx| Box::pin(run_sweep(ctx, opts.clone()))));
 }
 
-/// Enqueues sweeps on schedule while it lives (stopped when dropped).
-pub struct SweepScheduler {
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl SweepScheduler {
-    /// Asks for a due sweep several times per `interval` (at least every
-    /// minute), so a sweep starts soon after it is due whichever process asks.
-    pub fn start(catalog: &Catalog, interval: Duration) -> SweepScheduler {
-        let catalog = catalog.clone();
-        let tick = (interval / 4).clamp(Duration::from_millis(100), Duration::from_secs(60));
-        let task = tokio::spawn(async move {
-            loop {
-                match catalog.enqueue_link_sweep_if_due(interval).await {
-                    Ok(Some(job)) => tracing::info!(job, "link sweep enqueued"),
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(error = %e, "could not schedule the link sweep; retrying"),
-                }
-                tokio::time::sleep(tick).await;
-            }
-        });
-        SweepScheduler { task }
-    }
-}
-
-impl Drop for SweepScheduler {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-fn retry(e: impl std::fmt::Display) -> JobFailure {
-    JobFailure::Retry(e.to_string())
-}
-
 /// Keeps the count of a job's checks and reports it (at most every second).
 struct Tally {
     done: AtomicI64,
     broken: AtomicI64,
     total: i64,
     reported: Mutex<Instant>,
-    /// Set when the worker lost the job: stop checking.
-    lost: AtomicBool,
 }
 
 impl Tally {
     fn new(total: i64) -> Tally {
-        Tally {
-            done: AtomicI64::new(0),
-            broken: AtomicI64::new(0),
-            total,
-            reported: Mutex::new(Instant::now()),
-            lost: AtomicBool::new(false),
-        }
+        Tally { done: AtomicI64::new(0), broken: AtomicI64::new(0), total, reported: Mutex::new(Instant::now()) }
     }
 
     async fn add(&self, ctx: &JobContext, n: i64, broken: bool) {
@@ -433,74 +355,62 @@ impl Tally {
         }
     }
 
+    /// Reports the count. A worker that lost the job aborts this attempt
+    /// at its next lease renewal, so losing it needs no handling here; nor
+    /// does a failed report, which only leaves the shown progress behind.
     async fn report(&self, ctx: &JobContext) {
         let done = self.done.load(Ordering::SeqCst);
         let note = format!("{done} of {} links checked, {} broken", self.total, self.broken.load(Ordering::SeqCst));
-        if let Ok(false) = ctx.progress(done, Some(self.total), Some(&note)).await {
-            self.lost.store(true, Ordering::SeqCst);
+        if let Err(e) = ctx.progress(done, Some(self.total), Some(&note)).await {
+            tracing::debug!(job = %ctx.id, error = %e, "could not report a link check's progress");
         }
     }
 }
 
-/// The payload's `since`: links checked at or after it are skipped (a
-/// rerun resumes where the last attempt stopped).
-fn since(ctx: &JobContext) -> String {
-    ctx.payload.get("since").and_then(Value::as_str).unwrap_or("").to_string()
-}
-
-fn pending(targets: Vec<LinkTarget>, since: &str) -> (Vec<LinkTarget>, i64) {
+/// The links still to check, and how many were skipped: those checked
+/// since the job was enqueued, by an earlier attempt of it (a rerun after
+/// a crash resumes where that attempt stopped) or by another job.
+fn pending(targets: Vec<LinkTarget>, ctx: &JobContext) -> (Vec<LinkTarget>, i64) {
     let all = targets.len();
     let todo: Vec<LinkTarget> =
-        targets.into_iter().filter(|t| since.is_empty() || t.checked.as_deref().is_none_or(|c| c < since)).collect();
+        targets.into_iter().filter(|t| t.checked.as_deref().is_none_or(|c| c < ctx.created.as_str())).collect();
     let skipped = (all - todo.len()) as i64;
     (todo, skipped)
 }
 
 async fn run_check(ctx: JobContext, opts: Arc<LinkCheckOptions>) -> std::result::Result<(), JobFailure> {
-    let scope = ctx.payload.get("scope").and_then(Value::as_str).unwrap_or("").to_string();
-    let ids: Vec<String> = ctx
-        .payload
-        .get("ids")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
-    if !matches!(scope.as_str(), "resources" | "datasets" | "organization") || ids.is_empty() {
-        return Err(JobFailure::Fatal("the job names no resources, datasets or organization".into()));
-    }
-    let mut conn = ctx.catalog.store().conn().await.map_err(retry)?;
-    let targets = store::targets(&mut conn, scope_of(&scope, &ids)).await.map_err(retry)?;
+    let scope = ctx.payload.get("scope").and_then(Value::as_str).unwrap_or("");
+    let Some(subject) = ctx.subject.as_ref().filter(|_| matches!(scope, "datasets" | "organization")) else {
+        return Err(JobFailure::Fatal("the job names no dataset or organization".into()));
+    };
+    let mut conn = ctx.catalog.store().conn().await?;
+    let targets = store::targets(&mut conn, scope_of(scope, subject)).await?;
     drop(conn);
     let tally = Tally::new(targets.len() as i64);
-    let (todo, skipped) = pending(targets, &since(&ctx));
+    let (todo, skipped) = pending(targets, &ctx);
     tally.done.store(skipped, Ordering::SeqCst);
-    let fetcher = ctx.catalog.inner.fetcher.with_check_timeout(opts.timeout);
-    check_all(&ctx, &fetcher, todo, opts.concurrency, &tally).await?;
+    check_all(&ctx, todo, &opts, &tally).await?;
     tally.report(&ctx).await;
     Ok(())
 }
 
 async fn run_sweep(ctx: JobContext, opts: Arc<LinkCheckOptions>) -> std::result::Result<(), JobFailure> {
-    let since = since(&ctx);
-    let mut conn = ctx.catalog.store().conn().await.map_err(retry)?;
-    let total = store::count_targets(&mut conn, Scope::All { after: "", limit: 0 }).await.map_err(retry)?;
+    let mut conn = ctx.catalog.store().conn().await?;
+    let total = store::count_targets(&mut conn, Scope::All { after: "", limit: 0 }).await?;
     drop(conn);
     let tally = Tally::new(total);
-    let fetcher = ctx.catalog.inner.fetcher.with_check_timeout(opts.timeout);
     let mut after = String::new();
     // Page by page (by resource id): memory stays bounded, and pages run one
     // after another, so a host still gets one request at a time.
     loop {
-        let mut conn = ctx.catalog.store().conn().await.map_err(retry)?;
-        let page = store::targets(&mut conn, Scope::All { after: &after, limit: SWEEP_PAGE }).await.map_err(retry)?;
+        let mut conn = ctx.catalog.store().conn().await?;
+        let page = store::targets(&mut conn, Scope::All { after: &after, limit: SWEEP_PAGE }).await?;
         drop(conn);
         let Some(last) = page.last() else { break };
         after = last.resource_id.clone();
-        let (todo, skipped) = pending(page, &since);
+        let (todo, skipped) = pending(page, &ctx);
         tally.add(&ctx, skipped, false).await;
-        check_all(&ctx, &fetcher, todo, opts.concurrency, &tally).await?;
-        if tally.lost.load(Ordering::SeqCst) {
-            return Ok(());
-        }
+        check_all(&ctx, todo, &opts, &tally).await?;
     }
     tally.report(&ctx).await;
     Ok(())
@@ -509,11 +419,11 @@ async fn run_sweep(ctx: JobContext, opts: Arc<LinkCheckOptions>) -> std::result:
 /// Checks `targets`: one queue per host, `concurrency` hosts at a time.
 async fn check_all(
     ctx: &JobContext,
-    fetcher: &Fetcher,
     targets: Vec<LinkTarget>,
-    concurrency: usize,
+    opts: &LinkCheckOptions,
     tally: &Tally,
 ) -> std::result::Result<(), JobFailure> {
+    let fetcher = &ctx.catalog.inner.fetcher;
     let mut by_host: BTreeMap<String, Vec<LinkTarget>> = BTreeMap::new();
     for t in targets {
         by_host.entry(host_of(&t.url)).or_default().push(t);
@@ -521,15 +431,12 @@ async fn check_all(
     let mut runs = futures_util::stream::iter(by_host.into_values())
         .map(|queue| async move {
             for t in queue {
-                if tally.lost.load(Ordering::SeqCst) {
-                    break;
-                }
-                let ok = check_one(ctx, fetcher, &t).await?;
+                let ok = check_one(ctx, fetcher, &t, opts.timeout).await?;
                 tally.add(ctx, 1, !ok).await;
             }
             Ok::<(), JobFailure>(())
         })
-        .buffer_unordered(concurrency.max(1));
+        .buffer_unordered(opts.concurrency.max(1));
     let mut failure = None;
     while let Some(r) = runs.next().await {
         if let Err(e) = r {
@@ -540,8 +447,13 @@ async fn check_all(
 }
 
 /// Checks one link and records the finding; returns whether it works.
-async fn check_one(ctx: &JobContext, fetcher: &Fetcher, t: &LinkTarget) -> std::result::Result<bool, JobFailure> {
-    let result = fetcher.check(&t.url).await;
+async fn check_one(
+    ctx: &JobContext,
+    fetcher: &Fetcher,
+    t: &LinkTarget,
+    deadline: Duration,
+) -> std::result::Result<bool, JobFailure> {
+    let result = fetcher.check(&t.url, deadline).await;
     let checked = timefmt::now();
     let message;
     let new = match &result {
@@ -575,9 +487,9 @@ async fn check_one(ctx: &JobContext, fetcher: &Fetcher, t: &LinkTarget) -> std::
             ..Default::default()
         },
     };
-    let mut tx = ctx.catalog.store().write().await.map_err(retry)?;
-    store::record(&mut tx, &new, store::HISTORY_KEEP).await.map_err(retry)?;
-    tx.commit().await.map_err(retry)?;
+    let mut tx = ctx.catalog.store().write().await?;
+    store::record(&mut tx, &new, store::HISTORY_KEEP).await?;
+    tx.commit().await?;
     if !new.ok {
         tracing::info!(resource_id = %t.resource_id, url = %t.url, error = new.error_message.unwrap_or(""), "broken link");
     }

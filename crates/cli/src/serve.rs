@@ -66,8 +66,10 @@ pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // Every external link checked on schedule (availability); the
     // database decides which of several servers enqueues each sweep.
     let sweeps = (config.link_check_interval_hours > 0).then(|| {
-        kho_catalog::links::SweepScheduler::start(
+        kho_catalog::jobs::Scheduler::start(
             &catalog,
+            kho_catalog::links::SWEEP_JOB,
+            kho_catalog::links::sweep_job(),
             Duration::from_secs(config.link_check_interval_hours * 3600),
         )
     });

@@ -20,7 +20,7 @@
 //! [`Fetcher::check`] asks whether a link works without downloading it (the
 //! availability checks): a `HEAD`, or a `GET` that reads a few kilobytes
 //! when the server will not answer `HEAD` properly, under the same guard,
-//! redirect limit and one deadline for both requests (`check_timeout`).
+//! redirect limit and one deadline, given by the caller, for both requests.
 
 use futures_util::StreamExt;
 use std::net::{IpAddr, SocketAddr};
@@ -40,8 +40,8 @@ pub enum FetchError {
     Status { status: u16, url: String },
     #[error("the file is larger than the {limit}-byte limit")]
     TooLarge { limit: u64 },
-    #[error("the server did not answer within {0} seconds")]
-    Timeout(u64),
+    #[error("the server did not answer within {} seconds", .0.as_secs_f64())]
+    Timeout(Duration),
     #[error("more than {0} redirects (a redirect loop?)")]
     TooManyRedirects(usize),
     #[error("cannot reach {url}: {message}")]
@@ -60,8 +60,6 @@ pub struct FetchOptions {
     pub max_redirects: usize,
     /// Permit loopback and private addresses (intranet sources, tests).
     pub allow_private: bool,
-    /// Deadline of a link check ([`Fetcher::check`]), both requests included.
-    pub check_timeout: Duration,
 }
 
 impl Default for FetchOptions {
@@ -72,7 +70,6 @@ impl Default for FetchOptions {
             connect_timeout: Duration::from_secs(10),
             max_redirects: 5,
             allow_private: false,
-            check_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -296,80 +293,45 @@ impl Fetcher {
         Ok(parsed)
     }
 
-    /// The error a failed request stands for, found in its source chain
-    /// (the resolver's and redirect policy's own errors travel inside).
+    /// The error a failed fetch stands for (see [`diagnose`]).
     fn classify(&self, url: &str, e: reqwest::Error) -> FetchError {
-        if e.is_timeout() {
-            return FetchError::Timeout(self.opts.timeout.as_secs());
-        }
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-        while let Some(s) = source {
-            if let Some(f) = s.downcast_ref::<FetchError>() {
-                return match f {
-                    FetchError::Forbidden(h) => FetchError::Forbidden(h.clone()),
-                    FetchError::TooManyRedirects(n) => FetchError::TooManyRedirects(*n),
-                    FetchError::BadUrl(u) => FetchError::BadUrl(u.clone()),
-                    other => FetchError::Network { url: url.to_string(), message: other.to_string() },
-                };
-            }
-            source = s.source();
-        }
-        let mut message = e.to_string();
-        let mut s = std::error::Error::source(&e);
-        while let Some(inner) = s {
-            message = format!("{message}: {inner}");
-            s = inner.source();
-        }
-        FetchError::Network { url: url.to_string(), message }
-    }
-
-    /// This fetcher with another deadline for link checks (sharing the
-    /// connection pool).
-    pub fn with_check_timeout(&self, timeout: Duration) -> Fetcher {
-        let mut f = self.clone();
-        f.opts.check_timeout = timeout;
-        f
+        diagnose(url, &e, self.opts.timeout).1
     }
 
     /// Checks that `url` answers: a `HEAD`, then a `GET` reading at most a
     /// few kilobytes if the server refuses `HEAD` (405, 501) or answers it
     /// with an error some servers give only to `HEAD` (other 4xx and 5xx
     /// but 401, 407 and 429, which a `GET` would get too; or a dropped
-    /// connection). The `GET`'s answer then stands. One deadline
-    /// (`check_timeout`) covers both requests; redirects are followed
-    /// under the fetcher's limit and address guard.
-    pub async fn check(&self, url: &str) -> Result<Checked, CheckError> {
+    /// connection). The `GET`'s answer then stands. One `deadline` (at
+    /// most the fetcher's `timeout`) covers both requests; redirects are
+    /// followed under the fetcher's limit and address guard.
+    pub async fn check(&self, url: &str, deadline: Duration) -> Result<Checked, CheckError> {
         let started = std::time::Instant::now();
-        let deadline = self.opts.check_timeout.min(self.opts.timeout);
+        let deadline = deadline.min(self.opts.timeout);
         let fail = |kind: CheckErrorKind, message: String| CheckError { kind, message, elapsed: started.elapsed() };
+        let failed = |e: reqwest::Error| {
+            let (kind, error) = diagnose(url, &e, deadline);
+            fail(kind, error.to_string())
+        };
         let parsed = self.check_url(url).map_err(|e| {
             let kind =
                 if matches!(e, FetchError::Forbidden(_)) { CheckErrorKind::Forbidden } else { CheckErrorKind::BadUrl };
             fail(kind, e.to_string())
         })?;
-        let head = self.client.head(parsed.clone()).timeout(deadline).send().await;
+        let head = self.client.head(parsed.clone()).timeout(deadline).send().await.map_err(failed);
         let head_failed = match &head {
             Ok(resp) => {
                 let s = resp.status().as_u16();
                 s >= 400 && !matches!(s, 401 | 407 | 429)
             }
-            Err(e) => matches!(self.check_kind(e), CheckErrorKind::Network),
+            Err(e) => e.kind == CheckErrorKind::Network,
         };
         let remaining = deadline.saturating_sub(started.elapsed());
         if !head_failed || remaining.is_zero() {
-            return match head {
-                Ok(resp) => Ok(self.checked(&resp, started, "HEAD")),
-                Err(e) => Err(fail(self.check_kind(&e), self.check_message(url, e, deadline))),
-            };
+            return head.map(|resp| self.checked(&resp, started, "HEAD"));
         }
         drop(head);
-        let resp = self
-            .client
-            .get(parsed)
-            .timeout(remaining)
-            .send()
-            .await
-            .map_err(|e| fail(self.check_kind(&e), self.check_message(url, e, deadline)))?;
+        let resp = self.client.get(parsed).timeout(remaining).send().await.map_err(failed)?;
         let mut found = self.checked(&resp, started, "GET");
         // A few kilobytes show the body flows; the rest is not wanted.
         let mut resp = resp;
@@ -378,7 +340,7 @@ impl Fetcher {
             match resp.chunk().await {
                 Ok(Some(chunk)) => read += chunk.len(),
                 Ok(None) => break,
-                Err(e) => return Err(fail(self.check_kind(&e), self.check_message(url, e, deadline))),
+                Err(e) => return Err(failed(e)),
             }
         }
         found.elapsed = started.elapsed();
@@ -394,49 +356,6 @@ impl Fetcher {
             content_length: header(reqwest::header::CONTENT_LENGTH).and_then(|v| v.trim().parse().ok()),
             elapsed: started.elapsed(),
             method,
-        }
-    }
-
-    /// The kind of a failed check's error, from its source chain.
-    fn check_kind(&self, e: &reqwest::Error) -> CheckErrorKind {
-        if e.is_timeout() {
-            return CheckErrorKind::Timeout;
-        }
-        // While connecting to an https address, an I/O error that is not the
-        // operating system's comes from the TLS layer (rustls: certificate,
-        // protocol); its own type is not visible through reqwest.
-        let tls_connect = e.is_connect() && e.url().is_some_and(|u| u.scheme() == "https");
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-        let mut tls = false;
-        while let Some(s) = source {
-            if let Some(f) = s.downcast_ref::<FetchError>() {
-                return match f {
-                    FetchError::Forbidden(_) => CheckErrorKind::Forbidden,
-                    FetchError::TooManyRedirects(_) => CheckErrorKind::TooManyRedirects,
-                    FetchError::BadUrl(_) => CheckErrorKind::BadUrl,
-                    _ => CheckErrorKind::Network,
-                };
-            }
-            if s.downcast_ref::<DnsFailure>().is_some() {
-                return CheckErrorKind::Dns;
-            }
-            if let Some(io) = s.downcast_ref::<std::io::Error>() {
-                match io.kind() {
-                    std::io::ErrorKind::ConnectionRefused => return CheckErrorKind::Refused,
-                    std::io::ErrorKind::TimedOut => return CheckErrorKind::Timeout,
-                    _ if tls_connect && io.raw_os_error().is_none() && io.get_ref().is_some() => tls = true,
-                    _ => {}
-                }
-            }
-            source = s.source();
-        }
-        if tls { CheckErrorKind::Tls } else { CheckErrorKind::Network }
-    }
-
-    fn check_message(&self, url: &str, e: reqwest::Error, deadline: Duration) -> String {
-        match self.classify(url, e) {
-            FetchError::Timeout(_) => format!("the server did not answer within {} seconds", deadline.as_secs_f64()),
-            other => other.to_string(),
         }
     }
 
@@ -487,6 +406,55 @@ impl Fetcher {
     }
 }
 
+/// What a failed request stands for, from one walk of its source chain
+/// (the resolver's and redirect policy's own errors travel inside): the
+/// kind a link check records, and the error a fetch reports. A time-out
+/// is told in terms of `deadline`, the limit the request ran under.
+fn diagnose(url: &str, e: &reqwest::Error, deadline: Duration) -> (CheckErrorKind, FetchError) {
+    if e.is_timeout() {
+        return (CheckErrorKind::Timeout, FetchError::Timeout(deadline));
+    }
+    // While connecting to an https address, an I/O error that is not the
+    // operating system's comes from the TLS layer (rustls: certificate,
+    // protocol); its own type is not visible through reqwest.
+    let tls_connect = e.is_connect() && e.url().is_some_and(|u| u.scheme() == "https");
+    let mut kind = None;
+    let mut tls = false;
+    let mut message = String::new();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(f) = s.downcast_ref::<FetchError>() {
+            return match f {
+                FetchError::Forbidden(h) => (CheckErrorKind::Forbidden, FetchError::Forbidden(h.clone())),
+                FetchError::TooManyRedirects(n) => (CheckErrorKind::TooManyRedirects, FetchError::TooManyRedirects(*n)),
+                FetchError::BadUrl(u) => (CheckErrorKind::BadUrl, FetchError::BadUrl(u.clone())),
+                other => {
+                    let error = FetchError::Network { url: url.to_string(), message: other.to_string() };
+                    (CheckErrorKind::Network, error)
+                }
+            };
+        }
+        if s.is::<DnsFailure>() {
+            kind = kind.or(Some(CheckErrorKind::Dns));
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => kind = kind.or(Some(CheckErrorKind::Refused)),
+                std::io::ErrorKind::TimedOut => kind = kind.or(Some(CheckErrorKind::Timeout)),
+                _ if tls_connect && io.raw_os_error().is_none() && io.get_ref().is_some() => tls = true,
+                _ => {}
+            }
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    let kind = kind.unwrap_or(if tls { CheckErrorKind::Tls } else { CheckErrorKind::Network });
+    (kind, FetchError::Network { url: url.to_string(), message })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -516,50 +484,6 @@ mod tests {
         }
         for ip in ["1.1.1.1", "203.162.4.190", "2001:4860:4860::8888", "::ffff:8.8.8.8"] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
-        }
-    }
-
-    /// A one-shot HTTP server answering each connection with `reply(path)`.
-    async fn server(reply: fn(&str, u16) -> Vec<u8>) -> u16 {
-        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = l.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut s, _)) = l.accept().await else { return };
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 4096];
-                    let n = s.read(&mut buf).await.unwrap_or(0);
-                    let req = String::from_utf8_lossy(&buf[..n]).to_string();
-                    let path = req.split_whitespace().nth(1).unwrap_or("/").to_string();
-                    let _ = s.write_all(&reply(&path, port)).await;
-                    let _ = s.shutdown().await;
-                });
-            }
-        });
-        port
-    }
-
-    fn answer(path: &str, port: u16) -> Vec<u8> {
-        match path {
-            "/ok.csv" => b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 8\r\n\r\na,b\n1,2\n".to_vec(),
-            "/loop" => {
-                format!("HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{port}/loop\r\nContent-Length: 0\r\n\r\n")
-                    .into_bytes()
-            }
-            "/big" => {
-                b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n".iter().chain(&[b'x'; 100_000]).copied().collect()
-            }
-            "/chunked" => {
-                let mut r = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
-                for _ in 0..50 {
-                    r.extend_from_slice(b"3e8\r\n");
-                    r.extend_from_slice(&[b'y'; 1000]);
-                    r.extend_from_slice(b"\r\n");
-                }
-                r.extend_from_slice(b"0\r\n\r\n");
-                r
-            }
-            _ => b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n".to_vec(),
         }
     }
 
@@ -614,9 +538,9 @@ mod tests {
         }
     }
 
-    /// An HTTP server answering each request with `reply(method, path, port)`;
-    /// `None` never answers (the connection stays open).
-    async fn check_server(reply: fn(&str, &str, u16) -> Option<Vec<u8>>) -> u16 {
+    /// An HTTP server answering each connection with `reply(method, path,
+    /// port)`; `None` never answers (the connection stays open).
+    async fn server(reply: fn(&str, &str, u16) -> Option<Vec<u8>>) -> u16 {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = l.local_addr().unwrap().port();
         tokio::spawn(async move {
@@ -642,35 +566,44 @@ mod tests {
         port
     }
 
-    fn check_answer(method: &str, path: &str, port: u16) -> Option<Vec<u8>> {
+    fn answer(method: &str, path: &str, port: u16) -> Option<Vec<u8>> {
         let head = method == "HEAD";
         let status = |code: &str| format!("HTTP/1.1 {code}\r\nContent-Length: 0\r\n\r\n").into_bytes();
-        let ok = |body: usize| {
-            let mut r =
-                format!("HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: {body}\r\n\r\n").into_bytes();
+        let ok = |body: &[u8]| {
+            let mut r = format!("HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: {}\r\n\r\n", body.len())
+                .into_bytes();
             if !head {
-                r.extend(std::iter::repeat_n(b'x', body));
+                r.extend_from_slice(body);
             }
             r
         };
+        let redirect = |code: &str, to: &str| {
+            format!("HTTP/1.1 {code}\r\nLocation: http://127.0.0.1:{port}{to}\r\nContent-Length: 0\r\n\r\n")
+                .into_bytes()
+        };
         Some(match path {
-            "/ok.csv" => ok(8),
+            "/ok.csv" => ok(b"a,b\n1,2\n"),
+            "/big" => ok(&[b'x'; 100_000]),
+            "/chunked" => {
+                let mut r = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+                for _ in 0..50 {
+                    r.extend_from_slice(b"3e8\r\n");
+                    r.extend_from_slice(&[b'y'; 1000]);
+                    r.extend_from_slice(b"\r\n");
+                }
+                r.extend_from_slice(b"0\r\n\r\n");
+                r
+            }
             "/nohead" if head => status("405 Method Not Allowed"),
-            "/nohead" => ok(8),
+            "/nohead" => ok(b"a,b\n1,2\n"),
             "/head-404" if head => status("404 Not Found"),
-            "/head-404" => ok(8),
+            "/head-404" => ok(b"a,b\n1,2\n"),
             "/big-nohead" if head => status("501 Not Implemented"),
-            "/big-nohead" => ok(1_000_000),
+            "/big-nohead" => ok(&vec![b'x'; 1_000_000]),
             "/gone" => status("404 Not Found"),
             "/private" => status("401 Unauthorized"),
-            "/moved" => {
-                format!("HTTP/1.1 301 Moved\r\nLocation: http://127.0.0.1:{port}/ok.csv\r\nContent-Length: 0\r\n\r\n")
-                    .into_bytes()
-            }
-            "/loop" => {
-                format!("HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{port}/loop\r\nContent-Length: 0\r\n\r\n")
-                    .into_bytes()
-            }
+            "/moved" => redirect("301 Moved", "/ok.csv"),
+            "/loop" => redirect("302 Found", "/loop"),
             "/hang" => return None,
             _ => status("500 Internal Server Error"),
         })
@@ -678,57 +611,59 @@ mod tests {
 
     #[tokio::test]
     async fn checks_say_what_answered_and_fall_back_to_get() {
-        let port = check_server(check_answer).await;
-        let f = fetcher(true).with_check_timeout(Duration::from_millis(800));
+        let port = server(answer).await;
+        let f = fetcher(true);
+        let deadline = Duration::from_millis(800);
         let url = |p: &str| format!("http://127.0.0.1:{port}{p}");
 
-        let c = f.check(&url("/ok.csv")).await.unwrap();
+        let c = f.check(&url("/ok.csv"), deadline).await.unwrap();
         assert!(c.ok());
         assert_eq!(
             (c.status, c.method, c.content_type.as_deref(), c.content_length),
             (200, "HEAD", Some("text/csv"), Some(8))
         );
-        let c = f.check(&url("/moved")).await.unwrap();
+        let c = f.check(&url("/moved"), deadline).await.unwrap();
         assert_eq!((c.status, c.final_url.as_str()), (200, url("/ok.csv").as_str()));
         // HEAD refused (405) or failing only for HEAD: the GET's answer stands.
         for p in ["/nohead", "/head-404"] {
-            let c = f.check(&url(p)).await.unwrap();
+            let c = f.check(&url(p), deadline).await.unwrap();
             assert_eq!((c.status, c.method, c.ok()), (200, "GET", true), "{p}");
         }
         // A GET reads a few kilobytes, not the whole (1 MB) body, which the
         // size limit (10 kB) would refuse.
-        let c = f.check(&url("/big-nohead")).await.unwrap();
+        let c = f.check(&url("/big-nohead"), deadline).await.unwrap();
         assert_eq!((c.status, c.method, c.content_length), (200, "GET", Some(1_000_000)));
         // Errors are findings, not failures of the check.
-        let c = f.check(&url("/gone")).await.unwrap();
+        let c = f.check(&url("/gone"), deadline).await.unwrap();
         assert_eq!((c.status, c.method, c.ok()), (404, "GET", false));
-        let c = f.check(&url("/err")).await.unwrap();
+        let c = f.check(&url("/err"), deadline).await.unwrap();
         assert_eq!((c.status, c.ok()), (500, false));
-        let c = f.check(&url("/private")).await.unwrap();
+        let c = f.check(&url("/private"), deadline).await.unwrap();
         assert_eq!((c.status, c.method, c.ok()), (401, "HEAD", false), "a GET would be refused too");
 
-        let e = f.check(&url("/loop")).await.unwrap_err();
+        let e = f.check(&url("/loop"), deadline).await.unwrap_err();
         assert_eq!(e.kind, CheckErrorKind::TooManyRedirects, "{e}");
-        let e = f.check(&url("/hang")).await.unwrap_err();
+        let e = f.check(&url("/hang"), deadline).await.unwrap_err();
         assert_eq!(e.kind, CheckErrorKind::Timeout, "{e}");
         assert!(e.to_string().contains("0.8 seconds"), "{e}");
-        let e = f.check("ftp://example.vn/a.csv").await.unwrap_err();
+        let e = f.check("ftp://example.vn/a.csv", deadline).await.unwrap_err();
         assert_eq!(e.kind, CheckErrorKind::BadUrl, "{e}");
         // TLS spoken to a plain HTTP server: the handshake fails.
-        let e = f.check(&format!("https://127.0.0.1:{port}/ok.csv")).await.unwrap_err();
+        let e = f.check(&format!("https://127.0.0.1:{port}/ok.csv"), deadline).await.unwrap_err();
         assert_eq!(e.kind, CheckErrorKind::Tls, "{e}");
         // Nothing listens on a port just released.
         let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let e = f.check(&format!("http://127.0.0.1:{free}/")).await.unwrap_err();
+        let e = f.check(&format!("http://127.0.0.1:{free}/"), deadline).await.unwrap_err();
         assert_eq!(e.kind, CheckErrorKind::Refused, "{e}");
     }
 
     #[tokio::test]
     async fn checks_keep_the_address_guard() {
-        let port = check_server(check_answer).await;
+        let port = server(answer).await;
         let f = fetcher(false);
+        let deadline = Duration::from_secs(5);
         for url in [format!("http://127.0.0.1:{port}/ok.csv"), format!("http://localhost:{port}/ok.csv")] {
-            let e = f.check(&url).await.unwrap_err();
+            let e = f.check(&url, deadline).await.unwrap_err();
             assert_eq!(e.kind, CheckErrorKind::Forbidden, "{url}: {e}");
         }
         let codes: std::collections::HashSet<_> = CheckErrorKind::ALL.iter().map(|k| k.code()).collect();

@@ -8,6 +8,11 @@
 //! PostgreSQL `FOR UPDATE SKIP LOCKED` lets concurrent claimers pass each
 //! other. Every later write by the worker names itself (`locked_by`), so a
 //! worker whose lease was taken over cannot finish someone else's job.
+//!
+//! Periodic jobs (the link sweep, harvests) are enqueued through a named
+//! schedule (`job_schedules`, migration 0009): one row per name holding
+//! when its job was last enqueued and which job that was, so several
+//! processes on one database enqueue each run once between them.
 
 use crate::{Backend, Handle, Sql, Store, StoreError};
 use sqlx::FromRow;
@@ -292,4 +297,65 @@ pub async fn list(h: &mut dyn Handle, state: Option<&str>, limit: i64) -> Result
 /// Removes finished jobs (done or failed) that finished before `before`.
 pub async fn prune(h: &mut dyn Handle, before: &str) -> Result<u64, StoreError> {
     Sql::new("DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished < $1").bind(before).execute(h).await
+}
+
+/// A schedule's state: when its job was last enqueued, and which job that
+/// was (none yet when the schedule has only been started).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ScheduleRow {
+    pub last_enqueued: String,
+    pub job_id: Option<String>,
+}
+
+crate::sqlite_row!(ScheduleRow { last_enqueued, job_id });
+
+/// The state of schedule `name`, if it was ever started.
+pub async fn schedule(h: &mut dyn Handle, name: &str) -> Result<Option<ScheduleRow>, StoreError> {
+    Sql::new("SELECT last_enqueued, job_id FROM job_schedules WHERE name = $1").bind(name).fetch_optional(h).await
+}
+
+/// Starts schedule `name` at `now` if it has not started yet, so its first
+/// job comes one interval after the schedule was first enabled.
+pub async fn start_schedule(h: &mut dyn Handle, name: &str, now: &str) -> Result<(), StoreError> {
+    Sql::new("INSERT INTO job_schedules (name, last_enqueued) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        .bind(name)
+        .bind(now)
+        .execute(h)
+        .await?;
+    Ok(())
+}
+
+/// Takes the next run of schedule `name` for job `job_id` if one is due
+/// and the schedule is as the caller saw it (`seen`): the last run was
+/// enqueued at or before `due_before` and its job is no longer queued or
+/// running. One `UPDATE` decides, so of several processes asking at once
+/// exactly one gets `true`. On SQLite the write lock serialises them; on
+/// PostgreSQL the losers wait for the winner's row lock and then find the
+/// row no longer as they saw it (a new job id). The job condition alone
+/// would not do there: its subquery reads the statement's snapshot, in
+/// which the winner's new job does not exist yet. The caller enqueues the
+/// job in the same transaction, and rolls it back on `false`.
+pub async fn claim_schedule(
+    h: &mut dyn Handle,
+    name: &str,
+    seen: &ScheduleRow,
+    now: &str,
+    due_before: &str,
+    job_id: &str,
+) -> Result<bool, StoreError> {
+    let n = Sql::new(
+        "UPDATE job_schedules SET last_enqueued = $4, job_id = $6 \
+         WHERE name = $1 AND last_enqueued = $2 AND COALESCE(job_id, '') = $3 AND last_enqueued <= $5 \
+         AND (job_id IS NULL OR NOT EXISTS \
+              (SELECT 1 FROM jobs j WHERE j.id = job_schedules.job_id AND j.state IN ('queued', 'running')))",
+    )
+    .bind(name)
+    .bind(&seen.last_enqueued)
+    .bind(seen.job_id.as_deref().unwrap_or(""))
+    .bind(now)
+    .bind(due_before)
+    .bind(job_id)
+    .execute(h)
+    .await?;
+    Ok(n == 1)
 }

@@ -1,6 +1,6 @@
 //! Link checks (availability): the history of checks of resources'
-//! external links, each resource's latest finding, and the schedule of the
-//! periodic sweep (migration 0008).
+//! external links and each resource's latest finding (migration 0008). The
+//! periodic sweep's schedule is the jobs' ([`crate::jobs::schedule`]).
 //!
 //! An external link is the `http(s)` URL of an active resource of an
 //! active dataset that is not an upload; uploads are served by Kho and are
@@ -15,9 +15,6 @@ use sqlx::FromRow;
 
 /// Checks kept per resource.
 pub const HISTORY_KEEP: i64 = 30;
-
-/// The name of the periodic sweep's row in `link_sweeps`.
-const SWEEP: &str = "sweep";
 
 /// The SQL condition (over `resources r` and `packages p`) of a link that
 /// is checked.
@@ -117,13 +114,12 @@ pub struct NewCheck<'a> {
 
 /// Records a check in the history and as the resource's finding (unless a
 /// later check is already recorded), and drops checks beyond the newest
-/// `keep`. Returns the resource's finding, or `None` if the resource no
-/// longer exists (purged while it was checked).
-pub async fn record(h: &mut dyn Handle, c: &NewCheck<'_>, keep: i64) -> Result<Option<StatusRow>, StoreError> {
+/// `keep`. A resource purged while it was checked is left alone.
+pub async fn record(h: &mut dyn Handle, c: &NewCheck<'_>, keep: i64) -> Result<(), StoreError> {
     let exists: Option<(String,)> =
         Sql::new("SELECT id FROM resources WHERE id = $1").bind(c.resource_id).fetch_optional(&mut *h).await?;
     if exists.is_none() {
-        return Ok(None);
+        return Ok(());
     }
     let prev = status(&mut *h, c.resource_id).await?;
     Sql::new(&format!(
@@ -153,10 +149,10 @@ pub async fn record(h: &mut dyn Handle, c: &NewCheck<'_>, keep: i64) -> Result<O
     .bind(keep.max(1))
     .execute(&mut *h)
     .await?;
-    if let Some(p) = prev.as_ref().filter(|p| p.checked.as_str() > c.checked) {
+    if prev.as_ref().is_some_and(|p| p.checked.as_str() > c.checked) {
         // Two checks of one link crossed (an asked-for check beside a sweep):
         // the later one stands.
-        return Ok(Some(p.clone()));
+        return Ok(());
     }
     let next = next_status(prev.as_ref(), c);
     Sql::new(&format!(
@@ -178,7 +174,7 @@ pub async fn record(h: &mut dyn Handle, c: &NewCheck<'_>, keep: i64) -> Result<O
     .bind(&next.last_ok)
     .execute(h)
     .await?;
-    Ok(Some(next))
+    Ok(())
 }
 
 /// The finding after check `c`, given the one before: a failure extends
@@ -233,21 +229,18 @@ pub enum Scope<'a> {
     Packages(&'a [String]),
     /// The links of an organization's datasets.
     Organization(&'a str),
-    /// These resources (those that are external links).
-    Resources(&'a [String]),
 }
 
 /// A link to check.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct LinkTarget {
     pub resource_id: String,
-    pub package_id: String,
     pub url: String,
     /// When this URL was last checked.
     pub checked: Option<String>,
 }
 
-crate::sqlite_row!(LinkTarget { resource_id, package_id, url, checked });
+crate::sqlite_row!(LinkTarget { resource_id, url, checked });
 
 fn scoped(select: &str, scope: Scope<'_>) -> Sql {
     let mut q = Sql::new(select);
@@ -266,16 +259,13 @@ fn scoped(select: &str, scope: Scope<'_>) -> Sql {
         Scope::Organization(org) => {
             q.push(" AND p.owner_org = ").param(org);
         }
-        Scope::Resources(ids) => {
-            q.push(" AND r.id IN ").in_list(ids);
-        }
     }
     q
 }
 
 /// The external links in `scope`, by resource id.
 pub async fn targets(h: &mut dyn Handle, scope: Scope<'_>) -> Result<Vec<LinkTarget>, StoreError> {
-    let mut q = scoped("SELECT r.id AS resource_id, r.package_id, r.url, s.checked", scope);
+    let mut q = scoped("SELECT r.id AS resource_id, r.url, s.checked", scope);
     q.push(" ORDER BY r.id");
     if let Scope::All { limit, .. } = scope {
         q.push(" LIMIT ").param(limit);
@@ -283,12 +273,9 @@ pub async fn targets(h: &mut dyn Handle, scope: Scope<'_>) -> Result<Vec<LinkTar
     q.fetch_all(h).await
 }
 
-/// How many external links `scope` holds (`All` counts every one).
+/// How many external links `scope` holds (`All` counts those after
+/// `after`, ignoring `limit`).
 pub async fn count_targets(h: &mut dyn Handle, scope: Scope<'_>) -> Result<i64, StoreError> {
-    let scope = match scope {
-        Scope::All { .. } => Scope::All { after: "", limit: 0 },
-        other => other,
-    };
     let (n,): (i64,) = scoped("SELECT CAST(COUNT(*) AS BIGINT)", scope).fetch_one(h).await?;
     Ok(n)
 }
@@ -373,51 +360,19 @@ pub async fn counts_by_package(
     h: &mut dyn Handle,
     package_ids: &[String],
 ) -> Result<Vec<(String, LinkCounts)>, StoreError> {
-    let mut q = scoped(
-        "SELECT p.id, CAST(COUNT(*) AS BIGINT), CAST(COUNT(s.resource_id) AS BIGINT), \
-         CAST(COALESCE(SUM(s.ok), 0) AS BIGINT)",
-        Scope::Packages(package_ids),
-    );
-    q.push(" GROUP BY p.id");
-    let rows: Vec<(String, i64, i64, i64)> = q.fetch_all(h).await?;
-    Ok(rows.into_iter().map(|(id, links, checked, ok)| (id, LinkCounts { links, checked, ok })).collect())
-}
-
-/// When the sweep was last enqueued, and its job.
-pub async fn sweep_state(h: &mut dyn Handle) -> Result<Option<(String, Option<String>)>, StoreError> {
-    Sql::new("SELECT last_enqueued, job_id FROM link_sweeps WHERE name = $1").bind(SWEEP).fetch_optional(h).await
-}
-
-/// Starts the sweep schedule at `now` if it has none yet (so the first
-/// sweep comes one interval after sweeps were first enabled).
-pub async fn init_sweep(h: &mut dyn Handle, now: &str) -> Result<(), StoreError> {
-    Sql::new("INSERT INTO link_sweeps (name, last_enqueued) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-        .bind(SWEEP)
-        .bind(now)
-        .execute(h)
-        .await?;
-    Ok(())
-}
-
-/// Takes the next sweep for job `job_id` if one is due: the last was
-/// enqueued at or before `due_before` and its job is no longer queued or
-/// running. One `UPDATE` decides, so of several processes asking at once
-/// exactly one gets `true` (SQLite: the write lock; PostgreSQL: the row
-/// lock, after which the loser's condition no longer holds). The caller
-/// enqueues the job in the same transaction.
-pub async fn claim_sweep(h: &mut dyn Handle, now: &str, due_before: &str, job_id: &str) -> Result<bool, StoreError> {
-    let n = Sql::new(
-        "UPDATE link_sweeps SET last_enqueued = $2, job_id = $4 WHERE name = $1 AND last_enqueued <= $3 \
-         AND (job_id IS NULL OR NOT EXISTS \
-              (SELECT 1 FROM jobs j WHERE j.id = link_sweeps.job_id AND j.state IN ('queued', 'running')))",
-    )
-    .bind(SWEEP)
-    .bind(now)
-    .bind(due_before)
-    .bind(job_id)
-    .execute(h)
-    .await?;
-    Ok(n == 1)
+    let mut out = Vec::new();
+    // Bounded IN lists keep statements small on both backends.
+    for chunk in package_ids.chunks(500) {
+        let mut q = scoped(
+            "SELECT p.id, CAST(COUNT(*) AS BIGINT), CAST(COUNT(s.resource_id) AS BIGINT), \
+             CAST(COALESCE(SUM(s.ok), 0) AS BIGINT)",
+            Scope::Packages(chunk),
+        );
+        q.push(" GROUP BY p.id");
+        let rows: Vec<(String, i64, i64, i64)> = q.fetch_all(&mut *h).await?;
+        out.extend(rows.into_iter().map(|(id, links, checked, ok)| (id, LinkCounts { links, checked, ok })));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

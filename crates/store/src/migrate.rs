@@ -61,6 +61,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_link_checks.sql"),
         include_str!("../migrations/postgres/0008_link_checks.sql"),
     ),
+    (
+        9,
+        "job schedules",
+        include_str!("../migrations/sqlite/0009_job_schedules.sql"),
+        include_str!("../migrations/postgres/0009_job_schedules.sql"),
+    ),
 ];
 
 /// Arbitrary constant naming Kho's migration lock on PostgreSQL.

@@ -1,7 +1,8 @@
 //! The background job queue on both databases: jobs run once, report
 //! progress, retry with backoff, fail for good after their last attempt,
 //! survive a worker that died (its lease expires and another worker runs
-//! the job), and concurrent workers never share a job.
+//! the job), and concurrent workers never share a job; named schedules
+//! enqueue a periodic job once per interval and never while it is unfinished.
 
 use crate::backends;
 use kho_catalog::jobs::{JobFailure, JobFuture, JobSpec, Registry, WorkerOptions, Workers};
@@ -201,4 +202,63 @@ backends!(retries_wait_longer_each_time, |app| async move {
     // Lower bounds only: a busy machine can only make the waits longer.
     assert!(t[1] - t[0] >= backoff, "first retry after {:?}", t[1] - t[0]);
     assert!(t[2] - t[1] >= backoff * 2, "second retry after {:?}, the backoff doubles", t[2] - t[1]);
+});
+
+backends!(schedules_enqueue_once_per_interval_and_never_twice_at_once, |app| async move {
+    let spec = JobSpec::new("dinh-ky", None, json!({}));
+    let hour = Duration::from_secs(3600);
+    let c = &app.catalog;
+    // The first call only starts the schedule, however short the interval.
+    assert_eq!(c.enqueue_scheduled_if_due("a", &spec, Duration::ZERO).await.unwrap(), None);
+    assert!(c.last_scheduled_job("a").await.unwrap().is_none());
+    assert_eq!(c.enqueue_scheduled_if_due("a", &spec, hour).await.unwrap(), None, "not due for an hour");
+    let first = c.enqueue_scheduled_if_due("a", &spec, Duration::ZERO).await.unwrap().expect("due");
+    assert_eq!(c.job_show(&first).await.unwrap().kind, "dinh-ky");
+    // Not again while that job waits, even when an interval has passed.
+    assert_eq!(c.enqueue_scheduled_if_due("a", &spec, Duration::ZERO).await.unwrap(), None);
+    assert_eq!(
+        c.last_scheduled_job("a").await.unwrap().map(|j| (j.id, j.state)),
+        Some((first.clone(), "queued".into()))
+    );
+
+    // Another name is another schedule; of several processes asking at once, one enqueues.
+    assert_eq!(c.enqueue_scheduled_if_due("b", &spec, Duration::ZERO).await.unwrap(), None);
+    let asks = (0..8).map(|_| {
+        let (c, spec) = (c.clone(), spec.clone());
+        tokio::spawn(async move { c.enqueue_scheduled_if_due("b", &spec, Duration::ZERO).await.unwrap() })
+    });
+    let got: Vec<Option<String>> = futures_util::future::join_all(asks).await.into_iter().map(|r| r.unwrap()).collect();
+    assert_eq!(got.iter().flatten().count(), 1, "{got:?}");
+    let b = got.into_iter().flatten().next().unwrap();
+    assert_ne!(b, first);
+
+    // Once the job is over, the next run is due after the interval.
+    let mut registry = Registry::default();
+    registry.register("dinh-ky", Arc::new(|_| -> JobFuture { Box::pin(async { Ok(()) }) }));
+    let workers = Workers::start(c, registry, fast());
+    wait_for(app, &[first.clone(), b], &["done"]).await;
+    assert_eq!(c.enqueue_scheduled_if_due("a", &spec, hour).await.unwrap(), None, "enqueued less than an hour ago");
+    let second = c.enqueue_scheduled_if_due("a", &spec, Duration::ZERO).await.unwrap().expect("due again");
+    assert_ne!(second, first);
+    assert_eq!(c.last_scheduled_job("a").await.unwrap().map(|j| j.id), Some(second.clone()));
+    wait_for(app, &[second], &["done"]).await;
+    workers.stop(Duration::from_secs(5)).await;
+    let runs = c.job_list(None, 100).await.unwrap().into_iter().filter(|j| j.kind == "dinh-ky").count();
+    assert_eq!(runs, 3, "two runs of a, one of b");
+});
+
+backends!(synthetic_catalogs_queue_no_loads_of_their_made_up_links, |app| async move {
+    kho_catalog::synthetic::generate(&app.catalog, 20, 3, |_| {}).await.unwrap();
+    let jobs = app.catalog.job_list(None, 1000).await.unwrap();
+    assert!(jobs.is_empty(), "{jobs:?}");
+    // The same dictionaries through package_create queue their tables' loads.
+    let agencies = vec![kho_catalog::synthetic::province_org_name(1)];
+    let mut rng = kho_catalog::synthetic::Rng::new(3);
+    let dict = (0..20)
+        .map(|i| kho_catalog::synthetic::dataset_dict(1000 + i, &agencies, &mut rng))
+        .find(|d| d["resources"].as_array().unwrap().iter().any(|r| r["format"] == "CSV"))
+        .expect("a dataset with a CSV link");
+    app.ok("package_create", dict, &app.admin).await;
+    let jobs = app.catalog.job_list(None, 1000).await.unwrap();
+    assert!(!jobs.is_empty() && jobs.iter().all(|j| j.kind == "datastore_load"), "{jobs:?}");
 });

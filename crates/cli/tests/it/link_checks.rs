@@ -3,14 +3,15 @@
 //! server refusing HEAD, one that never answers), with their history and
 //! runs of failures; broken links reported to the organization's members
 //! (API and page); uploads never checked; private datasets' links never
-//! shown to outsiders; one sweep at a time however many processes ask.
+//! shown to outsiders; one sweep at a time however many processes ask; a
+//! job run again after a crash skips the links it had checked.
 
 use crate::backends;
 use crate::portal::Browser;
 use crate::resources::upload;
 use crate::support::TestApp;
-use kho_catalog::jobs::Workers;
-use kho_catalog::links::{LinkCheckOptions, SweepScheduler};
+use kho_catalog::jobs::{Scheduler, Workers};
+use kho_catalog::links::{LinkCheckOptions, SWEEP_JOB, sweep_job};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -393,11 +394,11 @@ backends!(sweeps_check_every_link_on_schedule_once_at_a_time, |app| async move {
 
     // The database decides: the first call starts the schedule, then of
     // several processes asking when a sweep is due, exactly one enqueues it.
-    assert_eq!(app.catalog.enqueue_link_sweep_if_due(interval).await.unwrap(), None);
+    assert_eq!(app.catalog.enqueue_scheduled_if_due(SWEEP_JOB, &sweep_job(), interval).await.unwrap(), None);
     tokio::time::sleep(interval + Duration::from_millis(200)).await;
     let asks = (0..8).map(|_| {
         let c = app.catalog.clone();
-        tokio::spawn(async move { c.enqueue_link_sweep_if_due(interval).await.unwrap() })
+        tokio::spawn(async move { c.enqueue_scheduled_if_due(SWEEP_JOB, &sweep_job(), interval).await.unwrap() })
     });
     let got: Vec<Option<String>> = futures_util::future::join_all(asks).await.into_iter().map(|r| r.unwrap()).collect();
     let sweeps: Vec<&String> = got.iter().flatten().collect();
@@ -405,7 +406,7 @@ backends!(sweeps_check_every_link_on_schedule_once_at_a_time, |app| async move {
     let first = sweeps[0].clone();
     // Not again while that sweep waits for a worker, even when an interval has passed.
     tokio::time::sleep(interval + Duration::from_millis(200)).await;
-    assert_eq!(app.catalog.enqueue_link_sweep_if_due(interval).await.unwrap(), None);
+    assert_eq!(app.catalog.enqueue_scheduled_if_due(SWEEP_JOB, &sweep_job(), interval).await.unwrap(), None);
     assert_eq!(app.catalog.job_show(&first).await.unwrap().state, "queued");
 
     let _workers = workers(app);
@@ -417,8 +418,8 @@ backends!(sweeps_check_every_link_on_schedule_once_at_a_time, |app| async move {
     assert!(web.requests_for("/error.csv").is_empty(), "a deleted dataset's links are not checked");
 
     // Two schedulers, as two server processes would run: sweeps go on, one at a time.
-    let a = SweepScheduler::start(&app.catalog, interval);
-    let b = SweepScheduler::start(&app.catalog, interval);
+    let a = Scheduler::start(&app.catalog, SWEEP_JOB, sweep_job(), interval);
+    let b = Scheduler::start(&app.catalog, SWEEP_JOB, sweep_job(), interval);
     let started = Instant::now();
     loop {
         let jobs = app.catalog.job_list(None, 1000).await.unwrap();
@@ -462,6 +463,8 @@ backends!(sweeps_check_every_link_on_schedule_once_at_a_time, |app| async move {
     // The same figure in the dataset's quality score.
     let q = app.ok("quality_show", json!({"id": "cong-trinh"}), &app.admin).await;
     assert_eq!(q["availability"]["percent"], 50.0, "{q}");
+    let (_, _, html) = app.page("/dataset/cong-trinh").await;
+    assert!(html.contains("Liên kết hoạt động (%): 50"), "the card shows availability");
     assert!(
         app.ok("quality_show", json!({"id": "khong-lien-ket"}), &app.admin).await["availability"]["percent"].is_null()
     );
@@ -491,4 +494,67 @@ backends!(history_is_bounded, |app| async move {
     let v = show(app, &ids["missing"], &app.admin).await;
     assert_eq!(v["history"].as_array().unwrap().len(), 30, "the newest 30 checks are kept");
     assert_eq!(v["status"]["consecutive_failures"], 32, "the run of failures is counted beyond the history");
+});
+
+backends!(a_rerun_after_a_crash_skips_the_links_the_job_checked, |app| async move {
+    let web = LinkServer::start().await;
+    app.org("so-y-te").await;
+    let resources: Vec<Value> = ["ok", "missing", "error", "no-head"]
+        .iter()
+        .map(|n| json!({"name": n, "url": web.url(&format!("/{n}.csv"))}))
+        .collect();
+    app.ok("package_create", json!({"name": "benh-vien", "owner_org": "so-y-te", "resources": resources}), &app.admin)
+        .await;
+    let ids = resource_ids(app, "benh-vien").await;
+    let r = app.ok("link_check_run", json!({"id": "benh-vien"}), &app.admin).await;
+    let job = r["job_id"].as_str().expect("a job").to_string();
+
+    // A worker takes the job, records two findings as the job does, and dies.
+    let now = kho_core::timefmt::now();
+    let lease = kho_core::timefmt::format(time::OffsetDateTime::now_utc() + time::Duration::milliseconds(500));
+    let claimed = kho_store::jobs::claim(app.catalog.store(), "da-chet", &["link_check".to_string()], &now, &lease)
+        .await
+        .unwrap();
+    assert_eq!(claimed.map(|j| j.id), Some(job.clone()));
+    let mut tx = app.catalog.store().write().await.unwrap();
+    for (name, ok, status) in [("ok", true, 200), ("missing", false, 404)] {
+        let url = web.url(&format!("/{name}.csv"));
+        let checked = kho_core::timefmt::now();
+        let finding = kho_store::link_checks::NewCheck {
+            resource_id: &ids[name],
+            url: &url,
+            checked: &checked,
+            ok,
+            status: Some(status),
+            error_kind: (!ok).then_some("http"),
+            error_message: (!ok).then_some("the server answered 404"),
+            method: Some("HEAD"),
+            job_id: Some(&job),
+            ..Default::default()
+        };
+        kho_store::link_checks::record(&mut tx, &finding, kho_store::link_checks::HISTORY_KEEP).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+
+    // Its lease over, a live worker runs the job again: only the two links
+    // not checked yet reach the server, and the job counts all four.
+    let _workers = workers(app);
+    let j = wait_done(app, &job).await;
+    assert_eq!(j.attempts, 2, "{j:?}");
+    assert_eq!((j.progress.done, j.progress.total), (4, Some(4)), "{j:?}");
+    assert!(web.requests_for("/ok.csv").is_empty() && web.requests_for("/missing.csv").is_empty());
+    assert_eq!(web.requests_for("/error.csv"), ["HEAD", "GET"]);
+    assert_eq!(web.requests_for("/no-head.csv"), ["HEAD", "GET"]);
+    for (name, state) in [("ok", "ok"), ("missing", "broken"), ("error", "broken"), ("no-head", "ok")] {
+        let v = show(app, &ids[name], &app.admin).await;
+        assert_eq!(v["status"]["state"], state, "{name}: {v}");
+        assert_eq!(v["history"].as_array().unwrap().len(), 1, "checked once: {name}: {v}");
+    }
+
+    // What an earlier job found is no reason to skip: a new run checks every link.
+    run_checks(app, json!({"id": "benh-vien"}), &app.admin).await;
+    assert_eq!(web.requests_for("/ok.csv"), ["HEAD"]);
+    assert_eq!(web.requests_for("/missing.csv"), ["HEAD", "GET"]);
+    assert_eq!(show(app, &ids["missing"], &app.admin).await["status"]["consecutive_failures"], 2);
 });
