@@ -67,6 +67,16 @@ pub(crate) async fn record_dataset_activity(
     Ok(())
 }
 
+/// Whether a write starts the background work it would (loading and
+/// validating its resources' tables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Background {
+    /// As for every client: tables are loaded and validated.
+    Queue,
+    /// Metadata only: synthetic catalogs, whose links lead nowhere.
+    Skip,
+}
+
 impl Catalog {
     /// `package_show` as stored JSON text: the hot path, one indexed row.
     pub async fn package_show_raw(&self, actor: &Actor, id: &str) -> Result<String> {
@@ -90,6 +100,12 @@ impl Catalog {
 
     /// `package_create`.
     pub async fn package_create(&self, actor: &Actor, fields: Fields) -> Result<Package> {
+        self.package_create_with(actor, fields, Background::Queue).await
+    }
+
+    /// `package_create`, saying whether the new resources' tables are
+    /// loaded and validated in the background.
+    pub async fn package_create_with(&self, actor: &Actor, fields: Fields, background: Background) -> Result<Package> {
         require_user(actor, "package_create")?;
         let input = PackageInput::parse(fields)?;
         let now = timefmt::now();
@@ -118,14 +134,22 @@ impl Catalog {
         packages::set_tags(&mut tx, &id, input.tags.as_deref().unwrap_or(&[])).await?;
         packages::set_extras(&mut tx, &id, input.extras.as_deref().unwrap_or(&[])).await?;
         packages::set_groups(&mut tx, &id, &group_ids).await?;
-        if let Some(res) = &input.resources {
-            apply_resources(&mut tx, &id, res, &now, self.site_url()).await?;
+        let mut queued = false;
+        let written =
+            apply_resources(&mut tx, &id, input.resources.as_deref().unwrap_or(&[]), &now, self.site_url()).await?;
+        if background == Background::Queue {
+            for (old, new) in written {
+                queued |= self.queue_after_resource_write(&mut tx, old.as_ref(), &new).await?;
+            }
         }
         let pkg = packages::refresh_doc(&mut tx, &id, self.site_url())
             .await?
             .ok_or_else(|| Error::internal("dataset vanished during create"))?;
         record_dataset_activity(&mut tx, actor, "new package", &pkg, None, &now).await?;
         self.commit(tx).await?;
+        if queued {
+            self.wake_jobs();
+        }
         tracing::info!(dataset = %pkg.name, id = %pkg.id, "created dataset");
         Ok(pkg)
     }
@@ -155,9 +179,11 @@ impl Catalog {
         map.entry("data_sharing").or_insert_with(|| Value::String(current.data_sharing.clone()));
         map.remove("id");
         let input = PackageInput::parse(Fields::new(map))?;
-        let pkg = self.update_in_tx(&mut tx, actor, current, input, &now).await?;
+        let (pkg, queued) = self.update_in_tx(&mut tx, actor, current, input, &now).await?;
         self.commit(tx).await?;
-        self.wake_jobs();
+        if queued {
+            self.wake_jobs();
+        }
         tracing::info!(dataset = %pkg.name, "updated dataset");
         Ok(pkg)
     }
@@ -181,13 +207,16 @@ impl Catalog {
         }
         merged.remove("id");
         let input = PackageInput::parse(Fields::new(merged))?;
-        let pkg = self.update_in_tx(&mut tx, actor, current, input, &now).await?;
+        let (pkg, queued) = self.update_in_tx(&mut tx, actor, current, input, &now).await?;
         self.commit(tx).await?;
-        self.wake_jobs();
+        if queued {
+            self.wake_jobs();
+        }
         tracing::info!(dataset = %pkg.name, "updated dataset");
         Ok(pkg)
     }
 
+    /// Writes an update; returns the dataset and whether a job was queued.
     async fn update_in_tx(
         &self,
         tx: &mut dyn Handle,
@@ -195,7 +224,7 @@ impl Catalog {
         current: PackageRow,
         input: PackageInput,
         now: &str,
-    ) -> Result<Package> {
+    ) -> Result<(Package, bool)> {
         let mut errors = ValidationErrors::default();
         let org = active_org(tx, &input.owner_org, "owner_org").await?;
         if current.owner_org.as_deref() != Some(org.id.as_str()) {
@@ -228,16 +257,17 @@ impl Catalog {
         if let Some(g) = &group_ids {
             packages::set_groups(tx, &current.id, g).await?;
         }
+        let mut queued = false;
         if let Some(res) = &input.resources {
-            for id in apply_resources(tx, &current.id, res, now, self.site_url()).await? {
-                self.enqueue_validation_in(tx, &id).await?;
+            for (old, new) in apply_resources(tx, &current.id, res, now, self.site_url()).await? {
+                queued |= self.queue_after_resource_write(tx, old.as_ref(), &new).await?;
             }
         }
         let pkg = packages::refresh_doc(tx, &current.id, self.site_url())
             .await?
             .ok_or_else(|| Error::internal("dataset vanished during update"))?;
         record_dataset_activity(tx, actor, "changed package", &pkg, Some(&old), now).await?;
-        Ok(pkg)
+        Ok((pkg, queued))
     }
 
     /// `package_delete`: marks the dataset deleted. Only sysadmins see it

@@ -887,7 +887,11 @@ impl Catalog {
 
     /// Enqueues the load of a resource's uploaded file, inside the
     /// resource's write transaction, if its format is a table's.
-    pub(crate) async fn enqueue_datastore_load(&self, tx: &mut kho_store::Tx, row: &ResourceRow) -> Result<bool> {
+    pub(crate) async fn enqueue_datastore_load(
+        &self,
+        tx: &mut dyn kho_store::Handle,
+        row: &ResourceRow,
+    ) -> Result<bool> {
         if SourceFormat::detect(row.format.as_deref().unwrap_or(""), &row.url).is_none() {
             return Ok(false);
         }
@@ -1076,14 +1080,13 @@ impl Drop for CancelOnDrop {
 }
 
 async fn run_load(ctx: JobContext) -> std::result::Result<(), JobFailure> {
-    let retry = |e: Error| JobFailure::Retry(e.to_string());
     let Some(resource_id) = ctx.subject.clone() else {
         return Err(JobFailure::Fatal("the job names no resource".into()));
     };
     let sha = ctx.payload.get("sha256").and_then(Value::as_str).map(str::to_string);
     let link = ctx.payload.get("url").and_then(Value::as_str).map(str::to_string);
-    let mut conn = ctx.catalog.store().conn().await.map_err(|e| retry(e.into()))?;
-    let found = packages::find_resource(&mut conn, &resource_id).await.map_err(|e| retry(e.into()))?;
+    let mut conn = ctx.catalog.store().conn().await?;
+    let found = packages::find_resource(&mut conn, &resource_id).await?;
     drop(conn);
     let Some((res, _)) = found else { return Ok(()) };
     // A newer upload or link (with its own job) or a deletion supersedes this one.

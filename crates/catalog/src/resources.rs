@@ -126,16 +126,17 @@ fn check_upload_flag(input: &ResourceInput, has_upload: bool, existing_upload: b
 /// Replaces a dataset's resource list (package_create/update semantics):
 /// resources matched by id are updated, new ones inserted, missing ones
 /// marked deleted. Uploaded files are kept where the client echoes them.
-/// Returns the resources whose Table Schema changed (to validate again).
+/// Returns the resources written, each with its previous row (`None` for
+/// a new one), for [`Catalog::queue_after_resource_write`].
 pub(crate) async fn apply_resources(
     conn: &mut dyn Handle,
     package_id: &str,
     inputs: &[ResourceInput],
     now: &str,
     site_url: &str,
-) -> Result<Vec<String>> {
+) -> Result<Vec<(Option<ResourceRow>, ResourceRow)>> {
     let existing = packages::resources(conn, package_id, false).await?;
-    let mut revalidate = Vec::new();
+    let mut written = Vec::new();
     let mut kept = Vec::new();
     let mut errors = kho_core::ValidationErrors::default();
     for (pos, input) in inputs.iter().enumerate() {
@@ -166,9 +167,6 @@ pub(crate) async fn apply_resources(
         if let Some(old) = old {
             keep_upload(&mut row, old, site_url);
             crate::validation::keep_inferred(conn, old, &mut row).await?;
-            if crate::validation::schema_changed(old, &row) {
-                revalidate.push(row.id.clone());
-            }
             // An unchanged resource keeps its modification time.
             let mut same = row.clone();
             same.metadata_modified = old.metadata_modified.clone();
@@ -179,18 +177,19 @@ pub(crate) async fn apply_resources(
         kept.push(row);
     }
     errors.into_result()?;
-    for row in &kept {
-        if !existing.contains(row) {
-            packages::upsert_resource(conn, row).await?;
-        }
-    }
     for old in existing.iter().filter(|o| !kept.iter().any(|k| k.id == o.id)) {
         let mut gone = old.clone();
         gone.state = "deleted".into();
         gone.metadata_modified = now.to_string();
         packages::upsert_resource(conn, &gone).await?;
     }
-    Ok(revalidate)
+    for row in kept {
+        if !existing.contains(&row) {
+            packages::upsert_resource(conn, &row).await?;
+            written.push((existing.iter().find(|o| o.id == row.id).cloned(), row));
+        }
+    }
+    Ok(written)
 }
 
 impl Catalog {
@@ -258,7 +257,7 @@ impl Catalog {
             attach_upload(&mut row, up, &now);
         }
         packages::upsert_resource(&mut tx, &row).await?;
-        let load = self.enqueue_datastore_load(&mut tx, &row).await?;
+        let load = self.queue_after_resource_write(&mut tx, None, &row).await?;
         let res = self.finish_resource_change(&mut tx, actor, &pkg.id, &old_doc, &id, &now).await?;
         self.commit(tx).await?;
         if load {
@@ -331,15 +330,7 @@ impl Catalog {
         row.datastore_active = old.datastore_active;
         crate::validation::keep_inferred(&mut tx, &old, &mut row).await?;
         packages::upsert_resource(&mut tx, &row).await?;
-        // A new file or link (or a table format given to an old one) loads again;
-        // the previous version stays readable meanwhile. A load validates
-        // when done; a new schema alone validates now.
-        let reload = row.blob_sha256 != old.blob_sha256 || row.format != old.format || row.url != old.url;
-        let mut load = reload && self.enqueue_datastore_load(&mut tx, &row).await?;
-        if !load && crate::validation::schema_changed(&old, &row) && row.state == "active" {
-            self.enqueue_validation_in(&mut tx, &row.id).await?;
-            load = true;
-        }
+        let load = self.queue_after_resource_write(&mut tx, Some(&old), &row).await?;
         let res = self.finish_resource_change(&mut tx, actor, &pkg.id, &old_doc, &old.id, &now).await?;
         self.commit(tx).await?;
         if load {
@@ -349,6 +340,37 @@ impl Catalog {
             self.collect_blobs(&[sha]).await;
         }
         Ok(res)
+    }
+
+    /// What a resource write starts in the background, decided here only:
+    /// a new resource, file, link or format loads its table (and the load
+    /// queues its validation); a new schema alone validates it again; a
+    /// resource that stopped being a table forgets its validation. Returns
+    /// whether a job was queued (to wake the workers after commit).
+    pub(crate) async fn queue_after_resource_write(
+        &self,
+        tx: &mut dyn Handle,
+        old: Option<&ResourceRow>,
+        new: &ResourceRow,
+    ) -> Result<bool> {
+        if new.state != "active" {
+            return Ok(false);
+        }
+        let reload = old.is_none_or(|o| o.blob_sha256 != new.blob_sha256 || o.format != new.format || o.url != new.url);
+        if reload && self.enqueue_datastore_load(tx, new).await? {
+            return Ok(true);
+        }
+        if !crate::validation::is_table(new) {
+            if old.is_some() {
+                kho_store::validations::delete(tx, &new.id).await?;
+            }
+            return Ok(false);
+        }
+        if old.is_some_and(|o| crate::validation::schema_changed(o, new)) {
+            self.enqueue_validation_in(tx, &new.id).await?;
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     /// `resource_delete`: marks the resource deleted.

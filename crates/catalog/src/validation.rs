@@ -79,7 +79,7 @@ pub(crate) async fn keep_inferred(conn: &mut dyn Handle, old: &ResourceRow, new:
 }
 
 /// Whether a resource is a table Kho validates.
-fn is_table(row: &ResourceRow) -> bool {
+pub(crate) fn is_table(row: &ResourceRow) -> bool {
     SourceFormat::detect(row.format.as_deref().unwrap_or(""), &row.url).is_some()
 }
 
@@ -111,8 +111,16 @@ impl Catalog {
 
     /// Queues a validation with a payload saying why (`{"cause":
     /// "reference"}`: a table it references changed).
-    async fn enqueue_validation_because(&self, tx: &mut dyn Handle, resource_id: &str, payload: Value) -> Result<()> {
-        validations::set_status(tx, resource_id, "created", &timefmt::now()).await?;
+    async fn enqueue_validation_because(
+        &self,
+        tx: &mut dyn Handle,
+        resource_id: &str,
+        mut payload: Value,
+    ) -> Result<()> {
+        let now = timefmt::now();
+        validations::queue(tx, resource_id, &now).await?;
+        // The job runs only if no later request superseded it (see run_validation).
+        payload["queued"] = Value::String(now);
         let spec = JobSpec::new(VALIDATE_JOB, Some(resource_id), payload);
         self.enqueue_job_in(tx, &spec).await?;
         Ok(())
@@ -186,13 +194,6 @@ impl Catalog {
     pub async fn datapackage_show(&self, actor: &Actor, id: &str) -> Result<Value> {
         let pkg = self.package_show(actor, id).await?;
         Ok(datapackage(&pkg, self.site_url()))
-    }
-
-    /// The latest validations of a dataset's resources, for pages and
-    /// scores (the caller has read the dataset).
-    pub async fn dataset_validations(&self, package_id: &str) -> Result<Vec<ValidationRow>> {
-        let mut conn = self.store().conn().await?;
-        Ok(validations::for_package(&mut conn, package_id).await?)
     }
 }
 
@@ -562,6 +563,16 @@ async fn run_validation(ctx: JobContext) -> std::result::Result<(), JobFailure> 
         catalog.commit(tx).await.map_err(retry)?;
         return Ok(());
     }
+    // Several requests in a row (an upload, then a schema edit, then a
+    // button press) leave several jobs: only the latest validates.
+    if let Some(queued) = ctx.payload.get("queued").and_then(Value::as_str) {
+        let mut tx = catalog.store().write().await.map_err(|e| retry(e.into()))?;
+        let current = validations::start(&mut tx, &resource_id, queued).await.map_err(|e| retry(e.into()))?;
+        tx.commit().await.map_err(|e| retry(e.into()))?;
+        if !current {
+            return Ok(());
+        }
+    }
     ctx.progress(0, None, Some("validating")).await.ok();
     let schema = match publisher_schema(&res).map(|v| Schema::from_value(&v)) {
         None => None,
@@ -666,7 +677,9 @@ mod tests {
         let bad: Map<String, Value> =
             serde_json::from_value(json!({"schema": {"fields": [{"name": "a", "type": "nope"}]}})).unwrap();
         let e = check_schema(&bad).unwrap_err();
-        assert!(e.to_string().contains("schema") || format!("{e:?}").contains("schema"), "{e:?}");
+        let Error::Validation(v) = &e else { panic!("{e:?}") };
+        let text = v.to_map()["schema"].to_string();
+        assert!(text.contains("nope"), "the message names the bad type: {text}");
         assert!(check_schema(&Map::new()).is_ok());
     }
 }

@@ -524,7 +524,7 @@ pub async fn render(conn: &mut dyn Handle, id: &str, site_url: &str) -> Result<O
 /// `validation_status` and `validation_timestamp`) and, where the publisher
 /// gave no Table Schema, the one inferred from the file, so `resource.schema`
 /// is there for every validated table; `schema_source` says which it is.
-fn add_validations(pkg: &mut Package, validations: &[crate::validations::ValidationRow]) {
+fn add_validations(pkg: &mut Package, validations: &[crate::validations::DocValidation]) {
     for r in &mut pkg.resources {
         if r.extras.get("schema").is_some_and(|s| !s.is_null()) {
             r.extras.insert("schema_source".into(), Value::String("publisher".into()));
@@ -723,18 +723,6 @@ pub async fn count_visible(conn: &mut dyn Handle, filter: &DatasetFilter) -> Res
 pub async fn visible_ids(conn: &mut dyn Handle, filter: &DatasetFilter) -> Result<Vec<String>, StoreError> {
     let mut q = Sql::new("SELECT p.id FROM packages p WHERE ");
     q.visible(filter).push(" ORDER BY p.id");
-    let rows: Vec<(String,)> = q.fetch_all(conn).await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
-}
-
-/// Ids of the datasets of organization `org_id` visible under `filter`.
-pub async fn visible_ids_of_org(
-    conn: &mut dyn Handle,
-    org_id: &str,
-    filter: &DatasetFilter,
-) -> Result<Vec<String>, StoreError> {
-    let mut q = Sql::new("SELECT p.id FROM packages p WHERE p.owner_org = ");
-    q.param(org_id.to_string()).push(" AND ").visible(filter).push(" ORDER BY p.id");
     let rows: Vec<(String,)> = q.fetch_all(conn).await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }

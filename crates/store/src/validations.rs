@@ -54,12 +54,25 @@ pub async fn get(conn: &mut dyn Handle, resource_id: &str) -> Result<Option<Vali
         .await
 }
 
-/// The latest validations of a dataset's resources (for its document).
-pub async fn for_package(conn: &mut dyn Handle, package_id: &str) -> Result<Vec<ValidationRow>, StoreError> {
-    Sql::new(&format!(
-        "SELECT {COLUMNS} FROM resource_validations WHERE resource_id IN \
-         (SELECT id FROM resources WHERE package_id = $1 AND state = 'active')"
-    ))
+/// What a dataset's document shows of a resource's validation.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct DocValidation {
+    pub resource_id: String,
+    pub status: String,
+    pub created: String,
+    pub finished: Option<String>,
+    pub inferred_schema: Option<String>,
+}
+
+crate::sqlite_row!(DocValidation { resource_id, status, created, finished, inferred_schema });
+
+/// The latest validations of a dataset's active resources, for its
+/// document (without the reports, which documents do not carry).
+pub async fn for_package(conn: &mut dyn Handle, package_id: &str) -> Result<Vec<DocValidation>, StoreError> {
+    Sql::new(
+        "SELECT resource_id, status, created, finished, inferred_schema FROM resource_validations \
+         WHERE resource_id IN (SELECT id FROM resources WHERE package_id = $1 AND state = 'active')",
+    )
     .bind(package_id)
     .fetch_all(conn)
     .await
@@ -90,25 +103,37 @@ pub async fn put(conn: &mut dyn Handle, v: &ValidationRow) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Marks a resource's validation as queued or running, keeping the last
-/// report and inferred schema until the new one replaces them.
-pub async fn set_status(conn: &mut dyn Handle, resource_id: &str, status: &str, now: &str) -> Result<(), StoreError> {
-    let n =
-        Sql::new("UPDATE resource_validations SET status = $1, created = $2, finished = NULL WHERE resource_id = $3")
-            .bind(status)
-            .bind(now)
-            .bind(resource_id)
-            .execute(&mut *conn)
-            .await?;
+/// Marks a resource's validation as queued (`created`) at `now`, keeping
+/// the last report and inferred schema until the new one replaces them.
+/// `now` also identifies this request: see [`start`].
+pub async fn queue(conn: &mut dyn Handle, resource_id: &str, now: &str) -> Result<(), StoreError> {
+    let n = Sql::new(
+        "UPDATE resource_validations SET status = 'created', created = $1, finished = NULL WHERE resource_id = $2",
+    )
+    .bind(now)
+    .bind(resource_id)
+    .execute(&mut *conn)
+    .await?;
     if n == 0 {
-        Sql::new("INSERT INTO resource_validations (resource_id, status, created) VALUES ($1, $2, $3)")
+        Sql::new("INSERT INTO resource_validations (resource_id, status, created) VALUES ($1, 'created', $2)")
             .bind(resource_id)
-            .bind(status)
             .bind(now)
             .execute(conn)
             .await?;
     }
     Ok(())
+}
+
+/// Marks the validation queued at `queued` as running. `false` when a
+/// later request superseded it (its job should then do nothing: the later
+/// one validates the newer state).
+pub async fn start(conn: &mut dyn Handle, resource_id: &str, queued: &str) -> Result<bool, StoreError> {
+    let n = Sql::new("UPDATE resource_validations SET status = 'running' WHERE resource_id = $1 AND created = $2")
+        .bind(resource_id)
+        .bind(queued)
+        .execute(conn)
+        .await?;
+    Ok(n > 0)
 }
 
 /// Forgets a resource's validation (its file is no longer a table).
@@ -118,37 +143,31 @@ pub async fn delete(conn: &mut dyn Handle, resource_id: &str) -> Result<(), Stor
 }
 
 /// What scores need of a resource's validation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct Validity {
     pub package_id: String,
+    pub resource_id: String,
     pub status: String,
     pub row_count: Option<i64>,
     pub invalid_rows: Option<i64>,
+    pub error_count: Option<i64>,
 }
 
+crate::sqlite_row!(Validity { package_id, resource_id, status, row_count, invalid_rows, error_count });
+
 /// The validations of the active resources of the given datasets (for
-/// scores over many datasets).
+/// scores), without reports or schemas.
 pub async fn validity_of(conn: &mut dyn Handle, package_ids: &[String]) -> Result<Vec<Validity>, StoreError> {
     let mut out = Vec::new();
+    // Bounded IN lists keep statements small on both backends.
     for chunk in package_ids.chunks(500) {
         let mut q = Sql::new(
-            "SELECT r.package_id, v.status, v.row_count, v.invalid_rows FROM resource_validations v \
-             JOIN resources r ON r.id = v.resource_id WHERE r.state = 'active' AND r.package_id IN (",
+            "SELECT r.package_id, v.resource_id, v.status, v.row_count, v.invalid_rows, v.error_count \
+             FROM resource_validations v JOIN resources r ON r.id = v.resource_id \
+             WHERE r.state = 'active' AND r.package_id IN ",
         );
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.param(id.clone());
-        }
-        q.push(")");
-        let rows: Vec<(String, String, Option<i64>, Option<i64>)> = q.fetch_all(&mut *conn).await?;
-        out.extend(rows.into_iter().map(|(package_id, status, row_count, invalid_rows)| Validity {
-            package_id,
-            status,
-            row_count,
-            invalid_rows,
-        }));
+        q.in_list(chunk);
+        out.extend(q.fetch_all::<Validity>(&mut *conn).await?);
     }
     Ok(out)
 }

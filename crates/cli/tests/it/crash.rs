@@ -32,7 +32,8 @@ backends_bare!(kill_9_during_a_burst_of_package_create, |dir, url| async move {
                 let name = format!("ghi-{w}-{i}");
                 let body = json!({"name": name, "owner_org": "co-quan", "tags": [{"name": "đợt ghi"}],
                     "extras": [{"key": "k", "value": "v"}],
-                    "resources": [{"url": "https://x.vn/1.csv"}, {"url": "https://x.vn/2.csv"}]});
+                    // Links to a closed loopback port: the loads they queue fail without a DNS lookup.
+                    "resources": [{"url": "http://127.0.0.1:9/1.csv"}, {"url": "http://127.0.0.1:9/2.csv"}]});
                 let sent = client
                     .post(format!("{base}/api/3/action/package_create"))
                     .header("Authorization", &token)

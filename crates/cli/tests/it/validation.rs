@@ -102,17 +102,29 @@ backends!(uploads_are_validated_against_inferred_and_publisher_schemas, |app| as
     let items = r["search_facets"]["validation_status"]["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1, "{r}");
     assert_eq!((items[0]["name"].as_str(), items[0]["count"].as_u64()), (Some("failure"), Some(1)));
+    // The dataset's band is the rating quality_show gives it.
+    let rating = app.ok("quality_show", json!({"id": "dan-so"}), &app.admin).await["rating"].clone();
     assert_eq!(
-        r["search_facets"]["quality_rating"]["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["count"].as_u64().unwrap())
-            .sum::<u64>(),
-        1
+        r["search_facets"]["quality_rating"]["items"],
+        json!([{"name": rating, "display_name": rating, "count": 1}]),
+        "{r}"
     );
     let r = facets(json!({"fq": "validation_status:failure"})).await;
     assert_eq!(r["results"][0]["name"], "dan-so", "{r}");
+    // The search page offers both facets with their words and filter links.
+    let (_, _, html) = app.page("/dataset").await;
+    assert!(html.contains("Kiểm tra dữ liệu") && html.contains("Chất lượng siêu dữ liệu"), "the facets' titles");
+    assert!(
+        html.contains("validation_status=failure") && html.contains("data-facet=\"validation_status\""),
+        "a filter link"
+    );
+    assert!(html.contains("Có lỗi"), "the value in words, not its code");
+    // The dashboard charts the ratings and the validation results.
+    let (_, _, html) = app.page("/quality").await;
+    assert!(
+        html.contains("Số bộ dữ liệu theo xếp loại siêu dữ liệu") && html.contains("Kết quả kiểm tra dữ liệu bảng"),
+        "{html}"
+    );
 
     // Sending the dictionary back unchanged keeps the schema an inferred one.
     let mut echo = res.clone();
@@ -187,6 +199,9 @@ backends!(uploads_are_validated_against_inferred_and_publisher_schemas, |app| as
     // Validity in the scores: all rows valid now.
     let q = app.ok("quality_show", json!({"id": "dan-so"}), &app.admin).await;
     assert_eq!(q["validity"]["percent"], 100.0, "{q}");
+    // And on the dataset page's card.
+    let (_, _, html) = app.page("/dataset/dan-so").await;
+    assert!(html.contains("Hợp lệ (%): 100"), "the card shows validity");
     assert!(q["overall"].as_f64().unwrap() > q["percent"].as_f64().unwrap(), "{q}");
 
     // The Data Package: the dataset with each resource's schema.
@@ -409,4 +424,54 @@ backends!(publishers_edit_schemas_and_validate_again_through_forms, |app| async 
     let shown = app.ok("resource_show", json!({"id": rid}), &app.admin).await;
     assert_eq!(shown["schema"]["fields"][2]["constraints"]["minimum"], 0);
     w.stop(Duration::from_secs(5)).await;
+});
+
+backends!(resources_written_through_package_actions_are_loaded_and_validated, |app| async move {
+    let w = workers(app);
+    // A table reached by a link (here: another dataset's upload on this
+    // server), given through package_create as CKAN clients do.
+    let source = setup(app, "nguon", false).await;
+    let v = wait_validated(app, &source, None).await;
+    let link = app.ok("resource_show", json!({"id": source}), &app.admin).await["url"].as_str().unwrap().to_string();
+    let pkg = app
+        .ok(
+            "package_create",
+            json!({"name": "qua-goi", "owner_org": "so-tk", "resources": [{"name": "Bảng", "url": link, "format": "CSV"}]}),
+            &app.admin,
+        )
+        .await;
+    let rid = pkg["resources"][0]["id"].as_str().unwrap().to_string();
+    let linked = wait_validated(app, &rid, None).await;
+    assert_eq!(linked["rows"], v["rows"], "{linked}");
+    assert_eq!(linked["schema_source"], "inferred");
+    // The package_show dictionary sent back through package_update keeps
+    // the schema an inferred one, and queues nothing new.
+    let mut doc = app.ok("package_show", json!({"id": "qua-goi"}), &app.admin).await;
+    doc["notes"] = json!("Bảng lấy từ bộ dữ liệu nguồn.");
+    let updated = app.ok("package_update", doc, &app.admin).await;
+    assert_eq!(updated["resources"][0]["schema_source"], "inferred", "{updated}");
+    let again = app.ok("resource_validation_show", json!({"resource_id": rid}), &app.admin).await;
+    assert_eq!(again["finished"], linked["finished"], "no new validation: {again}");
+    // A schema given through package_patch validates again.
+    let mut doc = app.ok("package_show", json!({"id": "qua-goi"}), &app.admin).await;
+    doc["resources"][0]["schema"] =
+        json!({"fields": [{"name": "mã"}, {"name": "tỉnh"}, {"name": "dân số"}, {"name": "năm"}]});
+    app.ok("package_patch", json!({"id": "qua-goi", "resources": doc["resources"]}), &app.admin).await;
+    let patched = wait_validated(app, &rid, linked["finished"].as_str()).await;
+    assert_eq!(patched["schema_source"], "publisher", "{patched}");
+    w.stop(Duration::from_secs(5)).await;
+});
+
+backends!(only_the_latest_validation_request_runs, |app| async move {
+    // No workers: the queue's bookkeeping alone.
+    let rid = setup(app, "xep-hang", false).await;
+    let store = app.catalog.store();
+    let mut tx = store.write().await.unwrap();
+    kho_store::validations::queue(&mut tx, &rid, "2026-11-25T01:00:00.000001").await.unwrap();
+    kho_store::validations::queue(&mut tx, &rid, "2026-11-25T01:00:00.000002").await.unwrap();
+    assert!(!kho_store::validations::start(&mut tx, &rid, "2026-11-25T01:00:00.000001").await.unwrap(), "superseded");
+    assert!(kho_store::validations::start(&mut tx, &rid, "2026-11-25T01:00:00.000002").await.unwrap(), "the latest");
+    tx.commit().await.unwrap();
+    let v = app.ok("resource_validation_show", json!({"resource_id": rid}), &app.admin).await;
+    assert_eq!(v["status"], "running", "{v}");
 });
