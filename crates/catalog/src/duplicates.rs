@@ -22,33 +22,6 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The last result and the search version it was computed at; one
-/// computation at a time.
-#[derive(Debug, Default)]
-pub(crate) struct Cache {
-    last: std::sync::RwLock<Option<(u64, Arc<Duplicates>)>>,
-    computing: tokio::sync::Mutex<()>,
-    /// A background refresh is queued or running.
-    refreshing: std::sync::atomic::AtomicBool,
-}
-
-impl Cache {
-    fn at(&self, version: u64) -> Option<Arc<Duplicates>> {
-        let last = self.last.read().ok()?;
-        last.as_ref().filter(|(at, _)| *at == version).map(|(_, d)| d.clone())
-    }
-
-    fn any(&self) -> Option<Arc<Duplicates>> {
-        self.last.read().ok()?.as_ref().map(|(_, d)| d.clone())
-    }
-
-    fn store(&self, version: u64, d: Arc<Duplicates>) {
-        if let Ok(mut last) = self.last.write() {
-            *last = Some((version, d));
-        }
-    }
-}
-
 /// The duplicates among the public datasets at one moment.
 #[derive(Debug)]
 pub struct Duplicates {
@@ -169,53 +142,32 @@ impl Catalog {
             Some(_) => Some(self.search_version().await?),
             None => None,
         };
-        let cache = &self.inner.duplicates;
-        if let Some(d) = version.and_then(|v| cache.at(v)) {
-            return Ok(d);
-        }
-        let _one = cache.computing.lock().await;
-        // Someone else may have computed it while this call waited.
-        if let Some(d) = version.and_then(|v| cache.at(v)) {
-            return Ok(d);
-        }
-        let fresh = Arc::new(self.compute_duplicates().await?);
-        if let Some(v) = version {
-            cache.store(v, fresh.clone());
-        }
-        Ok(fresh)
+        self.inner.duplicates.current(version, || self.compute_duplicates()).await
     }
 
     /// The latest result without waiting for a computation: current, or
-    /// else the previous one (a fresh one is then computed in the
-    /// background); the first call of a process waits for the first result.
-    /// For scores shown on pages, which must not wait seconds after every
-    /// write to a large catalog; `dataset_duplicate_list` answers from a
-    /// current result.
+    /// else the previous one, refreshed in the background (at most once a
+    /// minute, however often the catalog changes); the first call of a
+    /// process waits for the first result, so a page never flips from no
+    /// answer to one. For scores shown on pages; `dataset_duplicate_list`
+    /// answers from a current result.
     pub async fn duplicates_recent(&self) -> Result<Option<Arc<Duplicates>>> {
-        use std::sync::atomic::Ordering;
         if self.inner.search.is_none() {
             return self.duplicates().await.map(Some);
         }
         let version = self.search_version().await?;
-        let cache = &self.inner.duplicates;
-        if let Some(d) = cache.at(version) {
-            return Ok(Some(d));
-        }
-        // The first time, wait: afterwards a page shows either the result
-        // it showed before or a newer one, never flips from none to some.
-        if cache.any().is_none() {
-            return self.duplicates().await.map(Some);
-        }
-        if !cache.refreshing.swap(true, Ordering::AcqRel) {
-            let me = self.clone();
-            tokio::spawn(async move {
+        let me = self.clone();
+        let refresh = move || -> crate::cache::Refresh {
+            Box::pin(async move {
                 if let Err(e) = me.duplicates().await {
                     tracing::warn!(error = %e, "could not compute duplicates");
                 }
-                me.inner.duplicates.refreshing.store(false, Ordering::Release);
-            });
+            })
+        };
+        match self.inner.duplicates.recent(&version, refresh) {
+            Some(d) => Ok(Some(d)),
+            None => self.duplicates().await.map(Some),
         }
-        Ok(cache.any())
     }
 
     async fn compute_duplicates(&self) -> Result<Duplicates> {

@@ -16,6 +16,7 @@
 
 pub mod admin_units;
 pub mod auth;
+mod cache;
 pub mod datasets;
 pub mod datastore;
 pub mod demo;
@@ -87,9 +88,9 @@ struct Inner {
     job_wake: std::sync::OnceLock<Arc<tokio::sync::Notify>>,
     datastore: datastore::Datastore,
     /// The last duplicate detection, by search version.
-    duplicates: duplicates::Cache,
-    /// Agencies' scores computed lately, for their pages.
-    agency_scores: quality::AgencyCache,
+    duplicates: cache::Versioned<u64, duplicates::Duplicates>,
+    /// The last quality ranking, by search version and ten-minute period.
+    ranking: cache::Versioned<(u64, u64), Vec<quality::AgencyScore>>,
 }
 
 /// Version of the stored package document format. Bump it when the shape
@@ -139,8 +140,10 @@ impl Catalog {
                 search: None,
                 poller: std::sync::Mutex::new(None),
                 job_wake: std::sync::OnceLock::new(),
-                duplicates: Default::default(),
-                agency_scores: Default::default(),
+                // Recomputed at most once a minute for pages, however
+                // often the catalog changes.
+                duplicates: cache::Versioned::new(std::time::Duration::from_secs(60)),
+                ranking: cache::Versioned::new(std::time::Duration::from_secs(10)),
                 datastore,
             }),
         };

@@ -13,6 +13,7 @@ use kho_core::quality::{Assessment, CRITERIA, Dimension, Rating, TableValidation
 use kho_store::packages;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// An assessment as the API returns it, with each check's label.
 pub fn assessment_json(a: &Assessment) -> Value {
@@ -58,16 +59,6 @@ fn table_validation(status: &str, rows: Option<i64>, invalid: Option<i64>) -> Op
     }
 }
 
-/// How long an agency's scores are kept for its page.
-const AGENCY_CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// An agency's scores and the search version and time they were computed at.
-type CachedAgency = (u64, std::time::Instant, Option<AgencyScore>);
-
-/// Agencies' scores by organization id.
-#[derive(Debug, Default)]
-pub(crate) struct AgencyCache(std::sync::Mutex<HashMap<String, CachedAgency>>);
-
 /// A validated table of a dataset.
 #[derive(Debug, Clone)]
 pub struct TableQuality {
@@ -105,6 +96,18 @@ fn uniqueness(duplicates: usize) -> f64 {
 }
 
 impl DatasetQuality {
+    /// The metadata points alone (when the data scores cannot be read).
+    pub fn metadata_only(pkg: &Package) -> DatasetQuality {
+        let day = kho_core::timefmt::today();
+        DatasetQuality {
+            assessment: assess(pkg, &day),
+            day,
+            tables: Vec::new(),
+            duplicates: None,
+            links: Default::default(),
+        }
+    }
+
     /// The mean share of valid rows of its tables (0–100).
     pub fn validity(&self) -> Option<f64> {
         validity(&self.tables.iter().map(|t| t.validation).collect::<Vec<_>>())
@@ -154,6 +157,7 @@ impl DatasetQuality {
 
 /// One public dataset's scores, while the ranking gathers them.
 struct DatasetScores {
+    org_id: String,
     org: String,
     org_title: String,
     metadata: f64,
@@ -167,6 +171,7 @@ struct DatasetScores {
 /// An agency's line in the ranking.
 #[derive(Debug, Clone)]
 pub struct AgencyScore {
+    pub id: String,
     pub name: String,
     pub title: String,
     pub datasets: usize,
@@ -198,6 +203,7 @@ fn agency_score(name: String, list: &[DatasetScores]) -> AgencyScore {
         .collect();
     let overall_scores = collect(&|d| Some(overall(d.metadata, d.validity, d.availability, d.uniqueness)));
     AgencyScore {
+        id: list.first().map(|d| d.org_id.clone()).unwrap_or_default(),
         title: list.first().map(|d| d.org_title.clone()).unwrap_or_default(),
         name,
         datasets: list.len(),
@@ -209,6 +215,12 @@ fn agency_score(name: String, list: &[DatasetScores]) -> AgencyScore {
         duplicated: list.iter().filter(|d| d.uniqueness == Some(0.0)).count(),
         overall: mean(&overall_scores).unwrap_or(0.0),
     }
+}
+
+/// The ten-minute period the ranking is computed for (with the search
+/// version), so scores that move without a write are refreshed too.
+fn ranking_period() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 600)
 }
 
 impl Catalog {
@@ -223,7 +235,10 @@ impl Catalog {
     /// availability, duplicates and the overall score.
     pub async fn dataset_quality(&self, pkg: &Package) -> Result<DatasetQuality> {
         let day = kho_core::timefmt::today();
-        let validations = self.dataset_validations(&pkg.id).await?;
+        let validations = {
+            let mut conn = self.store().conn().await?;
+            kho_store::validations::validity_of(&mut conn, std::slice::from_ref(&pkg.id)).await?
+        };
         let tables: Vec<TableQuality> = pkg
             .resources
             .iter()
@@ -252,8 +267,33 @@ impl Catalog {
     }
 
     /// Every public dataset's scores, by agency, best overall first (ties
-    /// by name). Datasets without an agency are left out.
-    pub async fn quality_ranking(&self) -> Result<Vec<AgencyScore>> {
+    /// by name). Datasets without an agency are left out. Served from the
+    /// last ranking, refreshed in the background after a write and every
+    /// ten minutes (link checks and the calendar move scores without a
+    /// write); the first call of a process computes it.
+    pub async fn quality_ranking(&self) -> Result<Arc<Vec<AgencyScore>>> {
+        let key = match self.inner.search {
+            Some(_) => Some((self.search_version().await?, ranking_period())),
+            None => None,
+        };
+        if let Some(k) = &key {
+            let me = self.clone();
+            let k2 = *k;
+            let refresh = move || -> crate::cache::Refresh {
+                Box::pin(async move {
+                    if let Err(e) = me.inner.ranking.current(Some(k2), || me.compute_ranking()).await {
+                        tracing::warn!(error = %e, "could not rank the agencies");
+                    }
+                })
+            };
+            if let Some(r) = self.inner.ranking.recent(k, refresh) {
+                return Ok(r);
+            }
+        }
+        self.inner.ranking.current(key, || self.compute_ranking()).await
+    }
+
+    async fn compute_ranking(&self) -> Result<Vec<AgencyScore>> {
         let filter = dataset_filter(&Actor::anonymous());
         let ids = {
             let mut conn = self.store().conn().await?;
@@ -268,41 +308,10 @@ impl Catalog {
         Ok(out)
     }
 
-    /// One agency's scores over its public datasets (what its page shows;
-    /// the same figures as its line in the ranking). `None` when it has no
-    /// public dataset.
+    /// One agency's line of the ranking (what its page shows); `None` when
+    /// it has no public dataset.
     pub async fn agency_quality(&self, org_id: &str) -> Result<Option<AgencyScore>> {
-        // Kept for a minute and until the next write: link checks and the
-        // calendar (timeliness) change scores without a write.
-        let version = match self.inner.search {
-            Some(_) => Some(self.search_version().await?),
-            None => None,
-        };
-        if let Some(v) = version
-            && let Ok(cache) = self.inner.agency_scores.0.lock()
-            && let Some((at, when, score)) = cache.get(org_id)
-            && *at == v
-            && when.elapsed() < AGENCY_CACHE_FOR
-        {
-            return Ok(score.clone());
-        }
-        let score = self.compute_agency_quality(org_id).await?;
-        if let Some(v) = version
-            && let Ok(mut cache) = self.inner.agency_scores.0.lock()
-        {
-            cache.insert(org_id.to_string(), (v, std::time::Instant::now(), score.clone()));
-        }
-        Ok(score)
-    }
-
-    async fn compute_agency_quality(&self, org_id: &str) -> Result<Option<AgencyScore>> {
-        let filter = dataset_filter(&Actor::anonymous());
-        let ids = {
-            let mut conn = self.store().conn().await?;
-            packages::visible_ids_of_org(&mut conn, org_id, &filter).await?
-        };
-        let scores = self.dataset_scores(&ids).await?;
-        Ok(scores.first().map(|s| agency_score(s.org.clone(), &scores)))
+        Ok(self.quality_ranking().await?.iter().find(|a| a.id == org_id).cloned())
     }
 
     /// The scores of the given (public) datasets that belong to an agency.
@@ -321,12 +330,15 @@ impl Catalog {
         let links = self.link_availability(ids).await?;
         let mut conn = self.store().conn().await?;
         let mut scores = Vec::with_capacity(ids.len());
+        // A chunk of documents at a time, so memory holds 500 of them, not
+        // the whole catalog.
         for chunk in ids.chunks(500) {
             for (_, doc) in packages::docs_by_ids(&mut conn, chunk).await? {
                 let Ok(pkg) = serde_json::from_str::<Package>(&doc) else { continue };
                 let Some(org) = &pkg.organization else { continue };
                 let a = assess(&pkg, &day);
                 scores.push(DatasetScores {
+                    org_id: org.id.clone(),
                     org: org.name.clone(),
                     org_title: org.title.clone(),
                     metadata: f64::from(a.percent),

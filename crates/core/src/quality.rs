@@ -143,6 +143,9 @@ pub enum Rating {
 }
 
 impl Rating {
+    /// Every rating, best first.
+    pub const ALL: [Rating; 4] = [Rating::Excellent, Rating::Good, Rating::Sufficient, Rating::Bad];
+
     /// The band of a share of the points (0–1): ≥ 85 % excellent, ≥ 55 %
     /// good, ≥ 30 % sufficient (the MQA's 351/221/121 of 405, rounded).
     pub fn of(share: f64) -> Rating {

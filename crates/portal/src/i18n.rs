@@ -204,6 +204,16 @@ pub fn message_ids(source: &str) -> Vec<String> {
         .collect()
 }
 
+/// Charts write numbers and words in the page's language.
+impl From<Lang> for kho_charts::Locale {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::Vi => kho_charts::Locale::Vi,
+            Lang::En => kho_charts::Locale::En,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,7 +292,14 @@ mod tests {
                 ]
                 .iter()
                 .map(|a| format!("activity-{a}")),
-            );
+            )
+            // Quality: dimensions, ratings, validation states and schema sources.
+            .chain(kho_core::quality::Dimension::ALL.iter().map(|d| format!("q-dim-{}", d.code())))
+            .chain(kho_core::quality::Rating::ALL.iter().map(|r| format!("q-rating-{}", r.code())))
+            .chain(
+                ["none", "created", "running", "success", "failure", "error"].iter().map(|s| format!("vr-status-{s}")),
+            )
+            .chain(["publisher", "inferred", "none"].iter().map(|s| format!("vr-schema-{s}")));
         for key in dynamic {
             for lang in Lang::ALL {
                 if !Tr::new(lang).has(&key) {

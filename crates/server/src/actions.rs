@@ -66,11 +66,11 @@ pub const ACTIONS: &[ActionDef] = &[
     read("resource_show", "Return a resource. Parameters: id."),
     read(
         "quality_show",
-        "Return a dataset's metadata quality on Kho's point table (docs/QUALITY.md): score, max, percent, rating (excellent|good|sufficient|bad), points per dimension and every check. Parameters: id.",
+        "Return a dataset's quality (docs/QUALITY.md): the metadata points on Kho's point table (score, max, percent, rating excellent|good|sufficient|bad, points per dimension, every check), validity (share of valid rows, per table), availability (share of checked links that answer), duplication (likely duplicates among public datasets) and the overall score. Parameters: id.",
     ),
     read(
         "organization_quality_list",
-        "Rank the agencies by the mean metadata quality of their public datasets, with the mean per dimension.",
+        "Rank the agencies by the mean overall quality of their public datasets, with their mean metadata score, validity, availability, duplicated datasets and the mean per dimension.",
     ),
     read(
         "dataset_duplicate_list",

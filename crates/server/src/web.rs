@@ -304,19 +304,11 @@ async fn chart_svg(State(s): State<AppState>, Extension(lang): Extension<Lang>, 
 /// `/dataset/{name}/datapackage.json`: the dataset as a Frictionless Data
 /// Package (what `datapackage_show` returns), for frictionless and other
 /// Data Package tools; a dataset the visitor may not read is a 404.
-async fn datapackage_json(
-    State(s): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    path: Params,
-    req: Parts,
-) -> Response {
+async fn datapackage_json(State(s): State<AppState>, path: Params, req: Parts) -> Response {
     let a = params(path);
-    let web = match Web::new(&s, &req.headers, lang, page_path(&req.uri, lang)).await {
-        Ok(w) => w,
-        Err(e) => return crate::error::error_response(&e, None),
-    };
+    let actor = session_actor(&s, &req.headers).await;
     let name = a.first().map(String::as_str).unwrap_or_default();
-    match s.catalog.datapackage_show(&web.visitor.actor, name).await {
+    match s.catalog.datapackage_show(&actor, name).await {
         Ok(v) => {
             let body = serde_json::to_string_pretty(&v).unwrap_or_default();
             let mut resp = (StatusCode::OK, Body::from(body)).into_response();

@@ -57,7 +57,7 @@ backends!(scores_rank_agencies_by_their_public_datasets, |app| async move {
     assert_eq!(rows[0]["dimensions"]["findability"], 100.0);
     // Pages: the card on the dataset page, the ranking with its chart.
     let (_, _, html) = app.page("/dataset/day-du").await;
-    assert!(html.contains("Chất lượng siêu dữ liệu") && html.contains("100%"), "the score card");
+    assert!(html.contains("Chất lượng siêu dữ liệu") && html.contains("<strong>100%</strong>"), "the score card");
     let (_, _, html) = app.page("/en/dataset/so-sai").await;
     assert!(html.contains("To improve") && html.contains("Has keywords (+30)"), "what to add");
     let (s, _, html) = app.page("/quality").await;

@@ -8,7 +8,7 @@ use crate::{Html, Layout, Portal, Visitor, render};
 use askama::Template;
 use kho_admin_units::communes::{VALID_FROM_2025, legacy_districts};
 use kho_admin_units::{communes, legacy_provinces, legacy_wards, provinces};
-use kho_charts::{Chart, ChartKind, Locale};
+use kho_charts::{Chart, ChartKind};
 use kho_core::{Error, Result};
 
 /// A row of the provinces table.
@@ -91,7 +91,7 @@ impl Portal {
         map.description = tr.t("au-map-desc");
         map.y_label = tr.t("au-communes");
         map.x_label = tr.t("au-province");
-        map.locale = if v.lang == crate::i18n::Lang::En { Locale::En } else { Locale::Vi };
+        map.locale = v.lang.into();
         map.id_prefix = "au-map".into();
         map.points = provinces()
             .iter()

@@ -270,7 +270,7 @@ impl Portal {
             activity,
             citation,
             can_edit,
-            quality: self.quality_card(v, &pkg).await?,
+            quality: self.quality_card(v, &pkg).await,
         };
         Ok(Html { body: render(&view), public: !pkg.private && v.user_name().is_none() })
     }

@@ -241,11 +241,12 @@ fn facet_label(lang: Lang, key: &str, value: &str, display: &str, names: Option<
     match key {
         "data_sharing" => DataSharing::parse(value).map(|d| vocab(d.label_vi(), d.label_en())),
         "update_frequency" => UpdateFrequency::parse(value).map(|d| vocab(d.label_vi(), d.label_en())),
-        "quality_rating" if matches!(value, "excellent" | "good" | "sufficient" | "bad") => {
-            Some(Tr::new(lang).t(&format!("q-rating-{value}")))
-        }
-        "validation_status" if matches!(value, "success" | "failure") => {
-            Some(Tr::new(lang).t(&format!("validation-{value}")))
+        // Values named by the page's own messages (the quality bands and
+        // validation states the pages already show).
+        "quality_rating" | "validation_status" => {
+            let key = format!("{}-{value}", if key == "quality_rating" { "q-rating" } else { "vr-status" });
+            let tr = Tr::new(lang);
+            tr.has(&key).then(|| tr.t(&key))
         }
         "license_id" => kho_core::licenses::find(value).map(|l| match lang {
             Lang::Vi if !l.title_vi.is_empty() => l.title_vi.to_string(),
@@ -399,16 +400,25 @@ impl Portal {
         Ok(Some(self.catalog().group_titles(names, Some("en")).await?))
     }
 
-    /// The number of datasets the visitor may see and, per value of facet
-    /// `key` (`organization`, `groups`) if one is given, how many of them
-    /// have it, counted in the search index.
-    pub(crate) async fn counts(&self, v: &Visitor, key: Option<&str>) -> Result<(u64, BTreeMap<String, u64>)> {
+    /// The number of datasets the visitor may see and, for each facet in
+    /// `keys` (`organization`, `groups`, `quality_rating`, …), how many of
+    /// them have each value, counted in the search index.
+    pub(crate) async fn counts(
+        &self,
+        v: &Visitor,
+        keys: &[&str],
+    ) -> Result<(u64, BTreeMap<String, BTreeMap<String, u64>>)> {
         let params = SearchParams { page: 1, ..Default::default() };
-        let fields: Vec<&str> = key.into_iter().collect();
-        let facets = key.map(|_| (fields.as_slice(), -1));
+        let facets = (!keys.is_empty()).then_some((keys, -1));
         let out = self.search(v, &params, "/dataset", None, facets, 0).await?;
-        let per = key.and_then(|k| out.raw_facets.get(k)).map(|items| items.iter().map(|(n, _, c)| (n.clone(), *c)));
-        Ok((out.count, per.map(|p| p.collect()).unwrap_or_default()))
+        let per = keys
+            .iter()
+            .map(|k| {
+                let items = out.raw_facets.get(*k).map(|i| i.iter().map(|(n, _, c)| (n.clone(), *c)).collect());
+                (k.to_string(), items.unwrap_or_default())
+            })
+            .collect();
+        Ok((out.count, per))
     }
 }
 

@@ -105,7 +105,9 @@ impl Portal {
     /// Every agency or theme by title, with the visitor's dataset counts.
     async fn groups(&self, v: &Visitor, is_org: bool) -> Result<Vec<GroupCard>> {
         let list = self.catalog().group_list_uncounted(is_org, 10_000).await?;
-        let (_, counts) = self.counts(v, Some(if is_org { "organization" } else { "groups" })).await?;
+        let key = if is_org { "organization" } else { "groups" };
+        let (_, mut counts) = self.counts(v, &[key]).await?;
+        let counts = counts.remove(key).unwrap_or_default();
         Ok(list
             .into_iter()
             .map(|mut g| {
@@ -264,7 +266,7 @@ impl Portal {
     /// `/about`.
     pub async fn about(&self, v: &Visitor) -> Result<Html> {
         let tr = crate::i18n::Tr::new(v.lang);
-        let (datasets, _) = self.counts(&Visitor::anonymous(v.lang), None).await?;
+        let (datasets, _) = self.counts(&Visitor::anonymous(v.lang), &[]).await?;
         let view = AboutView { page: self.layout(v, tr.t("about-title"), "about"), datasets };
         Ok(Html { body: render(&view), public: v.user_name().is_none() })
     }

@@ -9,11 +9,8 @@ use askama::Template;
 use kho_catalog::quality::DatasetQuality;
 use kho_charts::{Chart, ChartKind, Locale};
 use kho_core::Result;
-use kho_core::authz::Actor;
-use kho_core::input::Fields;
 use kho_core::model::Package;
 use kho_core::quality::{CRITERIA, Dimension, Rating};
-use std::collections::BTreeMap;
 
 /// A dataset's score, as its page shows it.
 pub struct QualityCard {
@@ -86,9 +83,18 @@ impl Portal {
         }))
     }
 
-    /// The score card of a dataset the visitor has read.
-    pub(crate) async fn quality_card(&self, v: &Visitor, pkg: &Package) -> Result<QualityCard> {
-        Ok(card(v.lang, &self.catalog().dataset_quality(pkg).await?))
+    /// The score card of a dataset the visitor has read. The data scores
+    /// are an extra: if they cannot be read the card shows the metadata
+    /// points, and the dataset page still works.
+    pub(crate) async fn quality_card(&self, v: &Visitor, pkg: &Package) -> QualityCard {
+        let q = match self.catalog().dataset_quality(pkg).await {
+            Ok(q) => q,
+            Err(e) => {
+                tracing::warn!(dataset = %pkg.name, error = %e, "could not read the dataset's data scores");
+                DatasetQuality::metadata_only(pkg)
+            }
+        };
+        card(v.lang, &q)
     }
 }
 
@@ -163,8 +169,9 @@ impl Portal {
                 duplicated: a.duplicated,
             })
             .collect();
-        let counts = self.public_facet_counts(&["quality_rating", "validation_status"]).await?;
-        let locale = if lang == Lang::En { Locale::En } else { Locale::Vi };
+        // Public datasets only, as the ranking counts.
+        let (_, counts) = self.counts(&Visitor::anonymous(lang), &["quality_rating", "validation_status"]).await?;
+        let locale = Locale::from(lang);
         let band_svg = counts.get("quality_rating").filter(|c| !c.is_empty()).map(|c| {
             let mut chart = Chart::new(ChartKind::Bar, tr.t("q-band-chart-title"));
             chart.description = tr.t("q-band-chart-desc");
@@ -172,7 +179,7 @@ impl Portal {
             chart.y_label = tr.t("q-datasets");
             chart.locale = locale;
             chart.id_prefix = "q-band".into();
-            chart.points = [Rating::Excellent, Rating::Good, Rating::Sufficient, Rating::Bad]
+            chart.points = Rating::ALL
                 .iter()
                 .map(|r| (rating_label(tr, *r), c.get(r.code()).copied().unwrap_or(0) as f64))
                 .collect();
@@ -185,7 +192,7 @@ impl Portal {
             chart.id_prefix = "q-valid".into();
             chart.points = ["success", "failure"]
                 .iter()
-                .map(|k| (tr.t(&format!("validation-{k}")), c.get(*k).copied().unwrap_or(0) as f64))
+                .map(|k| (tr.t(&format!("vr-status-{k}")), c.get(*k).copied().unwrap_or(0) as f64))
                 .collect();
             kho_charts::render(&chart)
         });
@@ -194,7 +201,7 @@ impl Portal {
             c.description = tr.t("q-chart-desc");
             c.x_label = tr.t("q-agency");
             c.y_label = tr.t("q-percent");
-            c.locale = if lang == Lang::En { Locale::En } else { Locale::Vi };
+            c.locale = lang.into();
             c.id_prefix = "q-chart".into();
             c.points = ranking
                 .iter()
@@ -224,26 +231,5 @@ impl Portal {
             assessed: format::date(lang, &kho_core::timefmt::today()),
         };
         Ok(Html { body: render(&view), public: v.user_name().is_none() })
-    }
-}
-
-impl Portal {
-    /// Counts of facet values over the public datasets (what everyone may
-    /// see, as the ranking counts), from the search index.
-    async fn public_facet_counts(&self, fields: &[&str]) -> Result<BTreeMap<String, BTreeMap<String, u64>>> {
-        let mut m = serde_json::Map::new();
-        m.insert("rows".into(), serde_json::json!(0));
-        m.insert("facet.field".into(), serde_json::json!(fields));
-        m.insert("facet.limit".into(), serde_json::json!(-1));
-        let raw = self.catalog().package_search(&Actor::anonymous(), Fields::new(m)).await?;
-        let v: serde_json::Value = serde_json::from_str(&raw).map_err(kho_core::Error::internal)?;
-        let mut out = BTreeMap::new();
-        for f in fields {
-            let items = v["search_facets"][*f]["items"].as_array().cloned().unwrap_or_default();
-            let counts: BTreeMap<String, u64> =
-                items.iter().filter_map(|i| Some((i["name"].as_str()?.to_string(), i["count"].as_u64()?))).collect();
-            out.insert(f.to_string(), counts);
-        }
-        Ok(out)
     }
 }

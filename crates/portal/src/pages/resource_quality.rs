@@ -8,7 +8,7 @@ use crate::format;
 use crate::i18n::{Lang, Tr};
 use crate::{FormResult, Html, Layout, Portal, Visitor, render};
 use askama::Template;
-use kho_charts::{Chart, ChartKind, Locale};
+use kho_charts::{Chart, ChartKind};
 use kho_core::input::Fields;
 use kho_core::{Error, Result};
 use serde_json::{Map, Value, json};
@@ -189,7 +189,7 @@ impl Portal {
             c.description = tr.t("vr-chart-desc");
             c.x_label = tr.t("vr-col-type");
             c.y_label = tr.t("vr-errors");
-            c.locale = if lang == Lang::En { Locale::En } else { Locale::Vi };
+            c.locale = lang.into();
             c.id_prefix = "vr-chart".into();
             let mut points: Vec<(String, f64)> = by_type.into_iter().collect();
             points.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -48,7 +48,7 @@ impl Portal {
     /// `/sitemap.xml`: an index of the page sitemap and the dataset sitemaps.
     pub async fn sitemap_index(&self) -> Result<String> {
         let site = self.catalog().site_url();
-        let (public, _) = self.counts(&crate::Visitor::anonymous(Lang::Vi), None).await?;
+        let (public, _) = self.counts(&crate::Visitor::anonymous(Lang::Vi), &[]).await?;
         let files = (public as i64 + SITEMAP_DATASETS - 1) / SITEMAP_DATASETS;
         let mut out = String::from(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",

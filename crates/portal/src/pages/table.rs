@@ -244,13 +244,6 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', ""))
 }
 
-fn locale(lang: Lang) -> Locale {
-    match lang {
-        Lang::Vi => Locale::Vi,
-        Lang::En => Locale::En,
-    }
-}
-
 fn agg_label(tr: Tr, agg: Agg) -> String {
     tr.t(&format!("chart-agg-{}", agg.name()))
 }
@@ -396,7 +389,7 @@ impl Portal {
         };
         let mut chart = Chart::new(ChartKind::Bar, message.clone());
         chart.description = message;
-        chart.locale = locale(lang);
+        chart.locale = Locale::from(lang);
         chart.height = 160;
         kho_charts::render(&chart)
     }
@@ -450,10 +443,10 @@ impl Portal {
         chart.description = description;
         chart.x_label = spec.agg.group.clone();
         chart.y_label = value_label.clone();
-        chart.locale = locale(lang);
+        chart.locale = Locale::from(lang);
         chart.points = points.clone();
         let svg = kho_charts::render(&chart);
-        let data = points.iter().map(|(l, v)| (l.clone(), kho_charts::format_number(*v, locale(lang)))).collect();
+        let data = points.iter().map(|(l, v)| (l.clone(), kho_charts::format_number(*v, Locale::from(lang)))).collect();
         Ok(Drawn {
             svg,
             title: spec.title,
@@ -817,10 +810,7 @@ fn capitalise(s: &str) -> String {
 
 /// The chart's text description: what it shows, its extremes.
 fn describe(tr: Tr, spec: &ChartSpec, points: &[(String, f64)], groups: u64) -> String {
-    let loc = match tr.lang {
-        Lang::Vi => Locale::Vi,
-        Lang::En => Locale::En,
-    };
+    let loc = Locale::from(tr.lang);
     let mut s = capitalise(&tr.args(
         "chart-desc",
         &[
