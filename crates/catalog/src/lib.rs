@@ -19,6 +19,7 @@ pub mod auth;
 mod cache;
 pub mod datasets;
 pub mod datastore;
+pub mod dcat;
 pub mod demo;
 pub mod duplicates;
 pub mod jobs;

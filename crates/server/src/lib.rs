@@ -16,6 +16,7 @@
 
 pub mod actions;
 pub mod auth;
+pub mod dcat;
 pub mod error;
 pub mod files;
 pub mod health;
@@ -59,12 +60,15 @@ pub struct AppState {
     pub max_json_bytes: u64,
     pub request_timeout_secs: u64,
     pub upload_idle_timeout_secs: u64,
+    /// What the DCAT export says about this node.
+    pub dcat: Arc<kho_dcat::Site>,
 }
 
 impl AppState {
     /// State over a catalog with the given limits and the node's branding.
     pub fn new(catalog: Catalog, limits: Limits, branding: kho_portal::Branding) -> Self {
         AppState {
+            dcat: Arc::new(dcat::site(catalog.site_url(), &branding)),
             portal: kho_portal::Portal::new(catalog.clone(), branding),
             openapi: openapi::bytes(catalog.site_url()),
             catalog,
@@ -103,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         // Upload forms are bounded while streaming (max_upload_bytes) and
         // their text fields by max_json_bytes, not by axum's 2 MB default.
         .merge(web::router().layer(CompressionLayer::new()).layer(DefaultBodyLimit::disable()))
+        .merge(dcat::router().layer(CompressionLayer::new()))
         .route("/dataset/{id}/resource/{resource_id}/download/{filename}", get(files::download))
         .route("/dataset/{id}/resource/{resource_id}/download", get(files::download))
         .route("/datastore/dump/{resource_id}", get(files::datastore_dump))

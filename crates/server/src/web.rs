@@ -48,7 +48,7 @@ fn pages() -> Router<AppState> {
         .route("/dataset/", get(dataset_search))
         .route("/dataset/new", get(dataset_new).post(dataset_new_post))
         .route("/dataset/edit/{name}", get(dataset_edit).post(dataset_edit_post))
-        .route("/dataset/{name}", get(dataset_page))
+        .route("/dataset/{name}", get(dataset_or_dcat))
         .route("/dataset/delete/{name}", get(dataset_delete).post(dataset_delete_post))
         .route("/dataset/{name}/resource/new", get(resource_new).post(resource_new_post))
         .route("/dataset/{name}/resource/{id}/edit", get(resource_edit).post(resource_edit_post))
@@ -380,6 +380,19 @@ page_handlers! {
     resource_edit(true) => |p, v, a, q| p.resource_form(&v, &a[0], Some(&a[1])).await;
     resource_delete(true) => |p, v, a, q| p.delete_form(&v, &a[0], Some(&a[1])).await;
     dataset_delete(true) => |p, v, a, q| p.delete_form(&v, &a[0], None).await;
+}
+
+/// `/dataset/{name}`: the page, or the dataset as DCAT when the name ends
+/// in an RDF extension (`.ttl`, `.jsonld`, `.rdf`) or the client asks for
+/// RDF. The page then says it varies by `Accept`, for shared caches.
+async fn dataset_or_dcat(state: State<AppState>, lang: Extension<Lang>, path: Params, req: Parts) -> Response {
+    let name = path.as_ref().and_then(|Path(v)| v.first().cloned()).unwrap_or_default();
+    if let Some((name, format)) = crate::dcat::dataset_format(&name, &req) {
+        return crate::dcat::dataset(&state.0, name, format).await;
+    }
+    let mut resp = dataset_page(state, lang, path, req).await;
+    resp.headers_mut().append(header::VARY, HeaderValue::from_static("Accept"));
+    resp
 }
 
 /// The login page, coming back to `came_from` (a path in the page's language) after.

@@ -630,6 +630,48 @@ pub async fn ids_after(conn: &mut dyn Handle, after_id: &str, limit: i64) -> Res
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// Public, active datasets (the DCAT export's rule: never a private
+/// one), changed at or after `modified_since` if given.
+fn public_since(select: &str, modified_since: Option<&str>) -> Sql {
+    let mut q = Sql::new(select);
+    q.push(" FROM packages WHERE state = 'active' AND private = 0");
+    if let Some(since) = modified_since {
+        q.push(" AND metadata_modified >= ").param(since.to_string());
+    }
+    q
+}
+
+/// How many public datasets [`public_docs`] pages through, when the first
+/// was created and when one last changed.
+pub async fn public_summary(
+    conn: &mut dyn Handle,
+    modified_since: Option<&str>,
+) -> Result<(i64, Option<String>, Option<String>), StoreError> {
+    public_since("SELECT CAST(COUNT(*) AS BIGINT), MIN(metadata_created), MAX(metadata_modified)", modified_since)
+        .fetch_one(conn)
+        .await
+}
+
+/// `(id, document)` of public datasets in id order: those after `after`
+/// (a keyset page, stable while datasets change) or else from `offset`.
+pub async fn public_docs(
+    conn: &mut dyn Handle,
+    after: Option<&str>,
+    offset: i64,
+    limit: i64,
+    modified_since: Option<&str>,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut q = public_since("SELECT id, doc", modified_since);
+    if let Some(a) = after {
+        q.push(" AND id > ").param(a.to_string());
+    }
+    q.push(" ORDER BY id LIMIT ").param(limit);
+    if after.is_none() {
+        q.push(" OFFSET ").param(offset);
+    }
+    q.fetch_all(conn).await
+}
+
 /// Names of active, public datasets, as `package_list` returns them.
 pub async fn list_names(conn: &mut dyn Handle, limit: i64, offset: i64) -> Result<Vec<String>, StoreError> {
     let rows: Vec<(String,)> =
