@@ -514,11 +514,12 @@ fn parse_sort(text: &str) -> std::result::Result<Vec<SortKey>, String> {
             "score" => SortField::Score,
             "metadata_modified" | "metadata_created" | "num_resources" | "num_tags" | "views_recent"
             | "views_total" => SortField::Number(field.to_string()),
-            "name" => SortField::Text("name".into()),
+            // ckanext-harvest pages through a CKAN with `sort=id asc`.
+            "name" | "id" => SortField::Text(field.into()),
             "title_string" | "title" => SortField::Text("title_string".into()),
             other => {
                 return Err(format!(
-                    "Cannot sort by \"{other}\"; use score, metadata_modified, metadata_created, name, title_string, num_resources or num_tags"
+                    "Cannot sort by \"{other}\"; use score, metadata_modified, metadata_created, name, id, title_string, num_resources or num_tags"
                 ));
             }
         };
@@ -990,6 +991,7 @@ mod tests {
     fn sort_clauses() {
         assert_eq!(parse_sort("").unwrap().len(), 2);
         assert_eq!(parse_sort("name asc").unwrap()[0].field, SortField::Text("name".into()));
+        assert_eq!(parse_sort("id asc").unwrap()[0].field, SortField::Text("id".into()));
         assert!(parse_sort("title_string desc").unwrap()[0].descending);
         assert!(parse_sort("nonsense asc").is_err());
         assert!(parse_sort("name sideways").is_err());

@@ -51,6 +51,10 @@ pub enum BenchCommand {
     /// --frictionless, $KHO_FRICTIONLESS, target/test-venv/bin/frictionless, then PATH;
     /// without it, Kho's figures alone are printed, with how to install it.
     Validate(crate::bench_validate::ValidateBenchArgs),
+    /// DCAT-AP export of a generated catalog (100,000 datasets by default), streamed by a
+    /// real server in Turtle, JSON-LD and RDF/XML: time, datasets per second, size, and
+    /// the server's peak memory during each export beside its memory before.
+    Dcat(crate::bench_dcat::DcatArgs),
 }
 
 #[derive(Args)]
@@ -112,6 +116,7 @@ pub async fn run(g: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<ExitCode> 
         BenchCommand::Portal(a) => portal(g, a).await,
         BenchCommand::Datastore(a) => crate::bench_datastore::run(g, a).await,
         BenchCommand::Validate(a) => crate::bench_validate::run(a),
+        BenchCommand::Dcat(a) => crate::bench_dcat::run(g, a).await,
     }
 }
 
@@ -129,7 +134,7 @@ fn probe(addr: SocketAddr, path: &str) -> Option<u16> {
     std::str::from_utf8(&buf[..n]).ok()?.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn rss_kb(pid: u32) -> Option<u64> {
+pub(crate) fn rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
 }
@@ -158,7 +163,7 @@ async fn build_index(
 
 /// Starts `kho serve` on `bind` and waits until `/readyz` answers;
 /// returns the child and the time it took.
-fn start_server(
+pub(crate) fn start_server(
     data_dir: &std::path::Path,
     bind: &str,
     site_url: &str,
@@ -205,19 +210,19 @@ fn stop_server(child: &mut std::process::Child) {
 /// database (SQLite in the directory, or a PostgreSQL schema when
 /// `--database-url` names PostgreSQL), a free loopback port, and the
 /// configuration pointing at all of them.
-struct BenchEnv {
-    dir: tempfile::TempDir,
-    base: kho_config::Config,
-    backend: &'static str,
-    database_url: String,
-    schema: Option<String>,
-    bind: String,
-    addr: SocketAddr,
-    site_url: String,
-    config: kho_config::Config,
+pub(crate) struct BenchEnv {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) base: kho_config::Config,
+    pub(crate) backend: &'static str,
+    pub(crate) database_url: String,
+    pub(crate) schema: Option<String>,
+    pub(crate) bind: String,
+    pub(crate) addr: SocketAddr,
+    pub(crate) site_url: String,
+    pub(crate) config: kho_config::Config,
 }
 
-async fn bench_env(g: &GlobalArgs, prefix: &str) -> anyhow::Result<BenchEnv> {
+pub(crate) async fn bench_env(g: &GlobalArgs, prefix: &str) -> anyhow::Result<BenchEnv> {
     let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
     let base = g.config(None, None)?;
     let (backend, database_url, schema) = if base.database_url.starts_with("postgres") && g.database_url.is_some() {

@@ -70,8 +70,9 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// How often a dataset is updated; codes follow the EU Publications
-    /// Office frequency vocabulary (lower-cased), so DCAT export maps 1:1.
+    /// How often a dataset is updated. The DCAT export maps each code to
+    /// the EU Publications Office's frequency table (`kho_dcat::vocab::frequency`;
+    /// not always the same word: twice a year is `ANNUAL_2`).
     UpdateFrequency {
         Continuous = ("continuous", "Liên tục", "Continuously updated"),
         Hourly = ("hourly", "Hằng giờ", "Hourly"),

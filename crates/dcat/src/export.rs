@@ -32,36 +32,14 @@ pub struct Site {
 }
 
 impl Site {
-    /// The IRI of a dataset: the one it was harvested with (its `uri`),
-    /// else `{base}/dataset/{id}`, stable across renames.
+    /// The IRI of a dataset (see [`crate::iri::dataset`]).
     pub fn dataset_iri(&self, pkg: &Package) -> String {
-        pkg.extras
-            .iter()
-            .find(|e| e.key == "uri")
-            .filter(|e| NamedNode::new(e.value.as_str()).is_ok())
-            .map(|e| e.value.clone())
-            .unwrap_or_else(|| format!("{}/dataset/{}", self.base, pkg.id))
+        crate::iri::dataset(&self.base, pkg)
     }
 
     /// The IRI of the catalog.
     pub fn catalog_iri(&self) -> String {
         format!("{}/catalog", self.base)
-    }
-
-    /// The IRI of an agency (its page).
-    pub fn agency_iri(&self, name: &str) -> String {
-        format!("{}/organization/{name}", self.base)
-    }
-
-    /// The IRI of a licence: its official URL, else a Kho page of it.
-    pub fn license_iri(&self, license_id: &str) -> Option<String> {
-        if license_id.is_empty() || license_id == "notspecified" {
-            return None;
-        }
-        match kho_core::licenses::find(license_id) {
-            Some(l) if !l.url.is_empty() => Some(l.url.to_string()),
-            _ => Some(format!("{}/license/{license_id}", self.base)),
-        }
     }
 }
 
@@ -261,7 +239,7 @@ impl<W: Write> Writer<W> {
     }
 
     fn licence(&mut self, license_id: &str) -> Option<NamedNode> {
-        let iri = own(self.site.license_iri(license_id)?);
+        let iri = own(crate::iri::license(&self.site.base, license_id)?);
         if self.first(iri.as_str()) {
             self.is_a(&iri, ns::DCT, "LicenseDocument");
             if let Some(l) = kho_core::licenses::find(license_id) {
@@ -282,7 +260,7 @@ impl<W: Write> Writer<W> {
     /// The agency behind a dataset, described once.
     fn agency(&mut self, pkg: &Package) -> Option<NamedNode> {
         let org = pkg.organization.as_ref()?;
-        let iri = own(self.site.agency_iri(&org.name));
+        let iri = own(crate::iri::agency(&self.site.base, &org.name));
         if self.first(iri.as_str()) {
             self.is_a(&iri, ns::FOAF, "Agent");
             self.is_a(&iri, ns::FOAF, "Organization");
@@ -328,51 +306,37 @@ impl<W: Write> Writer<W> {
     }
 
     fn spatial(&mut self, value: &str) -> Option<NamedOrBlankNode> {
-        let v = value.trim();
-        if v.is_empty() {
-            return None;
-        }
-        let folded = kho_admin_units::fold(v);
-        if matches!(folded.as_str(), "vn" | "vnm" | "viet nam" | "vietnam") {
-            let iri = term(ns::EU, "country/VNM");
-            if self.first(iri.as_str()) {
-                self.is_a(&iri, ns::DCT, "Location");
-                self.add(iri.clone(), term(ns::SKOS, "prefLabel"), text("Việt Nam", "vi"));
-                self.add(iri.clone(), term(ns::SKOS, "prefLabel"), text("Viet Nam", "en"));
-                self.add(iri.clone(), term(ns::SKOS, "inScheme"), term(ns::EU, "country"));
-                // The mainland's extent, roughly (the islands lie beyond it).
-                let wkt = |v: &str| Literal::new_typed_literal(v, term(ns::GSP, "wktLiteral"));
-                self.add(
-                    iri.clone(),
-                    term(ns::DCAT, "bbox"),
-                    wkt("POLYGON((102.14 8.18,109.47 8.18,109.47 23.39,102.14 23.39,102.14 8.18))"),
-                );
-                self.add(iri.clone(), term(ns::DCAT, "centroid"), wkt("POINT(105.8 16.0)"));
+        let place = crate::iri::place(&self.site.base, value)?;
+        let Some(iri) = place.iri.as_deref().and_then(checked) else {
+            // Free text: a place known only by its name.
+            let node = BlankNode::default();
+            self.add(node.clone(), term(ns::RDF, "type"), term(ns::DCT, "Location"));
+            self.add(node.clone(), term(ns::SKOS, "prefLabel"), text(&place.name, "vi"));
+            return Some(node.into());
+        };
+        if self.first(iri.as_str()) {
+            self.is_a(&iri, ns::DCT, "Location");
+            if place.known {
+                self.add(iri.clone(), term(ns::SKOS, "prefLabel"), text(&place.name, "vi"));
             }
-            return Some(iri.into());
-        }
-        if let Some(p) = kho_admin_units::find_province(v) {
-            let iri = own(format!("{}/admin-units/{}", self.site.base, p.code));
-            if self.first(iri.as_str()) {
-                self.is_a(&iri, ns::DCT, "Location");
-                self.add(iri.clone(), term(ns::SKOS, "prefLabel"), text(&p.name, "vi"));
-                self.add(
-                    iri.clone(),
-                    term(ns::SKOS, "notation"),
-                    Literal::new_simple_literal(format!("{:02}", p.code)),
-                );
+            if let Some(en) = place.name_en {
+                self.add(iri.clone(), term(ns::SKOS, "prefLabel"), text(en, "en"));
             }
-            return Some(iri.into());
+            if let Some(code) = &place.code {
+                self.add(iri.clone(), term(ns::SKOS, "notation"), Literal::new_simple_literal(code));
+            }
+            if let Some(scheme) = place.scheme {
+                self.add(iri.clone(), term(ns::SKOS, "inScheme"), own(scheme));
+            }
+            let wkt = |v: &str| Literal::new_typed_literal(v, term(ns::GSP, "wktLiteral"));
+            if let Some(b) = place.bbox {
+                self.add(iri.clone(), term(ns::DCAT, "bbox"), wkt(b));
+            }
+            if let Some(c) = place.centroid {
+                self.add(iri.clone(), term(ns::DCAT, "centroid"), wkt(c));
+            }
         }
-        if let Some(iri) = checked(v) {
-            self.add(iri.clone(), term(ns::RDF, "type"), term(ns::DCT, "Location"));
-            return Some(iri.into());
-        }
-        // Free text: a place known only by its name.
-        let node = BlankNode::default();
-        self.add(node.clone(), term(ns::RDF, "type"), term(ns::DCT, "Location"));
-        self.add(node.clone(), term(ns::SKOS, "prefLabel"), text(v, "vi"));
-        Some(node.into())
+        Some(iri.into())
     }
 
     /// The catalog node, its data service and, for a page, the Hydra view.
@@ -588,7 +552,7 @@ impl<W: Write> Writer<W> {
             self.add(contact.clone(), term(ns::VCARD, "hasEmail"), mail);
         }
         if let Some(org) = &pkg.organization {
-            self.add(contact.clone(), term(ns::VCARD, "hasURL"), own(self.site.agency_iri(&org.name)));
+            self.add(contact.clone(), term(ns::VCARD, "hasURL"), own(crate::iri::agency(&self.site.base, &org.name)));
         }
         self.add(d.clone(), term(ns::DCAT, "contactPoint"), contact);
     }

@@ -16,6 +16,7 @@
 
 pub mod export;
 pub mod format;
+pub mod iri;
 pub mod vocab;
 
 pub use export::{CatalogInfo, Chunks, Page, Site, Writer};

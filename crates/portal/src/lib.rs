@@ -196,6 +196,7 @@ impl Portal {
             ),
             switch_url: lang_url(v.lang.other(), &v.path),
             alternates: Lang::ALL.iter().map(|l| (l.code(), format!("{site}{}", lang_url(*l, &path_only)))).collect(),
+            feeds: dcat_links(&site, "/catalog"),
             css_url: self.inner.assets.css.url(),
             js_url: self.inner.assets.js.url(),
             logo_url: self.inner.assets.logo.url(),
@@ -283,6 +284,9 @@ pub struct Layout {
     pub canonical: String,
     pub switch_url: String,
     pub alternates: Vec<(&'static str, String)>,
+    /// Machine-readable forms of the page (`<link rel="alternate" type=…>`):
+    /// the catalog's DCAT, or a dataset's.
+    pub feeds: Vec<(&'static str, String)>,
     pub css_url: String,
     pub js_url: String,
     pub logo_url: String,
@@ -343,6 +347,15 @@ pub fn script_json(v: &serde_json::Value) -> String {
         .replace('&', "\\u0026")
         .replace('\u{2028}', "\\u2028")
         .replace('\u{2029}', "\\u2029")
+}
+
+/// The DCAT documents of `path` (`/catalog`, `/dataset/{name}`) in the
+/// formats people's tools read most: Turtle, JSON-LD, RDF/XML.
+pub fn dcat_links(site: &str, path: &str) -> Vec<(&'static str, String)> {
+    [kho_dcat::Format::Turtle, kho_dcat::Format::JsonLd, kho_dcat::Format::RdfXml]
+        .into_iter()
+        .map(|f| (f.media_type(), format!("{site}{path}.{}", f.extension())))
+        .collect()
 }
 
 #[cfg(test)]

@@ -170,6 +170,15 @@ backends!(result_has_ckan_shape, |app| async move {
     assert_eq!(r["search_facets"], json!({}));
     assert_eq!(r["sort"], "name asc");
     assert_eq!(names(&r), list(&[AIR, RAIN, BUS]));
+    // By id, as ckanext-harvest pages through a CKAN.
+    let r = search(app, &[("sort", "id asc")], None).await;
+    let ids: Vec<&str> = r["results"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!((ids.len(), &ids), (3, &sorted));
+    let r = search(app, &[("sort", "id desc")], None).await;
+    let first = r["results"][0]["id"].as_str().unwrap();
+    assert_eq!(first, *sorted.last().unwrap());
 });
 
 backends!(matched_words_are_highlighted_and_escaped, |app| async move {

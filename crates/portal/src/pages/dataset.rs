@@ -122,7 +122,10 @@ pub fn schema_org(pkg: &Package, site_url: &str, lang: Lang) -> Value {
         .map(|r| {
             let mut d =
                 json!({"@type": "DataDownload", "contentUrl": r.url, "name": r.name.clone().unwrap_or_default()});
-            if let Some(f) = r.mimetype.as_deref().or(r.format.as_deref()).filter(|f| !f.is_empty()) {
+            // The media type the DCAT export gives (dcat:mediaType), else the format.
+            let media_type = r.format.as_deref().and_then(kho_dcat::vocab::file_type).and_then(|f| f.media_type);
+            let declared = r.mimetype.as_deref().filter(|m| m.contains('/'));
+            if let Some(f) = declared.or(media_type).or(r.format.as_deref()).filter(|f| !f.is_empty()) {
                 d["encodingFormat"] = json!(f);
             }
             if let Some(s) = r.size.filter(|s| *s > 0) {
@@ -135,7 +138,8 @@ pub fn schema_org(pkg: &Package, site_url: &str, lang: Lang) -> Value {
     let mut v = json!({
         "@context": "https://schema.org",
         "@type": "Dataset",
-        "@id": url,
+        // The same IRI as the dataset's in the DCAT export; the page is its url.
+        "@id": kho_dcat::iri::dataset(site_url, pkg),
         "url": url,
         "identifier": pkg.id,
         "name": name,
@@ -148,13 +152,14 @@ pub fn schema_org(pkg: &Package, site_url: &str, lang: Lang) -> Value {
         "includedInDataCatalog": {"@type": "DataCatalog", "url": site_url},
         "distribution": distribution,
     });
-    if let Some(l) = pkg.license_url.as_deref().filter(|u| !u.is_empty()) {
+    if let Some(l) = pkg.license_id.as_deref().and_then(|id| kho_dcat::iri::license(site_url, id)) {
         v["license"] = json!(l);
     } else if let Some(t) = pkg.license_title.as_deref() {
         v["license"] = json!(t);
     }
     if let Some(org) = &pkg.organization {
-        v["publisher"] = json!({"@type": "GovernmentOrganization", "name": org.title, "url": format!("{site_url}/organization/{}", org.name)});
+        let agency = kho_dcat::iri::agency(site_url, &org.name);
+        v["publisher"] = json!({"@type": "GovernmentOrganization", "@id": agency, "name": org.title, "url": agency});
         v["creator"] = v["publisher"].clone();
     }
     match (&pkg.temporal_start, &pkg.temporal_end) {
@@ -162,8 +167,11 @@ pub fn schema_org(pkg: &Package, site_url: &str, lang: Lang) -> Value {
         (Some(a), None) => v["temporalCoverage"] = json!(format!("{a}/..")),
         _ => {}
     }
-    if let Some(s) = pkg.spatial.as_deref().filter(|s| !s.is_empty()) {
-        v["spatialCoverage"] = json!({"@type": "Place", "name": s});
+    if let Some(place) = pkg.spatial.as_deref().and_then(|s| kho_dcat::iri::place(site_url, s)) {
+        v["spatialCoverage"] = json!({"@type": "Place", "name": place.name});
+        if let Some(iri) = place.iri {
+            v["spatialCoverage"]["@id"] = json!(iri);
+        }
     }
     if let Some(ver) = pkg.version.as_deref().filter(|s| !s.is_empty()) {
         v["version"] = json!(ver);
@@ -236,6 +244,12 @@ impl Portal {
             pkg.name
         );
         let mut page = self.layout(v, title.clone(), "datasets");
+        // Only public datasets are exported as DCAT.
+        page.feeds = if pkg.private || pkg.state != "active" {
+            Vec::new()
+        } else {
+            crate::dcat_links(&site, &format!("/dataset/{}", pkg.name))
+        };
         page.description = markdown::excerpt(&notes, 200);
         page.og_type = "article";
         page.canonical = format!("{site}{}/dataset/{}", lang.prefix(), pkg.name);
