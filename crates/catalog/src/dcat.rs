@@ -166,20 +166,27 @@ async fn stream_catalog(
         let mut conn = catalog.store().conn().await?;
         packages::public_docs(&mut conn, after.as_deref(), offset, n, q.modified_since.as_deref()).await?
     };
-    // A page links to the next one through its last dataset's id; known
-    // up front, since a page (≤ 1000) is one or two batches.
+    // A page links to the next one through its last dataset's id, when a
+    // dataset follows it: one more row is read to know (a page is at most
+    // 1000, one or two batches).
     if let Some(p) = info.page.as_mut() {
-        let mut peek = first_batch.clone();
-        if (peek.len() as u64) < limit && peek.len() as i64 == BATCH {
+        let mut peek = first_batch;
+        while (peek.len() as u64) <= limit {
+            let want = i64::try_from(limit + 1 - peek.len() as u64).unwrap_or(i64::MAX).min(BATCH);
+            let cursor = peek.last().map(|(id, _)| id.clone()).or_else(|| after.clone());
             let mut conn = catalog.store().conn().await?;
-            let rest = limit - peek.len() as u64;
-            let cursor = peek.last().map(|(id, _)| id.clone());
-            peek.extend(
-                packages::public_docs(&mut conn, cursor.as_deref(), 0, rest as i64, q.modified_since.as_deref())
-                    .await?,
-            );
+            let more = match &cursor {
+                Some(c) => packages::public_docs(&mut conn, Some(c), 0, want, q.modified_since.as_deref()).await?,
+                None => packages::public_docs(&mut conn, None, offset, want, q.modified_since.as_deref()).await?,
+            };
+            let done = (more.len() as i64) < want;
+            peek.extend(more);
+            if done {
+                break;
+            }
         }
-        if peek.len() as u64 == limit && q.page.saturating_mul(q.per_page) < info.total {
+        if peek.len() as u64 > limit {
+            peek.truncate(limit as usize);
             p.next = peek.last().map(|(id, _)| q.url(&site, path, q.page + 1, Some(id)));
         }
         first_batch = peek;

@@ -113,6 +113,11 @@ fn checked(iri: &str) -> Option<NamedNode> {
 }
 
 fn text(value: &str, lang: &str) -> Literal {
+    // XML 1.0 (RDF/XML) cannot carry other control characters; no format needs them.
+    if value.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        let clean: String = value.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect();
+        return Literal::new_language_tagged_literal_unchecked(clean, lang);
+    }
     Literal::new_language_tagged_literal_unchecked(value, lang)
 }
 
@@ -125,14 +130,18 @@ fn typed(value: impl Into<String>, datatype: &str) -> Literal {
 pub fn date_literal(value: &str) -> Option<Literal> {
     let v = value.trim();
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    let is_date = |s: &str| s.len() == 10 && digits(&s[..4]) && &s[4..5] == "-" && digits(&s[5..7]) && &s[7..8] == "-";
+    let is_date = |s: &str| {
+        let b = s.as_bytes();
+        let d = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        b.len() == 10 && d(0..4) && b[4] == b'-' && d(5..7) && b[7] == b'-' && d(8..10)
+    };
     if v.len() == 4 && digits(v) {
         return Some(typed(v, "gYear"));
     }
     if is_date(v) {
         return Some(typed(v, "date"));
     }
-    if v.len() > 10 && v.is_char_boundary(10) && is_date(&v[..10]) && &v[10..11] == "T" {
+    if v.get(..10).is_some_and(is_date) && v.get(10..11) == Some("T") && v.len() > 11 {
         let has_zone = v.ends_with('Z') || v[11..].contains('+') || v[11..].contains('-');
         return Some(typed(if has_zone { v.to_string() } else { format!("{v}Z") }, "dateTime"));
     }
@@ -565,14 +574,15 @@ impl<W: Write> Writer<W> {
         if let Some(n) = r.name_translated.get("vi").map(String::as_str).or(name) {
             self.add(dist.clone(), term(ns::DCT, "title"), text(n, "vi"));
         }
-        for (lang, n) in r.name_translated.iter().filter(|(l, _)| l.as_str() != "vi") {
+        for (lang, n) in r.name_translated.iter().filter(|(l, n)| l.as_str() != "vi" && !n.trim().is_empty()) {
             self.add(dist.clone(), term(ns::DCT, "title"), text(n, lang));
         }
         let description = r.description.as_deref().map(str::trim).filter(|s| !s.is_empty()).or(name);
         if let Some(desc) = r.description_translated.get("vi").map(String::as_str).or(description) {
             self.add(dist.clone(), term(ns::DCT, "description"), text(desc, "vi"));
         }
-        for (lang, desc) in r.description_translated.iter().filter(|(l, _)| l.as_str() != "vi") {
+        for (lang, desc) in r.description_translated.iter().filter(|(l, d)| l.as_str() != "vi" && !d.trim().is_empty())
+        {
             self.add(dist.clone(), term(ns::DCT, "description"), text(desc, lang));
         }
         let page = own(format!("{}/dataset/{}/resource/{}", site.base, pkg.name, r.id));
