@@ -18,6 +18,7 @@
 //! HTTP, SQL or files. It can be tested with plain values.
 
 pub mod authz;
+pub mod cron;
 pub mod diff;
 pub mod duplicates;
 pub mod error;
