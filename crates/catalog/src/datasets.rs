@@ -110,7 +110,26 @@ impl Catalog {
         let input = PackageInput::parse(fields)?;
         let now = timefmt::now();
         let mut tx = self.store().write().await?;
-        let org = active_org(&mut tx, &input.owner_org, "owner_org").await?;
+        let (pkg, queued) = self.create_in_tx(&mut tx, actor, input, background, &now).await?;
+        self.commit(tx).await?;
+        if queued {
+            self.wake_jobs();
+        }
+        tracing::info!(dataset = %pkg.name, id = %pkg.id, "created dataset");
+        Ok(pkg)
+    }
+
+    /// Creates a dataset inside `tx` (the caller commits, and wakes the
+    /// workers if a job was queued: the returned flag).
+    pub(crate) async fn create_in_tx(
+        &self,
+        tx: &mut dyn Handle,
+        actor: &Actor,
+        input: PackageInput,
+        background: Background,
+        now: &str,
+    ) -> Result<(Package, bool)> {
+        let org = active_org(tx, &input.owner_org, "owner_org").await?;
         authorize(actor, Permission::CreateDataset { org_id: &org.id })?;
 
         let mut errors = ValidationErrors::default();
@@ -118,40 +137,34 @@ impl Catalog {
             Some(id) => {
                 authorize(actor, Permission::Sysadmin)
                     .map_err(|_| Error::field("id", "Only sysadmins may choose a dataset id"))?;
-                if packages::find(&mut tx, id).await?.is_some() {
+                if packages::find(tx, id).await?.is_some() {
                     errors.add("id", "Dataset id already exists");
                 }
                 id.clone()
             }
             None => new_id(),
         };
-        claim_name(&mut tx, &input.name, None, &mut errors).await?;
-        let group_ids = resolve_groups(&mut tx, input.groups.as_deref().unwrap_or(&[]), &mut errors).await?;
+        claim_name(tx, &input.name, None, &mut errors).await?;
+        let group_ids = resolve_groups(tx, input.groups.as_deref().unwrap_or(&[]), &mut errors).await?;
         errors.into_result()?;
 
-        let row = to_row(&input, &id, &org.id, actor.user_id().map(str::to_string), &now, &now);
-        packages::upsert(&mut tx, &row).await?;
-        packages::set_tags(&mut tx, &id, input.tags.as_deref().unwrap_or(&[])).await?;
-        packages::set_extras(&mut tx, &id, input.extras.as_deref().unwrap_or(&[])).await?;
-        packages::set_groups(&mut tx, &id, &group_ids).await?;
+        let row = to_row(&input, &id, &org.id, actor.user_id().map(str::to_string), now, now);
+        packages::upsert(tx, &row).await?;
+        packages::set_tags(tx, &id, input.tags.as_deref().unwrap_or(&[])).await?;
+        packages::set_extras(tx, &id, input.extras.as_deref().unwrap_or(&[])).await?;
+        packages::set_groups(tx, &id, &group_ids).await?;
         let mut queued = false;
-        let written =
-            apply_resources(&mut tx, &id, input.resources.as_deref().unwrap_or(&[]), &now, self.site_url()).await?;
+        let written = apply_resources(tx, &id, input.resources.as_deref().unwrap_or(&[]), now, self.site_url()).await?;
         if background == Background::Queue {
             for (old, new) in written {
-                queued |= self.queue_after_resource_write(&mut tx, old.as_ref(), &new).await?;
+                queued |= self.queue_after_resource_write(tx, old.as_ref(), &new).await?;
             }
         }
-        let pkg = packages::refresh_doc(&mut tx, &id, self.site_url())
+        let pkg = packages::refresh_doc(tx, &id, self.site_url())
             .await?
             .ok_or_else(|| Error::internal("dataset vanished during create"))?;
-        record_dataset_activity(&mut tx, actor, "new package", &pkg, None, &now).await?;
-        self.commit(tx).await?;
-        if queued {
-            self.wake_jobs();
-        }
-        tracing::info!(dataset = %pkg.name, id = %pkg.id, "created dataset");
-        Ok(pkg)
+        record_dataset_activity(tx, actor, "new package", &pkg, None, now).await?;
+        Ok((pkg, queued))
     }
 
     /// `package_update`: replaces the dataset's metadata. As in CKAN, lists
@@ -179,7 +192,7 @@ impl Catalog {
         map.entry("data_sharing").or_insert_with(|| Value::String(current.data_sharing.clone()));
         map.remove("id");
         let input = PackageInput::parse(Fields::new(map))?;
-        let (pkg, queued) = self.update_in_tx(&mut tx, actor, current, input, &now).await?;
+        let (pkg, queued) = self.update_in_tx(&mut tx, actor, current, input, Background::Queue, &now).await?;
         self.commit(tx).await?;
         if queued {
             self.wake_jobs();
@@ -207,7 +220,7 @@ impl Catalog {
         }
         merged.remove("id");
         let input = PackageInput::parse(Fields::new(merged))?;
-        let (pkg, queued) = self.update_in_tx(&mut tx, actor, current, input, &now).await?;
+        let (pkg, queued) = self.update_in_tx(&mut tx, actor, current, input, Background::Queue, &now).await?;
         self.commit(tx).await?;
         if queued {
             self.wake_jobs();
@@ -217,12 +230,13 @@ impl Catalog {
     }
 
     /// Writes an update; returns the dataset and whether a job was queued.
-    async fn update_in_tx(
+    pub(crate) async fn update_in_tx(
         &self,
         tx: &mut dyn Handle,
         actor: &Actor,
         current: PackageRow,
         input: PackageInput,
+        background: Background,
         now: &str,
     ) -> Result<(Package, bool)> {
         let mut errors = ValidationErrors::default();
@@ -260,7 +274,9 @@ impl Catalog {
         let mut queued = false;
         if let Some(res) = &input.resources {
             for (old, new) in apply_resources(tx, &current.id, res, now, self.site_url()).await? {
-                queued |= self.queue_after_resource_write(tx, old.as_ref(), &new).await?;
+                if background == Background::Queue {
+                    queued |= self.queue_after_resource_write(tx, old.as_ref(), &new).await?;
+                }
             }
         }
         let pkg = packages::refresh_doc(tx, &current.id, self.site_url())
@@ -276,14 +292,20 @@ impl Catalog {
         require_user(actor, "package_delete")?;
         let now = timefmt::now();
         let mut tx = self.store().write().await?;
-        let current = readable_row(&mut tx, actor, id).await?;
-        authorize(actor, Permission::DeleteDataset(&current.access()))?;
-        let (_, old_doc) = packages::show(&mut tx, &current.id).await?.ok_or_else(dataset_not_found)?;
-        let old: Value = serde_json::from_str(&old_doc).unwrap_or(Value::Null);
-        packages::set_state(&mut tx, &current.id, DatasetState::Deleted, &now).await?;
-        let pkg = packages::refresh_doc(&mut tx, &current.id, self.site_url()).await?.ok_or_else(dataset_not_found)?;
-        record_dataset_activity(&mut tx, actor, "deleted package", &pkg, Some(&old), &now).await?;
+        self.delete_in_tx(&mut tx, actor, id, &now).await?;
         self.commit(tx).await?;
+        Ok(())
+    }
+
+    /// Marks a dataset deleted inside `tx` (the caller commits).
+    pub(crate) async fn delete_in_tx(&self, tx: &mut dyn Handle, actor: &Actor, id: &str, now: &str) -> Result<()> {
+        let current = readable_row(tx, actor, id).await?;
+        authorize(actor, Permission::DeleteDataset(&current.access()))?;
+        let (_, old_doc) = packages::show(tx, &current.id).await?.ok_or_else(dataset_not_found)?;
+        let old: Value = serde_json::from_str(&old_doc).unwrap_or(Value::Null);
+        packages::set_state(tx, &current.id, DatasetState::Deleted, now).await?;
+        let pkg = packages::refresh_doc(tx, &current.id, self.site_url()).await?.ok_or_else(dataset_not_found)?;
+        record_dataset_activity(tx, actor, "deleted package", &pkg, Some(&old), now).await?;
         tracing::info!(dataset = %current.name, "deleted dataset");
         Ok(())
     }
@@ -456,5 +478,6 @@ fn to_row(
         creator_user_id: creator,
         metadata_created: created.to_string(),
         metadata_modified: now.to_string(),
+        harvest_source_id: None,
     }
 }

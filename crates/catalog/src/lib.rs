@@ -22,6 +22,7 @@ pub mod datastore;
 pub mod dcat;
 pub mod demo;
 pub mod duplicates;
+pub mod harvest;
 pub mod jobs;
 pub mod links;
 pub mod organizations;

@@ -10,6 +10,7 @@ mod bench_datastore;
 mod bench_dcat;
 mod bench_validate;
 mod datastore;
+mod harvest;
 mod jobs;
 mod loadgen;
 mod logging;
@@ -77,6 +78,9 @@ enum Command {
     /// Measure Kho's performance and print the figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Harvesting other catalogs (Kho nodes, CKAN, DCAT): add sources, run them, list them.
+    #[command(subcommand)]
+    Harvest(harvest::HarvestCommand),
     /// Validate a CSV file against a Table Schema (offline), with frictionless' error types;
     /// exit code 1 when the data has errors, 2 when it cannot be validated.
     Validate(validate::ValidateArgs),
@@ -119,6 +123,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(c) => bench::run(&g, c).await,
         Command::AdminUnits(c) => admin_units::run(c),
         Command::Validate(args) => validate::run(args),
+        Command::Harvest(c) => harvest::run(&g, c).await,
     }
 }
 

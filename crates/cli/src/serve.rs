@@ -54,6 +54,7 @@ pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     kho_catalog::datastore::register_jobs(&mut registry);
     kho_catalog::links::register_jobs(&mut registry, kho_catalog::links::LinkCheckOptions::default());
     kho_catalog::validation::register_jobs(&mut registry);
+    kho_catalog::harvest::register_jobs(&mut registry);
     let workers = kho_catalog::jobs::Workers::start(
         &catalog,
         registry,

@@ -57,6 +57,11 @@ impl Actor {
     }
 
     /// True for sysadmins.
+    /// Kho itself (jobs, the harvester), not a person.
+    pub fn is_system(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.sysadmin && u.id.is_empty() && u.name == "kho")
+    }
+
     pub fn is_sysadmin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.sysadmin)
     }
@@ -135,6 +140,17 @@ pub enum Permission<'a> {
 /// Decides whether `actor` may do `perm`. `Err(Forbidden)` says why not,
 /// in CKAN's wording ("User x not authorized to …").
 pub fn authorize(actor: &Actor, perm: Permission<'_>) -> Result<()> {
+    // A harvested dataset follows its source: a local edit would be undone
+    // by the next run, so only the harvester (the system) changes it.
+    if let Permission::UpdateDataset(d) | Permission::DeleteDataset(d) = &perm
+        && d.harvest_source_id.is_some()
+        && !actor.is_system()
+    {
+        return Err(Error::forbidden(format!(
+            "Dataset {} is harvested from another catalog and kept in step with it; change it at its source",
+            d.name
+        )));
+    }
     if actor.is_sysadmin() {
         return Ok(());
     }
@@ -276,6 +292,7 @@ mod tests {
             private,
             state,
             creator_user_id: Some(creator.into()),
+            harvest_source_id: None,
         }
     }
 

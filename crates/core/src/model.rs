@@ -272,6 +272,9 @@ pub struct DatasetAccess {
     pub private: bool,
     pub state: crate::vocab::DatasetState,
     pub creator_user_id: Option<String>,
+    /// Set on a harvested dataset: the harvest source that keeps it in
+    /// step with its original, which only the harvester may change.
+    pub harvest_source_id: Option<String>,
 }
 
 /// Returns `title` unless it is empty, then `name` (CKAN's `display_name`).

@@ -1,7 +1,9 @@
 //! Kho's catalog in W3C DCAT, following the European application profile
 //! DCAT-AP 3.0: the mapping of Kho's datasets, resources and agencies to
 //! DCAT terms ([`export`]), the controlled vocabularies behind it
-//! ([`vocab`]) and the serialisations served ([`format`]).
+//! ([`vocab`]) and the serialisations served ([`format`]). [`read`] goes
+//! the other way, for harvesting: a remote catalog's page, from any DCAT
+//! producer, into the dataset dictionaries `package_create` accepts.
 //!
 //! No HTTP and no database here: the catalog crate reads the datasets and
 //! the server streams what a [`export::Writer`] writes. The mapping table
@@ -17,6 +19,7 @@
 pub mod export;
 pub mod format;
 pub mod iri;
+pub mod read;
 pub mod vocab;
 
 pub use export::{CatalogInfo, Chunks, Page, Site, Writer};

@@ -359,6 +359,51 @@ impl Fetcher {
         }
     }
 
+    /// Fetches `url` into memory (a remote catalog page): at most
+    /// `max_bytes` (and the fetcher's own limit), within `deadline` for the
+    /// whole request, asking for `accept`. A non-success status, a body too
+    /// large or too slow is an error, and nothing of the body is returned.
+    pub async fn get(
+        &self,
+        url: &str,
+        accept: &str,
+        max_bytes: u64,
+        deadline: Duration,
+    ) -> Result<(Vec<u8>, Fetched), FetchError> {
+        let parsed = self.check_url(url)?;
+        let deadline = deadline.min(self.opts.timeout);
+        let resp = self
+            .client
+            .get(parsed)
+            .header(reqwest::header::ACCEPT, accept)
+            .timeout(deadline)
+            .send()
+            .await
+            .map_err(|e| diagnose(url, &e, deadline).1)?;
+        let status = resp.status();
+        let final_url = resp.url().to_string();
+        if !status.is_success() {
+            return Err(FetchError::Status { status: status.as_u16(), url: final_url });
+        }
+        let limit = max_bytes.min(self.opts.max_bytes);
+        if resp.content_length().is_some_and(|n| n > limit) {
+            return Err(FetchError::TooLarge { limit });
+        }
+        let content_type =
+            resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let mut body = Vec::new();
+        let mut stream = resp.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| diagnose(url, &e, deadline).1)?;
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(FetchError::TooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let bytes = body.len() as u64;
+        Ok((body, Fetched { bytes, content_type, final_url }))
+    }
+
     /// Fetches `url` into `dest` (replaced only when the whole body came).
     pub async fn to_file(&self, url: &str, dest: &Path) -> Result<Fetched, FetchError> {
         let parsed = self.check_url(url)?;

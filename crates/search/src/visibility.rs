@@ -115,6 +115,7 @@ mod tests {
             private: false,
             state: DatasetState::Deleted,
             creator_user_id: None,
+            harvest_source_id: None,
         };
         assert!(!super::admits(&all, &d, true, true), "not even for a sysadmin with every switch on");
         d.state = DatasetState::Draft;
@@ -147,6 +148,7 @@ mod tests {
                     private: *private,
                     state: if *draft { DatasetState::Draft } else { DatasetState::Active },
                     creator_user_id: user(*creator),
+                    harvest_source_id: None,
                 };
                 let mut d = TantivyDocument::default();
                 d.add_text(fields.keyword("id").unwrap(), &a.id);

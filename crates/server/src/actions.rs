@@ -105,6 +105,15 @@ pub const ACTIONS: &[ActionDef] = &[
         "Return a dataset as a Frictionless Data Package (v2): its metadata and each resource with path, format, bytes, hash and Table Schema. Also at /dataset/{name}/datapackage.json. Parameters: id.",
     ),
     read(
+        "harvest_source_list",
+        "List the harvest sources (remote Kho, CKAN or DCAT catalogs kept in step here): id, name, title, type, url, organization, schedule, config, datasets (how many it keeps) and last_run.",
+    ),
+    read("harvest_source_show", "Return a harvest source with its last 20 runs. Parameters: id (id or name)."),
+    read(
+        "harvest_run_show",
+        "Return a harvest run's report: status (queued|running|finished|failed), created, started, finished, stats {created, updated, deleted, unchanged, errored}, error (why the run failed as a whole) and errors [{remote_id, message}] (per record). Parameters: id.",
+    ),
+    read(
         "datastore_info",
         "Return a datastore table's fields, row count, size, versions and latest load job. Parameters: id (resource id).",
     ),
@@ -173,6 +182,14 @@ pub const ACTIONS: &[ActionDef] = &[
     upload("resource_update", "Replace a resource. Parameters: id plus the fields; a new file in upload."),
     upload("resource_patch", "Change only the given fields of a resource. Parameters: id plus the fields."),
     write("resource_delete", "Mark a resource deleted. Parameters: id."),
+    write(
+        "harvest_source_create",
+        "Add a harvest source (sysadmins). Parameters: name, url, type (kho|ckan|dcat; source_type as in ckanext-harvest), title, organization (where its datasets go; default: an organization named like each dataset's remote agency), schedule (cron, UTC, e.g. \"0 2 * * *\"), config (object: max_page_bytes, timeout_secs, max_pages, load_tables).",
+    ),
+    write(
+        "harvest_run",
+        "Queue a run of a harvest source now (sysadmins); returns the run (an unfinished one if there is one). Parameters: id (source id or name).",
+    ),
     write(
         "link_check_run",
         "Check the external links of a dataset (id) or of an organization's datasets (organization) now, in the background; needs the right to edit the dataset or publish in the organization. Returns job_id (null when there are no links) and links. Parameters: id or organization.",
@@ -581,6 +598,11 @@ async fn dispatch(
         "resource_link_check_show" => c.resource_link_check_show(actor, &id_or_name(&mut f, "id")?).await?.into(),
         "organization_link_report" => c.organization_link_report(actor, &id_or_name(&mut f, "id")?).await?.into(),
         "link_check_run" => c.link_check_run(actor, f).await?.into(),
+        "harvest_source_create" => c.harvest_source_create(actor, f).await?.into(),
+        "harvest_source_list" => Value::Array(c.harvest_source_list().await?).into(),
+        "harvest_source_show" => c.harvest_source_show(&id_or_name(&mut f, "id")?).await?.into(),
+        "harvest_run" => c.harvest_run(actor, &id_or_name(&mut f, "id")?).await?.into(),
+        "harvest_run_show" => c.harvest_run_show(&id_or_name(&mut f, "id")?).await?.into(),
         "admin_unit_list" => c.admin_unit_list(f)?.into(),
         "admin_unit_show" => c.admin_unit_show(f)?.into(),
         "admin_unit_convert" => c.admin_unit_convert(f)?.into(),

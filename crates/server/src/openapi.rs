@@ -336,6 +336,33 @@ const SPECS: &[Spec] = &[
     spec("resource_update", &[RESOURCE_ID, RESOURCE], "#Resource"),
     spec("resource_patch", &[RESOURCE_ID, RESOURCE], "#Resource"),
     spec("resource_delete", &[RESOURCE_ID], "null"),
+    spec("harvest_source_list", &[], "[object]"),
+    spec("harvest_source_show", &[&[("id", "string", true, "Id or name of the harvest source.")]], "object"),
+    spec("harvest_run_show", &[&[("id", "string", true, "Id of the run.")]], "object"),
+    spec(
+        "harvest_source_create",
+        &[&[
+            ("name", "string", true, "Name of the source (lowercase letters, digits, - and _)."),
+            ("url", "string", true, "The remote node or CKAN site (its base URL), or the DCAT document's address."),
+            ("type", "string", true, "kho, ckan or dcat (source_type is accepted too)."),
+            ("title", "string", false, "Title shown in reports (default: the name)."),
+            (
+                "organization",
+                "string",
+                false,
+                "Organization for every dataset (default: one named like the remote agency).",
+            ),
+            (
+                "schedule",
+                "string",
+                false,
+                "When to run: a cron line in UTC, e.g. \"0 2 * * *\" (default: on demand only).",
+            ),
+            ("config", "object", false, "max_page_bytes, timeout_secs, max_pages, load_tables."),
+        ]],
+        "object",
+    ),
+    spec("harvest_run", &[&[("id", "string", true, "Id or name of the harvest source.")]], "object"),
     spec(
         "link_check_run",
         &[&[

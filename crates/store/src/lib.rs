@@ -24,6 +24,7 @@ pub mod datastore;
 pub mod db;
 pub mod error;
 pub mod groups;
+pub mod harvest;
 pub mod jobs;
 pub mod link_checks;
 pub mod meta;

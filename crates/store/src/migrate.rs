@@ -67,6 +67,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_job_schedules.sql"),
         include_str!("../migrations/postgres/0009_job_schedules.sql"),
     ),
+    (
+        10,
+        "harvesting",
+        include_str!("../migrations/sqlite/0010_harvest.sql"),
+        include_str!("../migrations/postgres/0010_harvest.sql"),
+    ),
 ];
 
 /// Arbitrary constant naming Kho's migration lock on PostgreSQL.

@@ -41,9 +41,10 @@ crate::sqlite_row!(PackageRow {
     notes_translated,
     creator_user_id,
     metadata_created,
-    metadata_modified
+    metadata_modified,
+    harvest_source_id
 });
-crate::sqlite_row!(AccessRow { id, name, owner_org, private, state, creator_user_id, doc });
+crate::sqlite_row!(AccessRow { id, name, owner_org, private, state, creator_user_id, harvest_source_id, doc });
 crate::sqlite_row!(ResourceRow {
     id,
     package_id,
@@ -98,12 +99,15 @@ pub struct PackageRow {
     pub creator_user_id: Option<String>,
     pub metadata_created: String,
     pub metadata_modified: String,
+    /// The harvest source keeping this dataset in step with a remote
+    /// catalog (read-only here); set by the harvester only, never by `upsert`.
+    pub harvest_source_id: Option<String>,
 }
 
 const COLUMNS: &str = "id, name, title, owner_org, private, state, license_id, notes, url, version, author, \
     author_email, maintainer, maintainer_email, data_sharing, data_importance, temporal_start, temporal_end, \
     spatial, update_frequency, title_translated, notes_translated, creator_user_id, metadata_created, \
-    metadata_modified";
+    metadata_modified, harvest_source_id";
 
 impl PackageRow {
     /// The fields that decide visibility.
@@ -115,6 +119,7 @@ impl PackageRow {
             private: flag(self.private),
             state: DatasetState::parse(&self.state).unwrap_or(DatasetState::Active),
             creator_user_id: self.creator_user_id.clone(),
+            harvest_source_id: self.harvest_source_id.clone(),
         }
     }
 }
@@ -127,6 +132,7 @@ struct AccessRow {
     private: i64,
     state: String,
     creator_user_id: Option<String>,
+    harvest_source_id: Option<String>,
     doc: String,
 }
 
@@ -140,6 +146,7 @@ impl AccessRow {
                 private: flag(self.private),
                 state: DatasetState::parse(&self.state).unwrap_or(DatasetState::Active),
                 creator_user_id: self.creator_user_id,
+                harvest_source_id: self.harvest_source_id,
             },
             self.doc,
         )
@@ -153,9 +160,8 @@ fn looks_like_uuid(s: &str) -> bool {
 /// The stored document and access fields of a dataset, by id or name:
 /// the whole of `package_show` in one indexed lookup.
 pub async fn show(conn: &mut dyn Handle, id_or_name: &str) -> Result<Option<(DatasetAccess, String)>, StoreError> {
-    const BY_ID: &str = "SELECT id, name, owner_org, private, state, creator_user_id, doc FROM packages WHERE id = $1";
-    const BY_NAME: &str =
-        "SELECT id, name, owner_org, private, state, creator_user_id, doc FROM packages WHERE name = $1";
+    const BY_ID: &str = "SELECT id, name, owner_org, private, state, creator_user_id, harvest_source_id, doc FROM packages WHERE id = $1";
+    const BY_NAME: &str = "SELECT id, name, owner_org, private, state, creator_user_id, harvest_source_id, doc FROM packages WHERE name = $1";
     let (first, second) = if looks_like_uuid(id_or_name) { (BY_ID, BY_NAME) } else { (BY_NAME, BY_ID) };
     if let Some(r) = Sql::new(first).bind(id_or_name).fetch_optional::<AccessRow>(&mut *conn).await? {
         return Ok(Some(r.split()));
@@ -170,8 +176,9 @@ pub async fn docs_by_ids(conn: &mut dyn Handle, ids: &[String]) -> Result<Vec<(D
     let mut out = Vec::with_capacity(ids.len());
     // Bounded IN lists keep statements small on both backends.
     for chunk in ids.chunks(500) {
-        let mut q =
-            Sql::new("SELECT id, name, owner_org, private, state, creator_user_id, doc FROM packages WHERE id IN ");
+        let mut q = Sql::new(
+            "SELECT id, name, owner_org, private, state, creator_user_id, harvest_source_id, doc FROM packages WHERE id IN ",
+        );
         q.in_list(chunk);
         let rows: Vec<AccessRow> = q.fetch_all(&mut *conn).await?;
         out.extend(rows.into_iter().map(AccessRow::split));

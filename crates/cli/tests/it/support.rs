@@ -253,6 +253,8 @@ pub struct ServerProcess {
     pub base: String,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// The environment the server was started with, also given to `kho` commands.
+    pub env: Vec<(String, String)>,
 }
 
 impl ServerProcess {
@@ -286,6 +288,7 @@ impl ServerProcess {
             base: format!("http://{bind}"),
             data_dir: data_dir.to_path_buf(),
             database_url: database_url.to_string(),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         };
         let client = reqwest::Client::new();
         for _ in 0..600 {
@@ -301,7 +304,7 @@ impl ServerProcess {
 
     /// Runs a `kho` command against the same data; returns (status, stdout, stderr).
     pub fn kho(&self, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
-        run_kho(&self.data_dir, &self.database_url, args, stdin)
+        run_kho_env(&self.data_dir, &self.database_url, args, stdin, &self.env)
     }
 
     /// Adds a sysadmin `qt` with the CLI and returns an API token of theirs.
@@ -346,6 +349,17 @@ pub fn run_kho(
     args: &[&str],
     stdin: Option<&str>,
 ) -> (bool, String, String) {
+    run_kho_env(data_dir, database_url, args, stdin, &[])
+}
+
+/// [`run_kho`] with extra environment variables.
+pub fn run_kho_env(
+    data_dir: &std::path::Path,
+    database_url: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(String, String)],
+) -> (bool, String, String) {
     use std::io::Write;
     let mut child = std::process::Command::new(kho_bin())
         .args(args)
@@ -353,6 +367,7 @@ pub fn run_kho(
         .arg(data_dir)
         .args(["--database-url", database_url])
         .env("KHO_LOG", "warn")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .env_remove("KHO_CONFIG")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

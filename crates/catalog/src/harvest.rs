@@ -1,0 +1,939 @@
+//! Harvesting: other catalogs' datasets kept in step here, read-only.
+//!
+//! A source is a Kho node or a CKAN site (read through the Action API's
+//! `package_search`, paged by id as ckanext-harvest does) or a DCAT
+//! document (Turtle, JSON-LD or RDF/XML, paged by Hydra links). A run
+//! (a `harvest_run` job, or `kho harvest run` in the foreground):
+//!
+//! 1. gathers every remote dataset into a scratch file, under per-page size
+//!    and time limits; any fetch or parse failure fails the run as a whole
+//!    and nothing is written (no half imports, no deletions from a partial
+//!    listing);
+//! 2. imports them in batches: a dataset whose content hash is unchanged is
+//!    left alone; a changed one is updated in place; a new one is created
+//!    under the remote agency (an organization of the same name, created if
+//!    needed) or the source's organization. The same remote dataset always
+//!    maps to the same local one (`harvest_objects`), so reruns never
+//!    duplicate. A record that fails is reported and the run goes on;
+//! 3. deletes the local datasets whose remote ones are gone.
+//!
+//! Harvested datasets carry their provenance as extras (`harvest_source_*`,
+//! `harvest_remote_id`, `harvest_url` back to the original, `uri`, the
+//! identity the DCAT export keeps) and are read-only for everyone but the
+//! harvester (`authz`: `DatasetAccess::harvest_source_id`).
+
+use crate::datasets::Background;
+use crate::jobs::{JobContext, JobFailure, JobSpec, Registry};
+use crate::{Catalog, Error, Result};
+use kho_core::authz::{Actor, Permission, authorize};
+use kho_core::input::{Fields, PackageInput};
+use kho_core::timefmt;
+use kho_dcat::Format;
+use kho_store::harvest::{self as store, ObjectRow, RunRow, SourceRow};
+use kho_store::packages;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufRead, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The job kind of a harvest run.
+pub const RUN_JOB: &str = "harvest_run";
+
+/// Datasets written per transaction while importing.
+const BATCH: usize = 50;
+/// Per-record errors kept in a run's report (all are counted).
+const MAX_ERRORS: usize = 1000;
+
+/// What kind of catalog a source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceType {
+    /// Another Kho node, through its Action API (Kho's own fields kept).
+    Kho,
+    /// A CKAN site, through its Action API.
+    Ckan,
+    /// A DCAT document, paged with Hydra.
+    Dcat,
+}
+
+impl SourceType {
+    /// Parses `kho`, `ckan` or `dcat` (and ckanext-harvest's `dcat_rdf`,
+    /// `dcat_json`).
+    pub fn parse(s: &str) -> Option<SourceType> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "kho" => Some(SourceType::Kho),
+            "ckan" => Some(SourceType::Ckan),
+            "dcat" | "dcat_rdf" | "dcat_json" | "dcat-ap" => Some(SourceType::Dcat),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SourceType::Kho => "kho",
+            SourceType::Ckan => "ckan",
+            SourceType::Dcat => "dcat",
+        }
+    }
+}
+
+/// A source's options (its `config`), with their defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceConfig {
+    /// Largest page accepted (bytes): ckanext-dcat's default, 50 MB.
+    pub max_page_bytes: u64,
+    /// Deadline of each page request.
+    pub timeout: Duration,
+    /// Pages read at most (a guard against endless paging).
+    pub max_pages: u64,
+    /// Load harvested tables into the datastore (off: the source serves them).
+    pub load_tables: bool,
+}
+
+impl SourceConfig {
+    fn parse(v: &Value) -> Result<SourceConfig> {
+        let num = |k: &str, default: u64, max: u64| -> Result<u64> {
+            match v.get(k) {
+                None | Some(Value::Null) => Ok(default),
+                Some(x) => x
+                    .as_u64()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| Error::field("config", format!("{k} must be a whole number from 1 to {max}"))),
+            }
+        };
+        Ok(SourceConfig {
+            max_page_bytes: num("max_page_bytes", 50_000_000, 1_000_000_000)?,
+            timeout: Duration::from_secs(num("timeout_secs", 60, 3600)?),
+            max_pages: num("max_pages", 10_000, 1_000_000)?,
+            load_tables: v.get("load_tables").and_then(Value::as_bool).unwrap_or(false),
+        })
+    }
+}
+
+fn source_json(s: &SourceRow, datasets: i64, last: Option<&RunRow>) -> Value {
+    json!({
+        "id": s.id, "name": s.name, "title": s.title, "type": s.source_type, "url": s.url,
+        "organization": s.owner_org, "schedule": s.schedule,
+        "config": serde_json::from_str::<Value>(&s.config).unwrap_or(json!({})),
+        "state": s.state, "created": s.created, "datasets": datasets,
+        "last_run": last.map(run_json),
+    })
+}
+
+/// A run's report as the API gives it.
+pub fn run_json(r: &RunRow) -> Value {
+    json!({
+        "id": r.id, "source_id": r.source_id, "job_id": r.job_id, "status": r.state,
+        "created": r.created, "started": r.started, "finished": r.finished,
+        "stats": {"created": r.added, "updated": r.updated, "deleted": r.deleted,
+                  "unchanged": r.unchanged, "errored": r.errored},
+        "error": r.error,
+        "errors": serde_json::from_str::<Value>(&r.errors).unwrap_or(json!([])),
+    })
+}
+
+/// One remote dataset as gathered: who it is at the source, its agency,
+/// what Kho stores, and where people see the original.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Gathered {
+    remote_id: String,
+    hash: String,
+    agency: Option<Agency>,
+    dict: Value,
+    original: Option<String>,
+    name_hint: String,
+}
+
+/// A remote agency, to find or create locally under the same name.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Agency {
+    name: String,
+    title: String,
+    title_translated: BTreeMap<String, String>,
+    agency_kind: Option<String>,
+}
+
+/// Why a run failed as a whole.
+#[derive(Debug)]
+struct Fatal(String);
+
+impl From<Error> for Fatal {
+    fn from(e: Error) -> Fatal {
+        Fatal(e.to_string())
+    }
+}
+
+impl From<kho_store::StoreError> for Fatal {
+    fn from(e: kho_store::StoreError) -> Fatal {
+        Fatal(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for Fatal {
+    fn from(e: std::io::Error) -> Fatal {
+        Fatal(format!("scratch file: {e}"))
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Keeps the keys of a CKAN or Kho dataset that `package_create` takes and
+/// that describe the data (not ids, states or counters).
+fn input_of_ckan(pkg: &Value, kho: bool) -> Value {
+    const COMMON: &[&str] = &[
+        "title",
+        "notes",
+        "url",
+        "version",
+        "author",
+        "author_email",
+        "maintainer",
+        "maintainer_email",
+        "license_id",
+        "title_translated",
+        "notes_translated",
+    ];
+    const KHO: &[&str] =
+        &["data_sharing", "data_importance", "temporal_start", "temporal_end", "spatial", "update_frequency"];
+    const RESOURCE: &[&str] = &[
+        "name",
+        "description",
+        "url",
+        "format",
+        "mimetype",
+        "size",
+        "hash",
+        "name_translated",
+        "description_translated",
+    ];
+    let mut out = Map::new();
+    for k in COMMON.iter().chain(if kho { KHO } else { &[] }) {
+        if let Some(v) = pkg.get(*k).filter(|v| !v.is_null()) {
+            out.insert((*k).to_string(), v.clone());
+        }
+    }
+    if out.get("data_sharing").and_then(Value::as_str) == Some("private_use") {
+        // Only public datasets are harvested; private-use data never is.
+        out.insert("data_sharing".into(), json!("shared"));
+    }
+    let tags: Vec<Value> = pkg
+        .get("tags")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|t| t.get("name").and_then(Value::as_str)).map(|n| json!({"name": n})).collect())
+        .unwrap_or_default();
+    out.insert("tags".into(), Value::Array(tags));
+    let extras: Vec<Value> = pkg
+        .get("extras")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter(|e| e.get("key").and_then(Value::as_str).is_some_and(|k| !k.starts_with("harvest_")))
+                .map(|e| json!({"key": e.get("key"), "value": e.get("value").cloned().unwrap_or(json!(""))}))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.insert("extras".into(), Value::Array(extras));
+    let resources: Vec<Value> = pkg
+        .get("resources")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter(|r| r.get("state").and_then(Value::as_str).is_none_or(|s| s == "active"))
+                .map(|r| {
+                    let mut m = Map::new();
+                    for k in RESOURCE {
+                        if let Some(v) = r.get(*k).filter(|v| !v.is_null()) {
+                            m.insert((*k).to_string(), v.clone());
+                        }
+                    }
+                    Value::Object(m)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.insert("resources".into(), Value::Array(resources));
+    Value::Object(out)
+}
+
+fn agency_of_ckan(pkg: &Value) -> Option<Agency> {
+    let org = pkg.get("organization").filter(|o| o.is_object())?;
+    let name = org.get("name").and_then(Value::as_str)?.to_string();
+    let title = org.get("title").and_then(Value::as_str).unwrap_or(&name).to_string();
+    let title_translated = org
+        .get("title_translated")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+        .unwrap_or_default();
+    let agency_kind = org.get("agency_kind").and_then(Value::as_str).map(str::to_string);
+    Some(Agency { name, title, title_translated, agency_kind })
+}
+
+fn agency_of_dcat(a: &kho_dcat::read::Agent) -> Option<Agency> {
+    let title = a.names.get("vi").or_else(|| a.names.values().next())?.clone();
+    // An agency of another Kho node is `{site}/organization/{name}`.
+    let from_iri = a
+        .iri
+        .as_deref()
+        .and_then(|i| i.split_once("/organization/"))
+        .map(|(_, n)| n.trim_matches('/').to_string())
+        .filter(|n| !n.is_empty() && !n.contains('/'));
+    let name = kho_core::names::slugify(&from_iri.unwrap_or_else(|| title.clone()));
+    if name.is_empty() {
+        return None;
+    }
+    let title_translated = a.names.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    Some(Agency { name, title, title_translated, agency_kind: a.agency_kind.map(str::to_string) })
+}
+
+fn gathered(remote_id: String, agency: Option<Agency>, dict: Value, original: Option<String>, hint: &str) -> Gathered {
+    let content = json!({"agency": agency, "dict": dict});
+    let hash = sha256_hex(content.to_string().as_bytes());
+    let name_hint = kho_core::names::slugify(hint);
+    Gathered { remote_id, hash, agency, dict, original, name_hint }
+}
+
+/// What gathering found.
+struct Listing {
+    file: tempfile::NamedTempFile,
+    count: u64,
+    skipped: Vec<(String, String)>,
+}
+
+impl Catalog {
+    fn harvest_source_row(&self, s: &SourceRow) -> Result<(SourceType, SourceConfig)> {
+        let t = SourceType::parse(&s.source_type).ok_or_else(|| Error::internal("unknown harvest source type"))?;
+        let config = SourceConfig::parse(&serde_json::from_str(&s.config).unwrap_or(json!({})))?;
+        Ok((t, config))
+    }
+
+    /// `harvest_source_create` (sysadmins): `name`, `url`, `type` (`kho`,
+    /// `ckan`, `dcat`; CKAN's `source_type` too), optional `title`,
+    /// `organization` (`owner_org`), `schedule` (cron, UTC) and `config`.
+    pub async fn harvest_source_create(&self, actor: &Actor, mut f: Fields) -> Result<Value> {
+        authorize(actor, Permission::Sysadmin)?;
+        let mut errors = kho_core::ValidationErrors::default();
+        let name = f.text("name", 100).unwrap_or_default();
+        if kho_core::names::check_name(&name).is_err() {
+            errors.add("name", "Must be 2–100 characters: lowercase letters, digits, - and _");
+        }
+        let kind = f.text("type", 20).or_else(|| f.text("source_type", 20)).unwrap_or_default();
+        let Some(source_type) = SourceType::parse(&kind) else {
+            errors.add("type", "Must be kho, ckan or dcat");
+            return Err(errors
+                .into_result()
+                .err()
+                .unwrap_or_else(|| Error::field("type", "Must be kho, ckan or dcat")));
+        };
+        let url = f.text("url", 2000).unwrap_or_default().trim().trim_end_matches('/').to_string();
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
+            errors.add("url", "Must be an http:// or https:// address");
+        }
+        let title = f.text("title", 500).filter(|t| !t.trim().is_empty()).unwrap_or_else(|| name.clone());
+        let schedule = f.text("schedule", 200).filter(|s| !s.trim().is_empty());
+        if let Some(s) = &schedule
+            && let Err(e) = kho_core::cron::Schedule::parse(s)
+        {
+            errors.add("schedule", e.to_string());
+        }
+        let config = match f.map().get("config") {
+            None | Some(Value::Null) => json!({}),
+            Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::Null),
+            Some(v) => v.clone(),
+        };
+        if !config.is_object() {
+            errors.add("config", "Must be a JSON object");
+        } else if let Err(e) = SourceConfig::parse(&config) {
+            errors.add("config", e.to_string());
+        }
+        let org = f.text("organization", 200).or_else(|| f.text("owner_org", 200)).filter(|o| !o.is_empty());
+        let mut tx = self.store().write().await?;
+        let owner_org = match &org {
+            Some(o) => match crate::datasets::active_org(&mut tx, o, "organization").await {
+                Ok(g) => Some(g.id),
+                Err(_) => {
+                    errors.add("organization", "Organization does not exist");
+                    None
+                }
+            },
+            None => None,
+        };
+        if store::find_source(&mut tx, &name).await?.is_some() {
+            errors.add("name", "A harvest source with this name already exists");
+        }
+        errors.into_result()?;
+        let row = SourceRow {
+            id: kho_store::new_id(),
+            name,
+            title,
+            source_type: source_type.code().into(),
+            url,
+            owner_org,
+            schedule,
+            config: config.to_string(),
+            state: "active".into(),
+            created: timefmt::now(),
+            creator_user_id: actor.user_id().map(str::to_string),
+        };
+        store::upsert_source(&mut tx, &row).await?;
+        tx.commit().await?;
+        tracing::info!(source = %row.name, url = %row.url, kind = %row.source_type, "harvest source created");
+        Ok(source_json(&row, 0, None))
+    }
+
+    /// `harvest_source_list`: active sources with their last run.
+    pub async fn harvest_source_list(&self) -> Result<Vec<Value>> {
+        let mut conn = self.store().conn().await?;
+        let mut out = Vec::new();
+        for s in store::list_sources(&mut conn).await? {
+            let n = store::count_objects(&mut conn, &s.id).await?;
+            let last = store::runs(&mut conn, &s.id, 1).await?;
+            out.push(source_json(&s, n, last.first()));
+        }
+        Ok(out)
+    }
+
+    /// `harvest_source_show`: a source, its last runs and dataset count.
+    pub async fn harvest_source_show(&self, id_or_name: &str) -> Result<Value> {
+        let mut conn = self.store().conn().await?;
+        let s = store::find_source(&mut conn, id_or_name)
+            .await?
+            .filter(|s| s.state == "active")
+            .ok_or_else(|| Error::not_found(format!("No harvest source \"{id_or_name}\"")))?;
+        let n = store::count_objects(&mut conn, &s.id).await?;
+        let runs = store::runs(&mut conn, &s.id, 20).await?;
+        let mut v = source_json(&s, n, runs.first());
+        v["runs"] = Value::Array(runs.iter().map(run_json).collect());
+        Ok(v)
+    }
+
+    /// `harvest_run` (sysadmins): queues a run of a source; a run already
+    /// queued or running is returned instead of a second one.
+    pub async fn harvest_run(&self, actor: &Actor, id_or_name: &str) -> Result<Value> {
+        authorize(actor, Permission::Sysadmin)?;
+        let run = self.queue_harvest(id_or_name).await?;
+        Ok(run_json(&run))
+    }
+
+    /// Queues a run (or finds the unfinished one).
+    pub async fn queue_harvest(&self, id_or_name: &str) -> Result<RunRow> {
+        let mut tx = self.store().write().await?;
+        let s = store::find_source(&mut tx, id_or_name)
+            .await?
+            .filter(|s| s.state == "active")
+            .ok_or_else(|| Error::not_found(format!("No harvest source \"{id_or_name}\"")))?;
+        if let Some(r) =
+            store::runs(&mut tx, &s.id, 1).await?.into_iter().find(|r| matches!(r.state.as_str(), "queued" | "running"))
+        {
+            return Ok(r);
+        }
+        let run_id = kho_store::new_id();
+        let spec = JobSpec { max_attempts: 3, ..JobSpec::new(RUN_JOB, Some(&s.id), json!({"run_id": run_id})) };
+        let job = self.enqueue_job_in(&mut tx, &spec).await?;
+        store::insert_run(&mut tx, &run_id, &s.id, &job, &timefmt::now()).await?;
+        let run = store::run(&mut tx, &run_id).await?.ok_or_else(|| Error::internal("run vanished"))?;
+        tx.commit().await?;
+        self.wake_jobs();
+        Ok(run)
+    }
+
+    /// `harvest_run_show`: a run's report.
+    pub async fn harvest_run_show(&self, id: &str) -> Result<Value> {
+        let mut conn = self.store().conn().await?;
+        let r = store::run(&mut conn, id).await?.ok_or_else(|| Error::not_found(format!("No harvest run \"{id}\"")))?;
+        Ok(run_json(&r))
+    }
+
+    /// Runs a source now, in this process (`kho harvest run`), and returns
+    /// the report.
+    pub async fn harvest_now(&self, id_or_name: &str) -> Result<Value> {
+        let mut tx = self.store().write().await?;
+        let s = store::find_source(&mut tx, id_or_name)
+            .await?
+            .filter(|s| s.state == "active")
+            .ok_or_else(|| Error::not_found(format!("No harvest source \"{id_or_name}\"")))?;
+        let run_id = kho_store::new_id();
+        store::insert_run(&mut tx, &run_id, &s.id, "", &timefmt::now()).await?;
+        tx.commit().await?;
+        let run = self.execute_harvest(&run_id).await?;
+        Ok(run_json(&run))
+    }
+
+    /// Runs the harvest `run_id` from the start (safe to repeat).
+    async fn execute_harvest(&self, run_id: &str) -> Result<RunRow> {
+        let mut conn = self.store().conn().await?;
+        let mut run = store::run(&mut conn, run_id).await?.ok_or_else(|| Error::not_found("No such harvest run"))?;
+        let source = store::find_source(&mut conn, &run.source_id)
+            .await?
+            .ok_or_else(|| Error::not_found("The harvest source is gone"))?;
+        drop(conn);
+        let (kind, config) = self.harvest_source_row(&source)?;
+        run.state = "running".into();
+        run.started = Some(timefmt::now());
+        (run.added, run.updated, run.deleted, run.unchanged, run.errored) = (0, 0, 0, 0, 0);
+        run.error = None;
+        self.save_run(&run).await?;
+        tracing::info!(source = %source.name, run = %run.id, "harvest started");
+
+        let mut errors: Vec<Value> = Vec::new();
+        let outcome = match self.gather(&source, kind, &config).await {
+            Ok(listing) => {
+                for (what, why) in &listing.skipped {
+                    run.errored += 1;
+                    if errors.len() < MAX_ERRORS {
+                        errors.push(json!({"remote_id": what, "message": why}));
+                    }
+                }
+                self.import(&source, &config, listing, &mut run, &mut errors).await
+            }
+            Err(e) => Err(e),
+        };
+        run.finished = Some(timefmt::now());
+        match outcome {
+            Ok(()) => run.state = "finished".into(),
+            Err(Fatal(message)) => {
+                run.state = "failed".into();
+                run.error = Some(message);
+            }
+        }
+        run.errors = Value::Array(errors).to_string();
+        self.save_run(&run).await?;
+        tracing::info!(source = %source.name, run = %run.id, state = %run.state, created = run.added,
+            updated = run.updated, deleted = run.deleted, unchanged = run.unchanged, errored = run.errored,
+            error = run.error.as_deref().unwrap_or(""), "harvest ended");
+        Ok(run)
+    }
+
+    async fn save_run(&self, run: &RunRow) -> Result<()> {
+        let mut tx = self.store().write().await?;
+        store::save_run(&mut tx, run).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Fetches one page; a failure says which page and why.
+    async fn fetch_page(
+        &self,
+        url: &str,
+        accept: &str,
+        config: &SourceConfig,
+    ) -> std::result::Result<(Vec<u8>, kho_fetch::Fetched), Fatal> {
+        self.inner
+            .fetcher
+            .get(url, accept, config.max_page_bytes, config.timeout)
+            .await
+            .map_err(|e| Fatal(format!("{url}: {e}")))
+    }
+
+    /// Reads every remote dataset into a scratch file.
+    async fn gather(
+        &self,
+        source: &SourceRow,
+        kind: SourceType,
+        config: &SourceConfig,
+    ) -> std::result::Result<Listing, Fatal> {
+        let mut file = tempfile::NamedTempFile::new_in(self.scratch_dir()?)?;
+        let mut count = 0u64;
+        let mut skipped = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut write = |g: Gathered, file: &mut tempfile::NamedTempFile| -> std::result::Result<bool, Fatal> {
+            if !seen.insert(g.remote_id.clone()) {
+                return Ok(false);
+            }
+            serde_json::to_writer(&mut *file, &g).map_err(|e| Fatal(e.to_string()))?;
+            file.write_all(b"\n")?;
+            Ok(true)
+        };
+        match kind {
+            SourceType::Kho | SourceType::Ckan => {
+                const ROWS: u64 = 1000;
+                let mut start = 0u64;
+                for page in 0.. {
+                    if page >= config.max_pages {
+                        return Err(Fatal(format!(
+                            "more than {} pages; raise max_pages in the source's config",
+                            config.max_pages
+                        )));
+                    }
+                    let url =
+                        format!("{}/api/3/action/package_search?rows={ROWS}&start={start}&sort=id%20asc", source.url);
+                    let (body, _) = self.fetch_page(&url, "application/json", config).await?;
+                    let v: Value = serde_json::from_slice(&body)
+                        .map_err(|e| Fatal(format!("{url}: not a JSON answer of the CKAN API ({e})")))?;
+                    if v.get("success").and_then(Value::as_bool) != Some(true) {
+                        let why = v.get("error").map(Value::to_string).unwrap_or_else(|| "no \"success\": true".into());
+                        return Err(Fatal(format!("{url}: the API refused: {why}")));
+                    }
+                    let results = v
+                        .pointer("/result/results")
+                        .and_then(Value::as_array)
+                        .ok_or_else(|| Fatal(format!("{url}: no result.results in the answer")))?;
+                    if results.is_empty() {
+                        break;
+                    }
+                    for pkg in results {
+                        let Some(id) = pkg.get("id").and_then(Value::as_str) else {
+                            skipped.push(("?".into(), "a dataset without an id".into()));
+                            continue;
+                        };
+                        let name = pkg.get("name").and_then(Value::as_str).unwrap_or(id);
+                        let dict = input_of_ckan(pkg, kind == SourceType::Kho);
+                        let original = format!("{}/dataset/{name}", source.url);
+                        if write(gathered(id.to_string(), agency_of_ckan(pkg), dict, Some(original), name), &mut file)?
+                        {
+                            count += 1;
+                        }
+                    }
+                    start += results.len() as u64;
+                    let total = v.pointer("/result/count").and_then(Value::as_u64).unwrap_or(u64::MAX);
+                    if start >= total {
+                        break;
+                    }
+                }
+            }
+            SourceType::Dcat => {
+                let mut next = Some(source.url.clone());
+                let mut visited: HashSet<String> = HashSet::new();
+                let accept =
+                    "text/turtle, application/ld+json;q=0.9, application/rdf+xml;q=0.8, application/n-triples;q=0.7";
+                while let Some(url) = next.take() {
+                    if !visited.insert(url.clone()) {
+                        break; // A page linking back to one already read: the end.
+                    }
+                    if visited.len() as u64 > config.max_pages {
+                        return Err(Fatal(format!(
+                            "more than {} pages; raise max_pages in the source's config",
+                            config.max_pages
+                        )));
+                    }
+                    let (body, fetched) = self.fetch_page(&url, accept, config).await?;
+                    let format = fetched
+                        .content_type
+                        .as_deref()
+                        .and_then(Format::from_media_type)
+                        .or_else(|| {
+                            url.split('?')
+                                .next()
+                                .and_then(|p| p.rsplit_once('.'))
+                                .and_then(|(_, e)| Format::from_extension(e))
+                        })
+                        .ok_or_else(|| {
+                            Fatal(format!(
+                                "{url}: not an RDF document ({}); give a Turtle, JSON-LD or RDF/XML address",
+                                fetched.content_type.as_deref().unwrap_or("no content type")
+                            ))
+                        })?;
+                    let page = tokio::task::spawn_blocking({
+                        let base = fetched.final_url.clone();
+                        move || kho_dcat::read::read(&body, format, Some(&base))
+                    })
+                    .await
+                    .map_err(|e| Fatal(e.to_string()))?
+                    .map_err(|e| Fatal(format!("{url}: {e}")))?;
+                    skipped.extend(page.skipped);
+                    for r in page.datasets {
+                        let agency = r.publisher.as_ref().and_then(agency_of_dcat);
+                        let mut dict = r.dict;
+                        let hint = dict
+                            .as_object_mut()
+                            .and_then(|m| m.remove("name_hint"))
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_else(|| r.remote_id.clone());
+                        let original = r.landing_page.clone().or_else(|| Some(r.remote_id.clone()));
+                        if write(gathered(r.remote_id, agency, dict, original, &hint), &mut file)? {
+                            count += 1;
+                        }
+                    }
+                    next = page.next;
+                }
+            }
+        }
+        file.flush()?;
+        Ok(Listing { file, count, skipped })
+    }
+
+    fn scratch_dir(&self) -> std::result::Result<std::path::PathBuf, Fatal> {
+        let dir = self.datastore().scratch_dir();
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir)
+    }
+
+    /// Writes what was gathered, then deletes what the source no longer has.
+    async fn import(
+        &self,
+        source: &SourceRow,
+        config: &SourceConfig,
+        listing: Listing,
+        run: &mut RunRow,
+        errors: &mut Vec<Value>,
+    ) -> std::result::Result<(), Fatal> {
+        let mut conn = self.store().conn().await?;
+        let known: HashMap<String, ObjectRow> =
+            store::objects(&mut conn, &source.id).await?.into_iter().map(|o| (o.remote_id.clone(), o)).collect();
+        drop(conn);
+        let mut seen: HashSet<String> = HashSet::with_capacity(listing.count as usize);
+        let mut orgs: HashMap<String, std::result::Result<String, String>> = HashMap::new();
+        let reader = std::io::BufReader::new(listing.file.reopen()?);
+        let mut batch: Vec<Gathered> = Vec::with_capacity(BATCH);
+        let mut lines = reader.lines();
+        loop {
+            let line = lines.next().transpose()?;
+            if let Some(l) = &line {
+                let g: Gathered = serde_json::from_str(l).map_err(|e| Fatal(format!("scratch file: {e}")))?;
+                seen.insert(g.remote_id.clone());
+                batch.push(g);
+            }
+            if batch.len() >= BATCH || (line.is_none() && !batch.is_empty()) {
+                let work = std::mem::take(&mut batch);
+                self.import_batch(source, config, work, &known, &mut orgs, run, errors).await?;
+            }
+            if line.is_none() {
+                break;
+            }
+        }
+        // Gone at the source: deleted here (the listing was complete).
+        let system = Actor::system();
+        for (remote_id, o) in known.iter().filter(|(r, _)| !seen.contains(*r)) {
+            let now = timefmt::now();
+            let mut tx = self.store().write().await?;
+            let gone = match packages::find(&mut tx, &o.package_id).await? {
+                Some(p) if p.state != "deleted" => {
+                    self.delete_in_tx(&mut tx, &system, &o.package_id, &now).await.map(|_| true)
+                }
+                _ => Ok(false),
+            };
+            match gone {
+                Ok(deleted) => {
+                    store::forget_object(&mut tx, &source.id, remote_id).await?;
+                    self.commit(tx).await?;
+                    if deleted {
+                        run.deleted += 1;
+                    }
+                }
+                Err(e) => {
+                    drop(tx);
+                    note_error(run, errors, remote_id, &format!("could not delete: {e}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Imports a batch in one transaction; if any record fails, the batch
+    /// is rolled back and its records written one by one, so a broken
+    /// record costs only itself.
+    #[allow(clippy::too_many_arguments)]
+    async fn import_batch(
+        &self,
+        source: &SourceRow,
+        config: &SourceConfig,
+        batch: Vec<Gathered>,
+        known: &HashMap<String, ObjectRow>,
+        orgs: &mut HashMap<String, std::result::Result<String, String>>,
+        run: &mut RunRow,
+        errors: &mut Vec<Value>,
+    ) -> std::result::Result<(), Fatal> {
+        // Agencies first, each in its own transaction.
+        for g in &batch {
+            if source.owner_org.is_none()
+                && let Some(a) = &g.agency
+                && !orgs.contains_key(&a.name)
+            {
+                let r = self.ensure_agency(a).await.map_err(|e| e.to_string());
+                orgs.insert(a.name.clone(), r);
+            }
+        }
+        let mut tx = self.store().write().await?;
+        let mut counts = Counts::default();
+        let mut failed = false;
+        for g in &batch {
+            if let Err(e) = self.import_one(&mut tx, source, config, g, known, orgs, &mut counts).await {
+                tracing::debug!(remote_id = %g.remote_id, error = %e, "batch record failed; retrying one by one");
+                failed = true;
+                break;
+            }
+        }
+        if !failed {
+            self.commit(tx).await?;
+            counts.add_to(run);
+            return Ok(());
+        }
+        drop(tx);
+        for g in &batch {
+            let mut tx = self.store().write().await?;
+            let mut counts = Counts::default();
+            match self.import_one(&mut tx, source, config, g, known, orgs, &mut counts).await {
+                Ok(()) => {
+                    self.commit(tx).await?;
+                    counts.add_to(run);
+                }
+                Err(e) => {
+                    drop(tx);
+                    note_error(run, errors, &g.remote_id, &e.to_string());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Finds the local agency named like a remote one, creating it.
+    async fn ensure_agency(&self, a: &Agency) -> Result<String> {
+        let mut conn = self.store().conn().await?;
+        if let Some(g) = kho_store::groups::find(&mut conn, &a.name, Some(true)).await? {
+            return Ok(g.id);
+        }
+        drop(conn);
+        let mut dict = json!({"name": a.name, "title": a.title, "title_translated": a.title_translated});
+        if let Some(k) = &a.agency_kind {
+            dict["agency_kind"] = json!(k);
+        }
+        let g = self.group_create(&Actor::system(), Fields::from_value(dict)?, true).await?;
+        tracing::info!(organization = %g.name, "created the agency of harvested datasets");
+        Ok(g.id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn import_one(
+        &self,
+        tx: &mut kho_store::Tx,
+        source: &SourceRow,
+        config: &SourceConfig,
+        g: &Gathered,
+        known: &HashMap<String, ObjectRow>,
+        orgs: &HashMap<String, std::result::Result<String, String>>,
+        counts: &mut Counts,
+    ) -> Result<()> {
+        let system = Actor::system();
+        let now = timefmt::now();
+        let existing = match known.get(&g.remote_id) {
+            Some(o) => packages::find(&mut *tx, &o.package_id).await?.map(|row| (o, row)),
+            None => None,
+        };
+        if let Some((o, row)) = &existing
+            && o.content_hash == g.hash
+            && row.state == "active"
+        {
+            counts.unchanged += 1;
+            return Ok(());
+        }
+        let org_id = match (&source.owner_org, &g.agency) {
+            (Some(id), _) => id.clone(),
+            (None, Some(a)) => match orgs.get(&a.name) {
+                Some(Ok(id)) => id.clone(),
+                Some(Err(e)) => {
+                    return Err(Error::field("organization", format!("cannot create agency {}: {e}", a.name)));
+                }
+                None => return Err(Error::internal("agency not prepared")),
+            },
+            (None, None) => {
+                return Err(Error::field(
+                    "organization",
+                    "The remote dataset names no agency; give the source an organization",
+                ));
+            }
+        };
+        let mut map = g.dict.as_object().cloned().unwrap_or_default();
+        let mut extras: Vec<Value> = map
+            .remove("extras")
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.get("key").and_then(Value::as_str).is_some_and(|k| !k.starts_with("harvest_")))
+            .collect();
+        let has_uri = extras.iter().any(|e| e.get("key").and_then(Value::as_str) == Some("uri"));
+        if !has_uri {
+            // The identity the DCAT export keeps: the remote node's IRI for it.
+            let uri = if source.source_type == "dcat" {
+                g.remote_id.clone()
+            } else {
+                format!("{}/dataset/{}", source.url, g.remote_id)
+            };
+            extras.push(json!({"key": "uri", "value": uri}));
+        }
+        for (k, v) in [
+            ("harvest_source_id", source.id.as_str()),
+            ("harvest_source_name", source.name.as_str()),
+            ("harvest_source_title", source.title.as_str()),
+            ("harvest_remote_id", g.remote_id.as_str()),
+            ("harvest_url", g.original.as_deref().unwrap_or("")),
+        ] {
+            extras.push(json!({"key": k, "value": v}));
+        }
+        map.insert("extras".into(), Value::Array(extras));
+        map.insert("owner_org".into(), json!(org_id));
+        // Public unless the source marked it private (shared data must be, in Kho).
+        map.entry("private").or_insert(json!(false));
+        map.insert("state".into(), json!("active"));
+        let background = if config.load_tables { Background::Queue } else { Background::Skip };
+        let package_id = match existing {
+            Some((_, row)) => {
+                map.insert("name".into(), json!(row.name));
+                let input = PackageInput::parse(Fields::new(map))?;
+                let (pkg, _) = self.update_in_tx(&mut *tx, &system, row, input, background, &now).await?;
+                counts.updated += 1;
+                pkg.id
+            }
+            None => {
+                let name = self.free_name(&mut *tx, &g.name_hint, &g.remote_id).await?;
+                map.insert("name".into(), json!(name));
+                let input = PackageInput::parse(Fields::new(map))?;
+                let (pkg, _) = self.create_in_tx(&mut *tx, &system, input, background, &now).await?;
+                counts.created += 1;
+                pkg.id
+            }
+        };
+        store::record_object(&mut *tx, &source.id, &g.remote_id, &package_id, &g.hash, &now).await?;
+        Ok(())
+    }
+
+    /// A local name for a new harvested dataset: its remote name when free,
+    /// else that name with a suffix drawn from its remote id.
+    async fn free_name(&self, conn: &mut dyn kho_store::Handle, hint: &str, remote_id: &str) -> Result<String> {
+        let base: String = if kho_core::names::check_name(hint).is_ok() { hint.to_string() } else { "du-lieu".into() };
+        let base: String = base.chars().take(90).collect();
+        if packages::find(conn, &base).await?.is_none() {
+            return Ok(base);
+        }
+        let suffix = &sha256_hex(remote_id.as_bytes())[..8];
+        Ok(format!("{base}-{suffix}"))
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    created: i64,
+    updated: i64,
+    unchanged: i64,
+}
+
+impl Counts {
+    fn add_to(&self, run: &mut RunRow) {
+        run.added += self.created;
+        run.updated += self.updated;
+        run.unchanged += self.unchanged;
+    }
+}
+
+fn note_error(run: &mut RunRow, errors: &mut Vec<Value>, remote_id: &str, message: &str) {
+    run.errored += 1;
+    if errors.len() < MAX_ERRORS {
+        errors.push(json!({"remote_id": remote_id, "message": message}));
+    }
+}
+
+/// Registers the `harvest_run` job.
+pub fn register_jobs(registry: &mut Registry) {
+    registry.register(RUN_JOB, Arc::new(|ctx| Box::pin(run_job(ctx))));
+}
+
+async fn run_job(ctx: JobContext) -> std::result::Result<(), JobFailure> {
+    let Some(run_id) = ctx.payload.get("run_id").and_then(Value::as_str) else {
+        return Err(JobFailure::Fatal("the job names no harvest run".into()));
+    };
+    // A run that fails as a whole is reported in the run, not retried: the
+    // next scheduled or asked-for run tries again.
+    ctx.catalog.execute_harvest(run_id).await?;
+    Ok(())
+}
