@@ -424,19 +424,62 @@ impl Catalog {
             .await?
             .filter(|s| s.state == "active")
             .ok_or_else(|| Error::not_found(format!("No harvest source \"{id_or_name}\"")))?;
-        if let Some(r) =
-            store::runs(&mut tx, &s.id, 1).await?.into_iter().find(|r| matches!(r.state.as_str(), "queued" | "running"))
-        {
+        if let Some(r) = unfinished_run(&mut tx, &s.id).await? {
             return Ok(r);
         }
-        let run_id = kho_store::new_id();
-        let spec = JobSpec { max_attempts: 3, ..JobSpec::new(RUN_JOB, Some(&s.id), json!({"run_id": run_id})) };
-        let job = self.enqueue_job_in(&mut tx, &spec).await?;
-        store::insert_run(&mut tx, &run_id, &s.id, &job, &timefmt::now()).await?;
-        let run = store::run(&mut tx, &run_id).await?.ok_or_else(|| Error::internal("run vanished"))?;
+        let run = self.queue_run_in(&mut tx, &s.id).await?;
         tx.commit().await?;
         self.wake_jobs();
         Ok(run)
+    }
+
+    async fn queue_run_in(&self, tx: &mut kho_store::Tx, source_id: &str) -> Result<RunRow> {
+        let run_id = kho_store::new_id();
+        let spec = JobSpec { max_attempts: 3, ..JobSpec::new(RUN_JOB, Some(source_id), json!({"run_id": run_id})) };
+        let job = self.enqueue_job_in(&mut *tx, &spec).await?;
+        store::insert_run(&mut *tx, &run_id, source_id, &job, &timefmt::now()).await?;
+        store::run(&mut *tx, &run_id).await?.ok_or_else(|| Error::internal("run vanished"))
+    }
+
+    /// Queues a run of every source whose schedule is due at `now` and that
+    /// has no run unfinished; returns the runs queued. The database decides
+    /// (the jobs' named schedules, `harvest:{source id}`), so of several
+    /// Kho processes asking, one queues each run. A schedule starts when
+    /// first seen: its first run is its next time after that.
+    pub async fn queue_due_harvests(&self, now: time::OffsetDateTime) -> Result<Vec<String>> {
+        let mut conn = self.store().conn().await?;
+        let sources = store::list_sources(&mut conn).await?;
+        drop(conn);
+        let now_text = timefmt::format(now);
+        let mut queued = Vec::new();
+        for s in sources {
+            let Some(schedule) = s.schedule.as_deref().and_then(|c| kho_core::cron::Schedule::parse(c).ok()) else {
+                continue;
+            };
+            let name = format!("harvest:{}", s.id);
+            let mut tx = self.store().write().await?;
+            let Some(seen) = kho_store::jobs::schedule(&mut tx, &name).await? else {
+                kho_store::jobs::start_schedule(&mut tx, &name, &now_text).await?;
+                tx.commit().await?;
+                continue;
+            };
+            let due = timefmt::parse(&seen.last_enqueued).and_then(|last| schedule.next_after(last));
+            if due.is_none_or(|d| d > now) || unfinished_run(&mut tx, &s.id).await?.is_some() {
+                continue;
+            }
+            let run = self.queue_run_in(&mut tx, &s.id).await?;
+            let job = run.job_id.clone().unwrap_or_default();
+            if !kho_store::jobs::claim_schedule(&mut tx, &name, &seen, &now_text, &now_text, &job).await? {
+                continue; // Another process queued it; this run is rolled back.
+            }
+            tx.commit().await?;
+            tracing::info!(source = %s.name, run = %run.id, "scheduled harvest queued");
+            queued.push(run.id);
+        }
+        if !queued.is_empty() {
+            self.wake_jobs();
+        }
+        Ok(queued)
     }
 
     /// `harvest_run_show`: a run's report.
@@ -447,13 +490,24 @@ impl Catalog {
     }
 
     /// Runs a source now, in this process (`kho harvest run`), and returns
-    /// the report.
+    /// the report. Refused while another run of the source is unfinished.
     pub async fn harvest_now(&self, id_or_name: &str) -> Result<Value> {
         let mut tx = self.store().write().await?;
         let s = store::find_source(&mut tx, id_or_name)
             .await?
             .filter(|s| s.state == "active")
             .ok_or_else(|| Error::not_found(format!("No harvest source \"{id_or_name}\"")))?;
+        if let Some(r) = unfinished_run(&mut tx, &s.id).await? {
+            return Err(Error::field(
+                "id",
+                format!(
+                    "Run {} of this source is {} (since {}); wait for it to end",
+                    r.id,
+                    r.state,
+                    r.started.as_deref().unwrap_or(&r.created)
+                ),
+            ));
+        }
         let run_id = kho_store::new_id();
         store::insert_run(&mut tx, &run_id, &s.id, "", &timefmt::now()).await?;
         tx.commit().await?;
@@ -898,6 +952,44 @@ impl Catalog {
         }
         let suffix = &sha256_hex(remote_id.as_bytes())[..8];
         Ok(format!("{base}-{suffix}"))
+    }
+}
+
+/// A run of the source still queued or running, if any. A run left
+/// "running" by a process that died without its job (a foreground run) is
+/// taken as over after a day.
+async fn unfinished_run(tx: &mut kho_store::Tx, source_id: &str) -> Result<Option<RunRow>> {
+    let day_ago = timefmt::format(time::OffsetDateTime::now_utc() - time::Duration::days(1));
+    Ok(store::runs(&mut *tx, source_id, 5)
+        .await?
+        .into_iter()
+        .find(|r| matches!(r.state.as_str(), "queued" | "running") && r.created > day_ago))
+}
+
+/// Queues scheduled harvests while it lives (stopped when dropped).
+pub struct Scheduler {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Scheduler {
+    /// Looks for due runs every `tick` (a minute in `kho serve`).
+    pub fn start(catalog: &Catalog, tick: Duration) -> Scheduler {
+        let catalog = catalog.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                if let Err(e) = catalog.queue_due_harvests(time::OffsetDateTime::now_utc()).await {
+                    tracing::warn!(error = %e, "could not queue scheduled harvests; retrying");
+                }
+                tokio::time::sleep(tick).await;
+            }
+        });
+        Scheduler { task }
+    }
+}
+
+impl Drop for Scheduler {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

@@ -74,6 +74,9 @@ pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
             Duration::from_secs(config.link_check_interval_hours * 3600),
         )
     });
+    // Harvest sources with a schedule run on it; the database decides which
+    // of several servers queues each run.
+    let harvests = kho_catalog::harvest::Scheduler::start(&catalog, Duration::from_secs(60));
     // Files a crash left between writing a table and recording it.
     let collector = catalog.clone();
     tokio::spawn(async move {
@@ -86,6 +89,7 @@ pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let served = kho_server::serve(listener, state, shutdown_signal(), grace).await;
     drop(sweeps);
+    drop(harvests);
     workers.stop(grace).await;
     served?;
     catalog.close().await;

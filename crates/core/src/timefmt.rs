@@ -28,6 +28,11 @@ pub fn format(t: OffsetDateTime) -> String {
     t.to_offset(UtcOffset::UTC).format(CKAN_FORMAT).unwrap_or_else(|_| "1970-01-01T00:00:00.000000".to_string())
 }
 
+/// Parses a time as Kho stores it (see [`format`]).
+pub fn parse(s: &str) -> Option<OffsetDateTime> {
+    PrimitiveDateTime::parse(s, CKAN_FORMAT).ok().map(PrimitiveDateTime::assume_utc)
+}
+
 /// Parses a date-time as clients send it: `2024-01-15`, `2024-01-15T10:20:30`,
 /// with optional fraction and optional `Z`/offset. Returns CKAN's format.
 pub fn parse_datetime(s: &str) -> Option<String> {

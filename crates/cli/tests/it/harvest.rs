@@ -374,3 +374,51 @@ backends!(bad_sources_fail_their_run_cleanly_and_import_nothing, |app| async mov
     let org = app.ok("organization_show", json!({"id": "so-tnmt"}), &app.admin).await;
     assert_eq!(org["title"], "Sở Tài nguyên và Môi trường");
 });
+
+backends!(scheduled_sources_are_queued_once_when_due, |app| async move {
+    let remote = Remote::start().await;
+    let url = format!("{}/good.ttl", remote.base);
+    app.ok(
+        "harvest_source_create",
+        json!({"name": "hang-ngay", "type": "dcat", "url": url, "schedule": "0 2 * * *"}),
+        &app.admin,
+    )
+    .await;
+    app.ok("harvest_source_create", json!({"name": "khi-can", "type": "dcat", "url": url}), &app.admin).await;
+    let at = |hms: &str| {
+        time::OffsetDateTime::parse(&format!("2026-03-01T{hms}Z"), &time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let c = &app.catalog;
+    // First seen at 01:00: the schedule starts; nothing is due until 02:00.
+    assert!(c.queue_due_harvests(at("01:00:00")).await.unwrap().is_empty());
+    assert!(c.queue_due_harvests(at("01:59:00")).await.unwrap().is_empty());
+    // Due at 02:00: of several processes asking at once, one queues it.
+    let asks = (0..4).map(|_| {
+        let c = c.clone();
+        tokio::spawn(async move { c.queue_due_harvests(at("02:00:30")).await.unwrap() })
+    });
+    let queued: Vec<String> = futures_util::future::join_all(asks).await.into_iter().flat_map(|r| r.unwrap()).collect();
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    // Not again while it waits, nor the next minute.
+    assert!(c.queue_due_harvests(at("02:01:00")).await.unwrap().is_empty());
+    let workers = crate::support::start_workers(app, kho_catalog::harvest::register_jobs);
+    let started = Instant::now();
+    let run = loop {
+        let r = app.ok("harvest_run_show", json!({"id": queued[0]}), &app.admin).await;
+        if r["status"] == "finished" {
+            break r;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{r}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(stats(&run).0, 1, "{run}");
+    // Its next time is tomorrow 02:00; the source without a schedule never runs by itself.
+    assert!(c.queue_due_harvests(at("23:59:00")).await.unwrap().is_empty());
+    let next =
+        time::OffsetDateTime::parse("2026-03-02T02:00:05Z", &time::format_description::well_known::Rfc3339).unwrap();
+    assert_eq!(c.queue_due_harvests(next).await.unwrap().len(), 1);
+    let source = app.ok("harvest_source_show", json!({"id": "khi-can"}), &app.admin).await;
+    assert!(source["runs"].as_array().unwrap().is_empty());
+    workers.stop(Duration::from_secs(5)).await;
+});
