@@ -55,6 +55,10 @@ pub enum BenchCommand {
     /// real server in Turtle, JSON-LD and RDF/XML: time, datasets per second, size, and
     /// the server's peak memory during each export beside its memory before.
     Dcat(crate::bench_dcat::DcatArgs),
+    /// Harvesting a generated source node (10,000 datasets by default) served by a real `kho serve`
+    /// on loopback, by DCAT and by the Action API, into an empty catalog and again unchanged:
+    /// time and datasets per second.
+    Harvest(crate::bench_dcat::HarvestArgs),
 }
 
 #[derive(Args)]
@@ -117,6 +121,7 @@ pub async fn run(g: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<ExitCode> 
         BenchCommand::Datastore(a) => crate::bench_datastore::run(g, a).await,
         BenchCommand::Validate(a) => crate::bench_validate::run(a),
         BenchCommand::Dcat(a) => crate::bench_dcat::run(g, a).await,
+        BenchCommand::Harvest(a) => crate::bench_dcat::harvest(g, a).await,
     }
 }
 

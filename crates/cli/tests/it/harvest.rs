@@ -177,6 +177,9 @@ backends_bare!(a_national_node_harvests_a_provincial_one_by_dcat_and_by_api, |di
     // Re-exported by the nation under the province's IRI.
     let ttl = reqwest::get(format!("{}/dataset/thu-ngan-sach.ttl", nation.base)).await.unwrap().text().await.unwrap();
     assert!(ttl.contains(&format!("<{original_iri}> a dcat:Dataset")), "{ttl}");
+    // The page's schema.org names the same dataset.
+    let page = reqwest::get(format!("{}/dataset/thu-ngan-sach", nation.base)).await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("\"@id\":\"{original_iri}\"")), "schema.org @id is the DCAT IRI");
     // Read-only here, even for a sysadmin.
     let (status, v) =
         nation.call(&n_token, "package_patch", json!({"id": "thu-ngan-sach", "title": "Sửa tại chỗ"})).await;
