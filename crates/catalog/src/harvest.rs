@@ -398,10 +398,7 @@ impl Catalog {
     /// `harvest_source_show`: a source, its last runs and dataset count.
     pub async fn harvest_source_show(&self, id_or_name: &str) -> Result<Value> {
         let mut conn = self.store().conn().await?;
-        let s = store::find_source(&mut conn, id_or_name)
-            .await?
-            .filter(|s| s.state == "active")
-            .ok_or_else(|| Error::not_found(format!("No harvest source \"{id_or_name}\"")))?;
+        let s = active_source(&mut conn, id_or_name).await?;
         let n = store::count_objects(&mut conn, &s.id).await?;
         let runs = store::runs(&mut conn, &s.id, 20).await?;
         let mut v = source_json(&s, n, runs.first());
@@ -420,10 +417,7 @@ impl Catalog {
     /// Queues a run (or finds the unfinished one).
     pub async fn queue_harvest(&self, id_or_name: &str) -> Result<RunRow> {
         let mut tx = self.store().write().await?;
-        let s = store::find_source(&mut tx, id_or_name)
-            .await?
-            .filter(|s| s.state == "active")
-            .ok_or_else(|| Error::not_found(format!("No harvest source \"{id_or_name}\"")))?;
+        let s = active_source(&mut tx, id_or_name).await?;
         if let Some(r) = unfinished_run(&mut tx, &s.id).await? {
             return Ok(r);
         }
@@ -493,10 +487,7 @@ impl Catalog {
     /// the report. Refused while another run of the source is unfinished.
     pub async fn harvest_now(&self, id_or_name: &str) -> Result<Value> {
         let mut tx = self.store().write().await?;
-        let s = store::find_source(&mut tx, id_or_name)
-            .await?
-            .filter(|s| s.state == "active")
-            .ok_or_else(|| Error::not_found(format!("No harvest source \"{id_or_name}\"")))?;
+        let s = active_source(&mut tx, id_or_name).await?;
         if let Some(r) = unfinished_run(&mut tx, &s.id).await? {
             return Err(Error::field(
                 "id",
@@ -953,6 +944,14 @@ impl Catalog {
         let suffix = &sha256_hex(remote_id.as_bytes())[..8];
         Ok(format!("{base}-{suffix}"))
     }
+}
+
+/// An active source by id or name.
+async fn active_source(conn: &mut dyn kho_store::Handle, id_or_name: &str) -> Result<SourceRow> {
+    store::find_source(conn, id_or_name)
+        .await?
+        .filter(|s| s.state == "active")
+        .ok_or_else(|| Error::not_found(format!("No harvest source \"{id_or_name}\"")))
 }
 
 /// A run of the source still queued or running, if any. A run left

@@ -144,6 +144,16 @@ pub(crate) fn rss_kb(pid: u32) -> Option<u64> {
     status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Fills `catalog` with `n` synthetic datasets (seed 42), with a progress bar.
+pub(crate) async fn generate(catalog: &kho_catalog::Catalog, n: u64) -> anyhow::Result<()> {
+    let bar = progress_bar(n, "Tạo bộ dữ liệu / generating datasets");
+    kho_catalog::synthetic::generate(catalog, n, 42, |i| bar.set_position(i))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    Ok(())
+}
+
 /// Builds the search index, so the server under test starts on a ready one;
 /// returns the time it took, the datasets indexed and the index size.
 async fn build_index(
@@ -441,11 +451,7 @@ async fn search(g: &GlobalArgs, a: SearchArgs) -> anyhow::Result<ExitCode> {
 
     // 1. The catalog, then a timed reindex of all of it.
     let catalog = open_catalog(&config, true, false).await?;
-    let bar = progress_bar(a.datasets, "Tạo bộ dữ liệu / generating datasets");
-    kho_catalog::synthetic::generate(&catalog, a.datasets, 42, |n| bar.set_position(n))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    bar.finish_and_clear();
+    generate(&catalog, a.datasets).await?;
     let (reindex, indexed, index_bytes) = build_index(&catalog, &config.index_dir).await?;
     catalog.close().await;
 
@@ -594,11 +600,7 @@ async fn portal(g: &GlobalArgs, a: PortalArgs) -> anyhow::Result<ExitCode> {
     let BenchEnv { dir, base, backend, database_url, schema, bind, addr, site_url, config } =
         bench_env(g, "kho-bench-portal-").await?;
     let catalog = open_catalog(&config, true, false).await?;
-    let bar = progress_bar(a.datasets, "Tạo bộ dữ liệu / generating datasets");
-    kho_catalog::synthetic::generate(&catalog, a.datasets, 42, |n| bar.set_position(n))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    bar.finish_and_clear();
+    generate(&catalog, a.datasets).await?;
     build_index(&catalog, &config.index_dir).await?;
     let public = catalog.package_list(Some(2000), Some(0)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     anyhow::ensure!(!public.is_empty(), "the synthetic catalog has no public datasets");

@@ -8,8 +8,7 @@
 //! memory is reset before each export (Linux `clear_refs`) and read after,
 //! so the figure is the export's own, beside the memory before it.
 
-use crate::admin::progress_bar;
-use crate::bench::{BenchEnv, bench_env, rss_kb, start_server};
+use crate::bench::{BenchEnv, bench_env, generate, rss_kb, start_server};
 use crate::{GlobalArgs, open_catalog};
 use clap::Args;
 use serde_json::json;
@@ -87,11 +86,7 @@ pub async fn run(g: &GlobalArgs, a: DcatArgs) -> anyhow::Result<ExitCode> {
     let BenchEnv { dir, base, backend, database_url, schema, bind, addr, site_url, config } =
         bench_env(g, "kho-bench-dcat-").await?;
     let catalog = open_catalog(&config, true, false).await?;
-    let bar = progress_bar(a.datasets, "Tạo bộ dữ liệu / generating datasets");
-    kho_catalog::synthetic::generate(&catalog, a.datasets, 42, |n| bar.set_position(n))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    bar.finish_and_clear();
+    generate(&catalog, a.datasets).await?;
     let public = catalog.package_list(None, None).await.map_err(|e| anyhow::anyhow!("{e}"))?.len() as u64;
     catalog.close().await;
 
@@ -185,11 +180,7 @@ pub struct HarvestArgs {
 pub async fn harvest(g: &GlobalArgs, a: HarvestArgs) -> anyhow::Result<ExitCode> {
     let source = bench_env(g, "kho-bench-harvest-source-").await?;
     let catalog = open_catalog(&source.config, true, false).await?;
-    let bar = progress_bar(a.datasets, "Tạo bộ dữ liệu / generating datasets");
-    kho_catalog::synthetic::generate(&catalog, a.datasets, 42, |n| bar.set_position(n))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    bar.finish_and_clear();
+    generate(&catalog, a.datasets).await?;
     let public = catalog.package_list(None, None).await.map_err(|e| anyhow::anyhow!("{e}"))?.len() as i64;
     catalog.close().await;
     let (mut child, _) = start_server(source.dir.path(), &source.bind, &source.site_url, &source.database_url)?;
