@@ -225,16 +225,39 @@ fn input_of_ckan(pkg: &Value, kho: bool) -> Value {
         .map(|a| a.iter().filter_map(|t| t.get("name").and_then(Value::as_str)).map(|n| json!({"name": n})).collect())
         .unwrap_or_default();
     out.insert("tags".into(), Value::Array(tags));
-    let extras: Vec<Value> = pkg
-        .get("extras")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter(|e| e.get("key").and_then(Value::as_str).is_some_and(|k| !k.starts_with("harvest_")))
-                .map(|e| json!({"key": e.get("key"), "value": e.get("value").cloned().unwrap_or(json!(""))}))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut keys: HashSet<String> = HashSet::new();
+    let mut extras: Vec<Value> = Vec::new();
+    for e in pkg.get("extras").and_then(Value::as_array).into_iter().flatten() {
+        let Some(key) = e.get("key").and_then(Value::as_str).filter(|k| !k.starts_with("harvest_")) else { continue };
+        // CKAN extensions keep fields Kho has as extras (ckanext-spatial's
+        // `spatial` is GeoJSON): kept under another key, not as Kho's field.
+        let key = if kho_core::input::is_package_field(key) { format!("source_{key}") } else { key.to_string() };
+        if keys.insert(key.clone()) {
+            extras.push(json!({"key": key, "value": e.get("value").cloned().unwrap_or(json!(""))}));
+        }
+    }
+    // A licence the site named its own way: Kho's id when the name or the
+    // URL matches one, else kept as an extra.
+    if let Some(id) = out.get("license_id").and_then(Value::as_str).map(str::to_string)
+        && kho_core::licenses::find(&id).is_none()
+    {
+        let url = pkg.get("license_url").and_then(Value::as_str).unwrap_or("").trim_end_matches('/').to_string();
+        let known = kho_core::licenses::LICENSES
+            .iter()
+            .find(|l| l.id.eq_ignore_ascii_case(&id) || (!url.is_empty() && l.url.trim_end_matches('/') == url));
+        match known {
+            Some(l) => {
+                out.insert("license_id".into(), json!(l.id));
+            }
+            None => {
+                out.remove("license_id");
+                let title = pkg.get("license_title").and_then(Value::as_str).unwrap_or(&id);
+                if keys.insert("source_license".into()) {
+                    extras.push(json!({"key": "source_license", "value": format!("{title} ({id})")}));
+                }
+            }
+        }
+    }
     out.insert("extras".into(), Value::Array(extras));
     let resources: Vec<Value> = pkg
         .get("resources")
@@ -289,7 +312,9 @@ fn agency_of_dcat(a: &kho_dcat::read::Agent) -> Option<Agency> {
 }
 
 fn gathered(remote_id: String, agency: Option<Agency>, dict: Value, original: Option<String>, hint: &str) -> Gathered {
-    let content = json!({"agency": agency, "dict": dict});
+    // The link back is content too: a dataset renamed at the source (same
+    // id, new name) changes only it, and must be written again.
+    let content = json!({"agency": agency, "dict": dict, "original": original});
     let hash = sha256_hex(content.to_string().as_bytes());
     let name_hint = kho_core::names::slugify(hint);
     Gathered { remote_id, hash, agency, dict, original, name_hint }
@@ -565,11 +590,19 @@ impl Catalog {
         accept: &str,
         config: &SourceConfig,
     ) -> std::result::Result<(Vec<u8>, kho_fetch::Fetched), Fatal> {
-        self.inner
-            .fetcher
-            .get(url, accept, config.max_page_bytes, config.timeout)
-            .await
-            .map_err(|e| Fatal(format!("{url}: {e}")))
+        self.inner.fetcher.get(url, accept, config.max_page_bytes, config.timeout).await.map_err(|e| match e {
+            // A catalog API says why in the body: CKAN's {"error": {"message": …}}.
+            kho_fetch::FetchError::Status { body: Some(ref b), .. } => {
+                let said = serde_json::from_str::<Value>(b)
+                    .ok()
+                    .and_then(|v| v.pointer("/error/message").and_then(Value::as_str).map(str::to_string));
+                match said {
+                    Some(m) => Fatal(format!("{url}: {e}: {m}")),
+                    None => Fatal(format!("{url}: {e}")),
+                }
+            }
+            e => Fatal(format!("{url}: {e}")),
+        })
     }
 
     /// Reads every remote dataset into a scratch file.
@@ -1027,4 +1060,50 @@ async fn run_job(ctx: JobContext) -> std::result::Result<(), JobFailure> {
     // next scheduled or asked-for run tries again.
     ctx.catalog.execute_harvest(run_id).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ckan_datasets_from_extended_sites_fit_kho() {
+        let pkg = json!({
+            "id": "x", "name": "ten", "title": "Tiêu đề", "license_id": "CC-BY-4.0",
+            "extras": [{"key": "spatial", "value": "{\"type\": \"Point\"}"}, {"key": "temporal_start", "value": "2024"},
+                       {"key": "harvest_object_id", "value": "old"}, {"key": "nguon", "value": "Sở"}],
+            "resources": [{"id": "r", "url": "https://ckan.example/x.csv", "url_type": "upload", "format": "CSV", "state": "active"}],
+        });
+        let d = input_of_ckan(&pkg, false);
+        assert_eq!(d["license_id"], "cc-by-4.0", "matched by name, whatever the case");
+        let keys: Vec<&str> = d["extras"].as_array().unwrap().iter().map(|e| e["key"].as_str().unwrap()).collect();
+        assert_eq!(keys, ["source_spatial", "source_temporal_start", "nguon"]);
+        assert!(d.get("id").is_none() && d["resources"][0].get("url_type").is_none());
+        assert!(
+            PackageInput::parse(Fields::new({
+                let mut m = d.as_object().unwrap().clone();
+                m.insert("name".into(), json!("ten"));
+                m.insert("owner_org".into(), json!("org"));
+                m
+            }))
+            .is_ok()
+        );
+
+        let unknown =
+            input_of_ckan(&json!({"license_id": "giay-phep-rieng", "license_title": "Giấy phép riêng"}), false);
+        assert!(unknown.get("license_id").is_none());
+        assert_eq!(
+            unknown["extras"][0],
+            json!({"key": "source_license", "value": "Giấy phép riêng (giay-phep-rieng)"})
+        );
+        let by_url = input_of_ckan(
+            &json!({"license_id": "odbl", "license_url": "https://opendatacommons.org/licenses/odbl/1-0"}),
+            false,
+        );
+        assert_eq!(by_url["license_id"], "odc-odbl");
+        // A renamed dataset hashes differently through its link back.
+        let a = gathered("x".into(), None, json!({}), Some("https://k/dataset/a".into()), "a");
+        let b = gathered("x".into(), None, json!({}), Some("https://k/dataset/b".into()), "b");
+        assert_ne!(a.hash, b.hash);
+    }
 }

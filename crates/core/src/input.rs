@@ -450,6 +450,11 @@ pub struct PackageInput {
 }
 
 /// Names of a dataset's own fields, which an extra may not shadow.
+/// Whether `key` names a dataset field (so it cannot be an extra's key).
+pub fn is_package_field(key: &str) -> bool {
+    PACKAGE_FIELDS.contains(&key) || PACKAGE_READ_ONLY.contains(&key)
+}
+
 const PACKAGE_FIELDS: &[&str] = &[
     "id",
     "name",

@@ -37,7 +37,13 @@ pub enum FetchError {
     #[error("{0} is a private or local address; Kho does not fetch from those (set fetch_allow_private to allow it)")]
     Forbidden(String),
     #[error("the server answered {status} for {url}")]
-    Status { status: u16, url: String },
+    Status {
+        status: u16,
+        url: String,
+        /// The answer's body when short (at most 4 kB; `get` only), for
+        /// callers whose servers explain errors there (catalog APIs).
+        body: Option<String>,
+    },
     #[error("the file is larger than the {limit}-byte limit")]
     TooLarge { limit: u64 },
     #[error("the server did not answer within {} seconds", .0.as_secs_f64())]
@@ -383,7 +389,8 @@ impl Fetcher {
         let status = resp.status();
         let final_url = resp.url().to_string();
         if !status.is_success() {
-            return Err(FetchError::Status { status: status.as_u16(), url: final_url });
+            let body = short_body(resp).await;
+            return Err(FetchError::Status { status: status.as_u16(), url: final_url, body });
         }
         let limit = max_bytes.min(self.opts.max_bytes);
         if resp.content_length().is_some_and(|n| n > limit) {
@@ -411,7 +418,7 @@ impl Fetcher {
         let status = resp.status();
         let final_url = resp.url().to_string();
         if !status.is_success() {
-            return Err(FetchError::Status { status: status.as_u16(), url: final_url });
+            return Err(FetchError::Status { status: status.as_u16(), url: final_url, body: None });
         }
         let limit = self.opts.max_bytes;
         if resp.content_length().is_some_and(|n| n > limit) {
@@ -449,6 +456,19 @@ impl Fetcher {
             }
         }
     }
+}
+
+/// An answer's body if it is short text (at most 4 kB), else `None`.
+async fn short_body(resp: reqwest::Response) -> Option<String> {
+    let mut body = Vec::new();
+    let mut stream = resp.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        body.extend_from_slice(&chunk.ok()?);
+        if body.len() > 4096 {
+            return None;
+        }
+    }
+    String::from_utf8(body).ok()
 }
 
 /// What a failed request stands for, from one walk of its source chain
