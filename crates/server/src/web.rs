@@ -75,6 +75,8 @@ fn pages() -> Router<AppState> {
         .route("/user/logout", axum::routing::post(logout))
         .route("/dashboard", get(dashboard))
         .route("/user/{name}/api-tokens", get(tokens).post(tokens_post))
+        .route("/harvest", get(harvest).post(harvest_post))
+        .route("/harvest/{name}", get(harvest_source).post(harvest_source_post))
 }
 
 /// The cookies of a request.
@@ -374,6 +376,8 @@ page_handlers! {
     tokens(true) => |p, v, a, q| p.tokens_page(&v, &a[0], None).await;
     members(true) => |p, v, a, q| p.members_page(&v, &a[0], None).await;
     organization_links(true) => |p, v, a, q| p.links_page(&v, &a[0], None).await;
+    harvest(true) => |p, v, a, q| p.harvest_page(&v).await;
+    harvest_source(true) => |p, v, a, q| p.harvest_source_page(&v, &a[0]).await;
     dataset_new(true) => |p, v, a, q| p.dataset_form(&v, None).await;
     dataset_edit(true) => |p, v, a, q| p.dataset_form(&v, Some(&a[0])).await;
     resource_new(true) => |p, v, a, q| p.resource_form(&v, &a[0], None).await;
@@ -603,6 +607,8 @@ form_handlers! {
     members_post => |p, v, f, a| p.members_submit(v, &a[0], f.fields).await;
     organization_links_post => |p, v, f, a| p.links_submit(v, &a[0]).await;
     tokens_post => |p, v, f, a| p.tokens_submit(v, &a[0], f.fields).await;
+    harvest_post => |p, v, f, a| p.harvest_submit(v, f.fields).await;
+    harvest_source_post => |p, v, f, a| p.harvest_run_submit(v, &a[0]).await;
 }
 
 /// The signed-in user of a browser request, from its session cookie, for

@@ -517,6 +517,7 @@ async function main() {
         [audit, 'resource quality report', `${resourcePath}/quality`],
         [auditStaff, 'schema editor (signed in)', `${resourcePath}/schema`],
         [auditStaff, 'broken links of an agency (signed in)', '/organization/so-y-te/links'],
+        [auditStaff, 'harvest sources (signed in)', '/harvest'],
         [audit, 'a province and its communes', '/admin-units/79?q=tan'],
         [auditStaff, 'new dataset (signed in)', '/dataset/new'],
         [audit, 'home in English', '/en'],

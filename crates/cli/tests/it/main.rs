@@ -18,6 +18,8 @@ mod dcat;
 mod duplicates;
 mod fetching;
 mod harvest;
+mod harvest_ckan;
+mod harvest_pages;
 mod jobs;
 mod link_checks;
 mod object_storage;

@@ -47,6 +47,9 @@ struct DatasetView {
     api_url: String,
     can_edit: bool,
     quality: crate::pages::quality::QualityCard,
+    /// Harvested from another catalog: the notice, and the original's
+    /// address when it is a web link.
+    harvested: Option<(String, Option<String>)>,
 }
 
 #[derive(Template)]
@@ -254,7 +257,16 @@ impl Portal {
         page.og_type = "article";
         page.canonical = format!("{site}{}/dataset/{}", lang.prefix(), pkg.name);
         page.jsonld = Some(crate::script_json(&schema_org(&pkg, &site, lang)));
-        let can_edit = self.may_edit(v, &pkg.id).await;
+        // A harvested dataset follows its source: read-only for everyone.
+        let extra = |k: &str| pkg.extras.iter().find(|e| e.key == k).map(|e| e.value.trim()).filter(|s| !s.is_empty());
+        let harvested = extra("harvest_source_name").map(|source| {
+            let source = extra("harvest_source_title").unwrap_or(source);
+            let original = extra("harvest_url")
+                .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+                .map(str::to_string);
+            (tr.args("ds-harvested", &[("source", crate::i18n::Arg::Str(source.to_string()))]), original)
+        });
+        let can_edit = harvested.is_none() && self.may_edit(v, &pkg.id).await;
         let named = pkg.organization.iter().map(|o| o.name.clone()).chain(pkg.groups.iter().map(|g| g.name.clone()));
         let names = self.english_names(lang, named.collect()).await?;
         let view = DatasetView {
@@ -285,6 +297,7 @@ impl Portal {
             citation,
             can_edit,
             quality: self.quality_card(v, &pkg).await,
+            harvested,
         };
         Ok(Html { body: render(&view), public: !pkg.private && v.user_name().is_none() })
     }

@@ -3,6 +3,7 @@
 
 pub mod admin_units;
 pub mod dataset;
+pub mod harvest;
 pub mod links;
 pub mod public;
 pub mod quality;

@@ -114,6 +114,8 @@ struct ConfirmView {
 struct DashboardView {
     page: Layout,
     user: String,
+    /// Sysadmins also get the site's staff pages (harvesting).
+    sysadmin: bool,
     orgs: Vec<(String, String, bool)>,
     datasets: Vec<super::DatasetCard>,
     activity: Vec<(String, String, String)>,
@@ -306,6 +308,7 @@ impl Portal {
         let view = DashboardView {
             page,
             user,
+            sysadmin: v.actor.is_sysadmin(),
             orgs: orgs.into_iter().map(|(n, t)| (admin_of.contains(&n), n, t)).map(|(a, n, t)| (n, t, a)).collect(),
             datasets,
             activity,
