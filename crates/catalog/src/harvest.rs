@@ -408,6 +408,36 @@ impl Catalog {
         Ok(source_json(&row, 0, None))
     }
 
+    /// `harvest_source_delete` (sysadmins): the source stops. Its datasets
+    /// are deleted with `clear`, else kept as ordinary, editable datasets
+    /// (their provenance extras stay). Returns how many it kept.
+    pub async fn harvest_source_delete(&self, actor: &Actor, id_or_name: &str, clear: bool) -> Result<Value> {
+        authorize(actor, Permission::Sysadmin)?;
+        let mut tx = self.store().write().await?;
+        let mut s = active_source(&mut tx, id_or_name).await?;
+        if let Some(r) = unfinished_run(&mut tx, &s.id).await? {
+            return Err(Error::field("id", format!("Run {} of this source is {}; wait for it to end", r.id, r.state)));
+        }
+        let objects = store::objects(&mut tx, &s.id).await?;
+        let system = Actor::system();
+        let now = timefmt::now();
+        let mut deleted = 0;
+        if clear {
+            for o in &objects {
+                if packages::find(&mut tx, &o.package_id).await?.is_some_and(|p| p.state != "deleted") {
+                    self.delete_in_tx(&mut tx, &system, &o.package_id, &now).await?;
+                    deleted += 1;
+                }
+            }
+        }
+        let released = store::release_objects(&mut tx, &s.id).await?;
+        s.state = "deleted".into();
+        store::upsert_source(&mut tx, &s).await?;
+        self.commit(tx).await?;
+        tracing::info!(source = %s.name, datasets = released, deleted, "harvest source deleted");
+        Ok(json!({"name": s.name, "datasets": released, "deleted": deleted}))
+    }
+
     /// `harvest_source_list`: active sources with their last run.
     pub async fn harvest_source_list(&self) -> Result<Vec<Value>> {
         let mut conn = self.store().conn().await?;

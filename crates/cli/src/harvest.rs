@@ -54,6 +54,15 @@ pub enum SourceCommand {
         #[arg(long)]
         title: Option<String>,
     },
+    /// Stop a source. Its datasets stay as ordinary, editable datasets, or are deleted
+    /// with --clear.
+    Delete {
+        /// The source's name (or id).
+        name: String,
+        /// Delete the source's datasets too.
+        #[arg(long)]
+        clear: bool,
+    },
 }
 
 fn count(v: &Value, k: &str) -> i64 {
@@ -105,6 +114,15 @@ pub async fn run(g: &GlobalArgs, cmd: HarvestCommand) -> anyhow::Result<ExitCode
                 s["name"].as_str().unwrap_or(""),
                 s["type"].as_str().unwrap_or(""),
                 s["url"].as_str().unwrap_or("")
+            );
+            ExitCode::SUCCESS
+        }
+        HarvestCommand::Source(SourceCommand::Delete { name, clear }) => {
+            let r = catalog.harvest_source_delete(&Actor::system(), &name, clear).await.map_err(domain)?;
+            eprintln!(
+                "Đã dừng nguồn / stopped source {name}: {} bộ dữ liệu / datasets {}",
+                r["datasets"],
+                if clear { "đã xoá / deleted" } else { "giữ lại, sửa được / kept, editable" }
             );
             ExitCode::SUCCESS
         }

@@ -187,6 +187,10 @@ pub const ACTIONS: &[ActionDef] = &[
         "Add a harvest source (sysadmins). Parameters: name, url, type (kho|ckan|dcat; source_type as in ckanext-harvest), title, organization (where its datasets go; default: an organization named like each dataset's remote agency), schedule (cron, UTC, e.g. \"0 2 * * *\"), config (object: max_page_bytes, timeout_secs, max_pages, load_tables).",
     ),
     write(
+        "harvest_source_delete",
+        "Stop a harvest source (sysadmins). Its datasets stay as ordinary, editable datasets, or are deleted with clear=true. Parameters: id (id or name), clear. Returns datasets (how many it kept) and deleted.",
+    ),
+    write(
         "harvest_run",
         "Queue a run of a harvest source now (sysadmins); returns the run (an unfinished one if there is one). Parameters: id (source id or name).",
     ),
@@ -602,6 +606,10 @@ async fn dispatch(
         "harvest_source_list" => Value::Array(c.harvest_source_list().await?).into(),
         "harvest_source_show" => c.harvest_source_show(&id_or_name(&mut f, "id")?).await?.into(),
         "harvest_run" => c.harvest_run(actor, &id_or_name(&mut f, "id")?).await?.into(),
+        "harvest_source_delete" => {
+            let clear = f.bool("clear").unwrap_or(false);
+            c.harvest_source_delete(actor, &id_or_name(&mut f, "id")?, clear).await?.into()
+        }
         "harvest_run_show" => c.harvest_run_show(&id_or_name(&mut f, "id")?).await?.into(),
         "admin_unit_list" => c.admin_unit_list(f)?.into(),
         "admin_unit_show" => c.admin_unit_show(f)?.into(),

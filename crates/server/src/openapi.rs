@@ -364,6 +364,14 @@ const SPECS: &[Spec] = &[
     ),
     spec("harvest_run", &[&[("id", "string", true, "Id or name of the harvest source.")]], "object"),
     spec(
+        "harvest_source_delete",
+        &[&[
+            ("id", "string", true, "Id or name of the harvest source."),
+            ("clear", "boolean", false, "Delete its datasets too (default: keep them, editable)."),
+        ]],
+        "object",
+    ),
+    spec(
         "link_check_run",
         &[&[
             ("id", "string", false, "Id or name of a dataset whose links to check."),

@@ -141,6 +141,16 @@ pub async fn forget_object(h: &mut dyn Handle, source_id: &str, remote_id: &str)
     Ok(())
 }
 
+/// Lets a source's datasets go: no longer harvested (editable again), and
+/// the source's record of them dropped. Returns how many there were.
+pub async fn release_objects(h: &mut dyn Handle, source_id: &str) -> Result<u64, StoreError> {
+    Sql::new("UPDATE packages SET harvest_source_id = NULL WHERE harvest_source_id = $1")
+        .bind(source_id)
+        .execute(&mut *h)
+        .await?;
+    Sql::new("DELETE FROM harvest_objects WHERE source_id = $1").bind(source_id).execute(h).await
+}
+
 /// How many datasets a source keeps (active or not).
 pub async fn count_objects(h: &mut dyn Handle, source_id: &str) -> Result<i64, StoreError> {
     let (n,): (i64,) = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) FROM harvest_objects WHERE source_id = $1")

@@ -376,6 +376,26 @@ backends!(bad_sources_fail_their_run_cleanly_and_import_nothing, |app| async mov
     // The remote agency was created under its own name.
     let org = app.ok("organization_show", json!({"id": "so-tnmt"}), &app.admin).await;
     assert_eq!(org["title"], "Sở Tài nguyên và Môi trường");
+
+    // A stopped source lets its datasets go: editable again, or deleted with clear.
+    let name = app.ok("package_search", json!({"rows": 1}), &app.admin).await["results"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _) = app.post("package_patch", json!({"id": name, "notes": "sửa"}), Some(&app.admin)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "harvested: read-only");
+    let r = app.ok("harvest_source_delete", json!({"id": "tot"}), &app.admin).await;
+    assert_eq!((r["datasets"].as_i64(), r["deleted"].as_i64()), (Some(1), Some(0)), "{r}");
+    app.ok("package_patch", json!({"id": name, "notes": "sửa"}), &app.admin).await;
+    let (status, _) = app.post("harvest_source_show", json!({"id": "tot"}), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(app.catalog.harvest_now("tot").await.is_err());
+    app.ok("harvest_source_create", add("lan-hai", "dcat", "/good.ttl", json!({})), &app.admin).await;
+    assert_eq!(stats(&app.catalog.harvest_now("lan-hai").await.unwrap()).0, 1);
+    assert_eq!(count().await, 2);
+    let r = app.ok("harvest_source_delete", json!({"id": "lan-hai", "clear": true}), &app.admin).await;
+    assert_eq!(r["deleted"], 1, "{r}");
+    assert_eq!(count().await, 1, "its dataset went with it");
 });
 
 backends!(scheduled_sources_are_queued_once_when_due, |app| async move {
