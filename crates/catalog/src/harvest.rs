@@ -18,7 +18,7 @@
 //! 3. deletes the local datasets whose remote ones are gone.
 //!
 //! Harvested datasets carry their provenance as extras (`harvest_source_*`,
-//! `harvest_remote_id`, `harvest_url` back to the original, `uri`, the
+//! `harvest_remote_id`, `harvest_timestamp`, `harvest_url` back to the original, `uri`, the
 //! identity the DCAT export keeps) and are read-only for everyone but the
 //! harvester (`authz`: `DatasetAccess::harvest_source_id`).
 
@@ -966,6 +966,8 @@ impl Catalog {
             ("harvest_source_title", source.title.as_str()),
             ("harvest_remote_id", g.remote_id.as_str()),
             ("harvest_url", g.original.as_deref().unwrap_or("")),
+            // When this version came: the last harvest that changed it.
+            ("harvest_timestamp", now.as_str()),
         ] {
             extras.push(json!({"key": k, "value": v}));
         }

@@ -1299,10 +1299,15 @@ mod tests {
         assert_eq!(name_hint(Some("https://a.example/"), None, "数据", "urn:x"), "urn-x");
     }
 
-    /// Texts as Kho holds them: anything but NUL, not blank.
+    /// Texts as Kho holds them, not blank, without the control characters
+    /// the export drops (all but tab and line ends: XML cannot carry them;
+    /// `control_characters_are_dropped` covers those).
     fn kho_text() -> impl Strategy<Value = String> {
-        prop_oneof!["[^\\x00]{1,60}", "[a-zA-Z àáảãạăằắẳẵặâđêôơưỳýỷỹỵĐ\"'\\\\\n\r\t<>&{}@#]{1,60}",]
-            .prop_filter("not blank", |s| !s.trim().is_empty())
+        prop_oneof![
+            "[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]{1,60}",
+            "[a-zA-Z àáảãạăằắẳẵặâđêôơưỳýỷỹỵĐ\"'\\\\\n\r\t<>&{}@#]{1,60}",
+        ]
+        .prop_filter("not blank", |s| !s.trim().is_empty())
     }
 
     /// Tags as Kho holds them (they passed `check_tag`).
@@ -1310,6 +1315,20 @@ mod tests {
         "[\\pL\\pN _.-]{2,40}"
             .prop_map(|s| s.trim().to_string())
             .prop_filter("a valid tag", |t| kho_core::names::check_tag(t).is_ok())
+    }
+
+    #[test]
+    fn control_characters_are_dropped() {
+        let pkg = package(8, |v| {
+            v["title"] = json!("Dân\u{7}số\u{1b} 2025\tnăm");
+            v["title_translated"] = json!({"en": "\u{7f}"});
+        });
+        for format in [Format::Turtle, Format::RdfXml, Format::JsonLd] {
+            let doc = export(format, std::slice::from_ref(&pkg), None);
+            let d = &read(&doc, format, None).unwrap().datasets[0].dict;
+            assert_eq!(d["title"], "Dânsố 2025\tnăm", "{format:?}");
+            assert!(d.get("title_translated").is_none_or(|t| t.get("en").is_none()), "{format:?}: {d}");
+        }
     }
 
     proptest! {

@@ -168,6 +168,7 @@ backends_bare!(a_national_node_harvests_a_provincial_one_by_dcat_and_by_api, |di
         p["extras"].as_array().unwrap().iter().find(|e| e["key"] == k).map(|e| e["value"].as_str().unwrap().to_string())
     };
     assert_eq!(extra(&a, "harvest_source_name").as_deref(), Some("tinh-dcat"));
+    assert_eq!(extra(&a, "harvest_timestamp").as_deref(), Some(a["metadata_created"].as_str().unwrap()));
     assert_eq!(extra(&a, "harvest_url").unwrap(), format!("{}/dataset/thu-ngan-sach", province.base));
     let original_iri = extra(&a, "uri").unwrap();
     assert!(original_iri.starts_with(&format!("{}/dataset/", province.base)), "{original_iri}");

@@ -334,6 +334,8 @@ fn assert_harvested(local: &Value, remote: &Value, ckan: &Ckan, source_id: &str)
         ("harvest_source_title", "ckan".to_string()),
         ("harvest_remote_id", remote["id"].as_str().unwrap().to_string()),
         ("harvest_url", format!("{}/dataset/{name}", ckan.base)),
+        // Harvested when this version was written.
+        ("harvest_timestamp", local["metadata_modified"].as_str().unwrap().to_string()),
     ];
     expected.extend(provenance.into_iter().map(|(k, v)| (k.to_string(), v)));
     assert_eq!(extras(local), expected, "{name}: extras, the remote's own harvest_* replaced by ours");
