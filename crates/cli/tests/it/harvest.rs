@@ -11,7 +11,7 @@ use crate::{backends, backends_bare};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 fn stat(report: &str, what: &str) -> i64 {
     // "tạo mới / created 3, cập nhật / updated 0, …"
@@ -266,67 +266,53 @@ fn page_two(base: &str) -> String {
 
 impl Remote {
     async fn start() -> Remote {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let b = base.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut sock, _)) = listener.accept().await else { return };
-                let base = b.clone();
-                tokio::spawn(async move {
-                    let mut head = Vec::new();
-                    let mut buf = [0u8; 2048];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match sock.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let text = String::from_utf8_lossy(&head).to_string();
-                    let path = text.split_whitespace().nth(1).unwrap_or("").to_string();
-                    let ok = |ct: &str, body: &str| {
-                        format!("HTTP/1.1 200 OK\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n{body}", body.len())
-                    };
-                    let reply = match path.split('?').next().unwrap_or("") {
-                        "/good.ttl" => ok("text/turtle", GOOD),
-                        "/two.ttl" => ok("text/turtle", &page_two(&base)),
-                        "/malformed.ttl" => ok(
-                            "text/turtle",
-                            "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n<x> a dcat:Dataset ;\n  <y> \"không đóng",
-                        ),
-                        "/error" => "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n".to_string(),
-                        "/loop" => format!("HTTP/1.1 302 Found\r\nLocation: {base}/loop\r\nContent-Length: 0\r\n\r\n"),
-                        "/ckan/api/3/action/package_search" => ok(
-                            "application/json",
-                            r#"{"success": false, "error": {"__type": "Search Query Error", "message": "Search error"}}"#,
-                        ),
-                        "/slow.ttl" => {
-                            tokio::time::sleep(Duration::from_secs(30)).await;
-                            return;
-                        }
-                        "/huge.ttl" => {
-                            // Announces 1 GB; sends until the client hangs up.
-                            let _ = sock.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/turtle\r\nContent-Length: 1073741824\r\n\r\n").await;
-                            let chunk = vec![b'#'; 64 * 1024];
-                            while sock.write_all(&chunk).await.is_ok() {}
-                            return;
-                        }
-                        "/endless.ttl" => {
-                            // No length, a body that never ends.
-                            let _ = sock.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/turtle\r\nTransfer-Encoding: chunked\r\n\r\n").await;
-                            let mut chunk = format!("{:x}\r\n", 64 * 1024).into_bytes();
-                            chunk.extend(std::iter::repeat_n(b'#', 64 * 1024));
-                            chunk.extend_from_slice(b"\r\n");
-                            while sock.write_all(&chunk).await.is_ok() {}
-                            return;
-                        }
-                        _ => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_string(),
-                    };
-                    let _ = sock.write_all(reply.as_bytes()).await;
+        let base = crate::support::loopback_http(|target, mut sock| async move {
+            use crate::support::reply;
+            let base = format!("http://{}", sock.local_addr().unwrap());
+            match target.split('?').next().unwrap_or("") {
+                "/good.ttl" => reply(sock, "200 OK", "text/turtle", GOOD).await,
+                "/two.ttl" => reply(sock, "200 OK", "text/turtle", &page_two(&base)).await,
+                "/malformed.ttl" => {
+                    let broken =
+                        "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n<x> a dcat:Dataset ;\n  <y> \"không đóng";
+                    reply(sock, "200 OK", "text/turtle", broken).await
+                }
+                "/error" => reply(sock, "500 Internal Server Error", "text/plain", "").await,
+                "/loop" => {
+                    // Connection: close, or the client may reuse a connection this side has closed.
+                    let head = format!(
+                        "HTTP/1.1 302 Found\r\nLocation: {base}/loop\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                    let _ = sock.write_all(head.as_bytes()).await;
                     let _ = sock.shutdown().await;
-                });
+                }
+                "/ckan/api/3/action/package_search" => {
+                    let body =
+                        r#"{"success": false, "error": {"__type": "Search Query Error", "message": "Search error"}}"#;
+                    reply(sock, "200 OK", "application/json", body).await
+                }
+                // Never answers.
+                "/slow.ttl" => tokio::time::sleep(Duration::from_secs(30)).await,
+                "/huge.ttl" => {
+                    // Announces 1 GB; sends until the client hangs up.
+                    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/turtle\r\nContent-Length: 1073741824\r\n\r\n";
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let chunk = vec![b'#'; 64 * 1024];
+                    while sock.write_all(&chunk).await.is_ok() {}
+                }
+                "/endless.ttl" => {
+                    // No length, a body that never ends.
+                    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/turtle\r\nTransfer-Encoding: chunked\r\n\r\n";
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let mut chunk = format!("{:x}\r\n", 64 * 1024).into_bytes();
+                    chunk.extend(std::iter::repeat_n(b'#', 64 * 1024));
+                    chunk.extend_from_slice(b"\r\n");
+                    while sock.write_all(&chunk).await.is_ok() {}
+                }
+                _ => reply(sock, "404 Not Found", "text/plain", "").await,
             }
-        });
+        })
+        .await;
         Remote { base }
     }
 }

@@ -15,7 +15,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The `ckan.site_url` the corpus was built with. The replay server puts
 /// its own address in its place, since a CKAN's source URL is its site URL.
@@ -54,36 +53,18 @@ struct Ckan {
 
 impl Ckan {
     async fn start() -> Ckan {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         // CKAN's own default for ckan.search.rows_max.
         let settings = Arc::new(Mutex::new(Settings { state: 1, rows_max: 1000, fail: None, requests: Vec::new() }));
-        let (b, s) = (base.clone(), settings.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut sock, _)) = listener.accept().await else { return };
-                let (base, settings) = (b.clone(), s.clone());
-                tokio::spawn(async move {
-                    let mut head = Vec::new();
-                    let mut buf = [0u8; 2048];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match sock.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let text = String::from_utf8_lossy(&head).to_string();
-                    let target = text.split_whitespace().nth(1).unwrap_or("").to_string();
-                    let (status, content_type, body) = answer(&base, &settings, &target);
-                    let reply = format!(
-                        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = sock.write_all(reply.as_bytes()).await;
-                    let _ = sock.shutdown().await;
-                });
+        let s = settings.clone();
+        let base = crate::support::loopback_http(move |target, sock| {
+            let settings = s.clone();
+            async move {
+                let base = format!("http://{}", sock.local_addr().unwrap());
+                let (status, content_type, body) = answer(&base, &settings, &target);
+                crate::support::reply(sock, status, content_type, &body).await;
             }
-        });
+        })
+        .await;
         Ckan { base, settings }
     }
 

@@ -9,7 +9,6 @@ use crate::portal::{Browser, Page};
 use crate::support::TestApp;
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A DCAT catalog: a good dataset with a web landing page, one whose
 /// "landing page" is a script, and one without a title (a failed record).
@@ -31,36 +30,14 @@ const CATALOG: &str = r#"@prefix dcat: <http://www.w3.org/ns/dcat#> .
 
 /// Serves `CATALOG` at `/catalog.ttl` on loopback; returns its address.
 async fn remote() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else { return };
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 2048];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&head).to_string();
-                let path = text.split_whitespace().nth(1).unwrap_or("").to_string();
-                let reply = if path == "/catalog.ttl" {
-                    format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/turtle\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{CATALOG}",
-                        CATALOG.len()
-                    )
-                } else {
-                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
-                };
-                let _ = sock.write_all(reply.as_bytes()).await;
-                let _ = sock.shutdown().await;
-            });
+    crate::support::loopback_http(|target, sock| async move {
+        if target == "/catalog.ttl" {
+            crate::support::reply(sock, "200 OK", "text/turtle", CATALOG).await;
+        } else {
+            crate::support::reply(sock, "404 Not Found", "text/plain", "").await;
         }
-    });
-    base
+    })
+    .await
 }
 
 /// The part of `body` from the element with id `id` to the end of the

@@ -454,3 +454,49 @@ pub fn start_workers(
         },
     )
 }
+
+/// Serves HTTP/1.1 on loopback: each connection's request head is read and
+/// `handle` gets the request's target (path and query) and answers on the
+/// socket as it likes (a whole reply, a stream, or
+/// nothing at all). Returns the base URL (`http://127.0.0.1:PORT`).
+pub async fn loopback_http<F, Fut>(handle: F) -> String
+where
+    F: Fn(String, tokio::net::TcpStream) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let handle = handle.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 2048];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&head).to_string();
+                let target = text.split_whitespace().nth(1).unwrap_or("").to_string();
+                handle(target, sock).await;
+            });
+        }
+    });
+    base
+}
+
+/// Writes a whole HTTP/1.1 reply and closes the connection.
+pub async fn reply(mut sock: tokio::net::TcpStream, status: &str, content_type: &str, body: &str) {
+    use tokio::io::AsyncWriteExt;
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = sock.write_all(head.as_bytes()).await;
+    let _ = sock.write_all(body.as_bytes()).await;
+    let _ = sock.shutdown().await;
+}
