@@ -223,6 +223,9 @@ const SPECS: &[Spec] = &[
         "object",
     ),
     spec("datapackage_show", &[ID], "object"),
+    spec("harvest_source_list", &[], "[object]"),
+    spec("harvest_source_show", &[&[("id", "string", true, "Id or name of the harvest source.")]], "object"),
+    spec("harvest_run_show", &[&[("id", "string", true, "Id of the run.")]], "object"),
     spec("datastore_info", &[RESOURCE_ID], "object"),
     spec(
         "datastore_search",
@@ -336,9 +339,6 @@ const SPECS: &[Spec] = &[
     spec("resource_update", &[RESOURCE_ID, RESOURCE], "#Resource"),
     spec("resource_patch", &[RESOURCE_ID, RESOURCE], "#Resource"),
     spec("resource_delete", &[RESOURCE_ID], "null"),
-    spec("harvest_source_list", &[], "[object]"),
-    spec("harvest_source_show", &[&[("id", "string", true, "Id or name of the harvest source.")]], "object"),
-    spec("harvest_run_show", &[&[("id", "string", true, "Id of the run.")]], "object"),
     spec(
         "harvest_source_create",
         &[&[
@@ -362,7 +362,6 @@ const SPECS: &[Spec] = &[
         ]],
         "object",
     ),
-    spec("harvest_run", &[&[("id", "string", true, "Id or name of the harvest source.")]], "object"),
     spec(
         "harvest_source_delete",
         &[&[
@@ -371,6 +370,7 @@ const SPECS: &[Spec] = &[
         ]],
         "object",
     ),
+    spec("harvest_run", &[&[("id", "string", true, "Id or name of the harvest source.")]], "object"),
     spec(
         "link_check_run",
         &[&[
