@@ -527,33 +527,16 @@ backends!(private_tables_never_show_in_pages_or_charts, |app| async move {
 /// A loopback HTTP server answering `GET /name` with `files[name]` (and
 /// 500 for anything else); returns its base URL.
 async fn file_server(files: Vec<(&'static str, &'static str)>) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", l.local_addr().unwrap());
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut s, _)) = l.accept().await else { return };
-            let files = files.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 8192];
-                let n = s.read(&mut buf).await.unwrap_or(0);
-                let req = String::from_utf8_lossy(&buf[..n]).to_string();
-                let path = req.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_string();
-                let reply = match files.iter().find(|(name, _)| *name == path) {
-                    Some((_, body)) => format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    ),
-                    None => {
-                        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into()
-                    }
-                };
-                let _ = s.write_all(reply.as_bytes()).await;
-                let _ = s.shutdown().await;
-            });
+    crate::support::loopback_http(move |req, sock| {
+        let found = files.iter().find(|(name, _)| *name == req.target.trim_start_matches('/')).map(|(_, b)| *b);
+        async move {
+            match found {
+                Some(body) => crate::support::reply(sock, "200 OK", "text/csv", body).await,
+                None => crate::support::reply(sock, "500 Internal Server Error", "text/plain", "").await,
+            }
         }
-    });
-    base
+    })
+    .await
 }
 
 backends!(linked_files_load_and_load_again_when_the_link_changes, |app| async move {

@@ -266,10 +266,10 @@ fn page_two(base: &str) -> String {
 
 impl Remote {
     async fn start() -> Remote {
-        let base = crate::support::loopback_http(|target, mut sock| async move {
+        let base = crate::support::loopback_http(|req, mut sock| async move {
             use crate::support::reply;
             let base = format!("http://{}", sock.local_addr().unwrap());
-            match target.split('?').next().unwrap_or("") {
+            match req.target.split('?').next().unwrap_or("") {
                 "/good.ttl" => reply(sock, "200 OK", "text/turtle", GOOD).await,
                 "/two.ttl" => reply(sock, "200 OK", "text/turtle", &page_two(&base)).await,
                 "/malformed.ttl" => {

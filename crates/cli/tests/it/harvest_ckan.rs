@@ -56,11 +56,11 @@ impl Ckan {
         // CKAN's own default for ckan.search.rows_max.
         let settings = Arc::new(Mutex::new(Settings { state: 1, rows_max: 1000, fail: None, requests: Vec::new() }));
         let s = settings.clone();
-        let base = crate::support::loopback_http(move |target, sock| {
+        let base = crate::support::loopback_http(move |req, sock| {
             let settings = s.clone();
             async move {
                 let base = format!("http://{}", sock.local_addr().unwrap());
-                let (status, content_type, body) = answer(&base, &settings, &target);
+                let (status, content_type, body) = answer(&base, &settings, &req.target);
                 crate::support::reply(sock, status, content_type, &body).await;
             }
         })

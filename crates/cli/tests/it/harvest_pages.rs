@@ -30,8 +30,8 @@ const CATALOG: &str = r#"@prefix dcat: <http://www.w3.org/ns/dcat#> .
 
 /// Serves `CATALOG` at `/catalog.ttl` on loopback; returns its address.
 async fn remote() -> String {
-    crate::support::loopback_http(|target, sock| async move {
-        if target == "/catalog.ttl" {
+    crate::support::loopback_http(|req, sock| async move {
+        if req.target == "/catalog.ttl" {
             crate::support::reply(sock, "200 OK", "text/turtle", CATALOG).await;
         } else {
             crate::support::reply(sock, "404 Not Found", "text/plain", "").await;

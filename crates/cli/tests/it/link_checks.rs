@@ -33,50 +33,38 @@ struct LinkServer {
 
 impl LinkServer {
     async fn start() -> LinkServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let server = LinkServer { port, log: Arc::default(), max_in_flight: Arc::default(), flaky_ok: Arc::default() };
-        let (log, max, flaky) = (server.log.clone(), server.max_in_flight.clone(), server.flaky_ok.clone());
+        let log: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+        let (max_in_flight, flaky_ok) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
         let in_flight = Arc::new(AtomicUsize::new(0));
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut sock, _)) = listener.accept().await else { return };
-                let (log, max, flaky, in_flight) = (log.clone(), max.clone(), flaky.clone(), in_flight.clone());
-                tokio::spawn(async move {
-                    let mut head = Vec::new();
-                    let mut buf = [0u8; 2048];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match sock.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
+        let (l, m, f) = (log.clone(), max_in_flight.clone(), flaky_ok.clone());
+        let base = crate::support::loopback_http(move |req, mut sock| {
+            let (log, max, flaky, in_flight) = (l.clone(), m.clone(), f.clone(), in_flight.clone());
+            async move {
+                log.lock().unwrap().push((req.method.clone(), req.target.clone()));
+                if req.target == "/hang.csv" {
+                    // Never answer; wait for the client to give up.
+                    let mut buf = [0u8; 256];
+                    while let Ok(n) = sock.read(&mut buf).await {
+                        if n == 0 {
+                            break;
                         }
                     }
-                    let text = String::from_utf8_lossy(&head).to_string();
-                    let mut words = text.split_whitespace();
-                    let method = words.next().unwrap_or("").to_string();
-                    let path = words.next().unwrap_or("").to_string();
-                    log.lock().unwrap().push((method.clone(), path.clone()));
-                    if path == "/hang.csv" {
-                        // Never answer; wait for the client to give up.
-                        while let Ok(n) = sock.read(&mut buf).await {
-                            if n == 0 {
-                                break;
-                            }
-                        }
-                        return;
-                    }
-                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-                    max.fetch_max(now, Ordering::SeqCst);
-                    // Long enough that overlapping requests would be seen.
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    let reply = answer(&method, &path, port, flaky.load(Ordering::SeqCst));
-                    in_flight.fetch_sub(1, Ordering::SeqCst);
-                    let _ = sock.write_all(reply.as_bytes()).await;
-                    let _ = sock.shutdown().await;
-                });
+                    return;
+                }
+                let port = sock.local_addr().unwrap().port();
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                max.fetch_max(now, Ordering::SeqCst);
+                // Long enough that overlapping requests would be seen.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let reply = answer(&req.method, &req.target, port, flaky.load(Ordering::SeqCst));
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                let _ = sock.write_all(reply.as_bytes()).await;
+                let _ = sock.shutdown().await;
             }
-        });
-        server
+        })
+        .await;
+        let port = base.rsplit(':').next().and_then(|p| p.parse().ok()).expect("a port");
+        LinkServer { port, log, max_in_flight, flaky_ok }
     }
 
     fn url(&self, path: &str) -> String {

@@ -455,13 +455,20 @@ pub fn start_workers(
     )
 }
 
-/// Serves HTTP/1.1 on loopback: each connection's request head is read and
-/// `handle` gets the request's target (path and query) and answers on the
-/// socket as it likes (a whole reply, a stream, or
-/// nothing at all). Returns the base URL (`http://127.0.0.1:PORT`).
+/// A request as a loopback test server sees it.
+pub struct Request {
+    pub method: String,
+    /// The path with its query.
+    pub target: String,
+}
+
+/// Serves HTTP/1.1 on loopback, one request per connection: the request
+/// head is read and `handle` answers on the socket as it likes (a whole
+/// reply, a stream, or nothing at all). Returns the base URL
+/// (`http://127.0.0.1:PORT`). Every fake remote server of the tests.
 pub async fn loopback_http<F, Fut>(handle: F) -> String
 where
-    F: Fn(String, tokio::net::TcpStream) -> Fut + Clone + Send + Sync + 'static,
+    F: Fn(Request, tokio::net::TcpStream) -> Fut + Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     use tokio::io::AsyncReadExt;
@@ -481,8 +488,10 @@ where
                     }
                 }
                 let text = String::from_utf8_lossy(&head).to_string();
-                let target = text.split_whitespace().nth(1).unwrap_or("").to_string();
-                handle(target, sock).await;
+                let mut words = text.split_whitespace();
+                let method = words.next().unwrap_or("").to_string();
+                let target = words.next().unwrap_or("").to_string();
+                handle(Request { method, target }, sock).await;
             });
         }
     });
