@@ -424,7 +424,7 @@ impl Catalog {
         let mut deleted = 0;
         if clear {
             for o in &objects {
-                if packages::find(&mut tx, &o.package_id).await?.is_some_and(|p| p.state != "deleted") {
+                if o.package_state.as_deref().is_some_and(|state| state != "deleted") {
                     self.delete_in_tx(&mut tx, &system, &o.package_id, &now).await?;
                     deleted += 1;
                 }
@@ -782,6 +782,9 @@ impl Catalog {
             store::objects(&mut conn, &source.id).await?.into_iter().map(|o| (o.remote_id.clone(), o)).collect();
         drop(conn);
         let mut seen: HashSet<String> = HashSet::with_capacity(listing.count as usize);
+        // A record the source still lists but that could not be read this
+        // time is not gone: its local copy stays as it was.
+        seen.extend(listing.skipped.iter().map(|(what, _)| what.clone()).filter(|w| known.contains_key(w)));
         let mut orgs: HashMap<String, std::result::Result<String, String>> = HashMap::new();
         let reader = std::io::BufReader::new(listing.file.reopen()?);
         let mut batch: Vec<Gathered> = Vec::with_capacity(BATCH);
@@ -791,7 +794,15 @@ impl Catalog {
             if let Some(l) = &line {
                 let g: Gathered = serde_json::from_str(l).map_err(|e| Fatal(format!("scratch file: {e}")))?;
                 seen.insert(g.remote_id.clone());
-                batch.push(g);
+                // Unchanged and still here: nothing to read or write.
+                if known
+                    .get(&g.remote_id)
+                    .is_some_and(|o| o.content_hash == g.hash && o.package_state.as_deref() == Some("active"))
+                {
+                    run.unchanged += 1;
+                } else {
+                    batch.push(g);
+                }
             }
             if batch.len() >= BATCH || (line.is_none() && !batch.is_empty()) {
                 let work = std::mem::take(&mut batch);
@@ -806,8 +817,8 @@ impl Catalog {
         for (remote_id, o) in known.iter().filter(|(r, _)| !seen.contains(*r)) {
             let now = timefmt::now();
             let mut tx = self.store().write().await?;
-            let gone = match packages::find(&mut tx, &o.package_id).await? {
-                Some(p) if p.state != "deleted" => {
+            let gone = match o.package_state.as_deref() {
+                Some(state) if state != "deleted" => {
                     self.delete_in_tx(&mut tx, &system, &o.package_id, &now).await.map(|_| true)
                 }
                 _ => Ok(false),
@@ -915,17 +926,11 @@ impl Catalog {
     ) -> Result<()> {
         let system = Actor::system();
         let now = timefmt::now();
+        // Unchanged records never get here (`import` counts them).
         let existing = match known.get(&g.remote_id) {
-            Some(o) => packages::find(&mut *tx, &o.package_id).await?.map(|row| (o, row)),
+            Some(o) => packages::find(&mut *tx, &o.package_id).await?,
             None => None,
         };
-        if let Some((o, row)) = &existing
-            && o.content_hash == g.hash
-            && row.state == "active"
-        {
-            counts.unchanged += 1;
-            return Ok(());
-        }
         let org_id = match (&source.owner_org, &g.agency) {
             (Some(id), _) => id.clone(),
             (None, Some(a)) => match orgs.get(&a.name) {
@@ -978,8 +983,9 @@ impl Catalog {
         map.insert("state".into(), json!("active"));
         let background = if config.load_tables { Background::Queue } else { Background::Skip };
         let package_id = match existing {
-            Some((_, row)) => {
+            Some(row) => {
                 map.insert("name".into(), json!(row.name));
+                keep_resource_ids(&mut *tx, &row.id, &mut map).await?;
                 let input = PackageInput::parse(Fields::new(map))?;
                 let (pkg, _) = self.update_in_tx(&mut *tx, &system, row, input, background, &now).await?;
                 counts.updated += 1;
@@ -1061,15 +1067,53 @@ impl Drop for Scheduler {
 struct Counts {
     created: i64,
     updated: i64,
-    unchanged: i64,
 }
 
 impl Counts {
     fn add_to(&self, run: &mut RunRow) {
         run.added += self.created;
         run.updated += self.updated;
-        run.unchanged += self.unchanged;
     }
+}
+
+/// Gives the incoming resources of an updated dataset the ids of the local
+/// ones they stand for (the same address, else the same place in the list),
+/// so an update keeps resource pages, link checks, validations and tables
+/// instead of replacing every resource.
+async fn keep_resource_ids(
+    conn: &mut dyn kho_store::Handle,
+    package_id: &str,
+    map: &mut Map<String, Value>,
+) -> Result<()> {
+    let Some(Value::Array(incoming)) = map.get_mut("resources") else { return Ok(()) };
+    let existing = packages::resources(conn, package_id, false).await?;
+    let mut taken: HashSet<&str> = HashSet::new();
+    let url_of = |r: &Value| r.get("url").and_then(Value::as_str).unwrap_or("").to_string();
+    // Same address first, then what is left by position.
+    let mut ids: Vec<Option<&str>> = incoming
+        .iter()
+        .map(|r| {
+            let url = url_of(r);
+            existing.iter().find(|e| !url.is_empty() && e.url == url && !taken.contains(e.id.as_str())).map(|e| {
+                taken.insert(e.id.as_str());
+                e.id.as_str()
+            })
+        })
+        .collect();
+    for (i, id) in ids.iter_mut().enumerate() {
+        if id.is_none()
+            && let Some(e) = existing.get(i).filter(|e| !taken.contains(e.id.as_str()))
+        {
+            taken.insert(e.id.as_str());
+            *id = Some(e.id.as_str());
+        }
+    }
+    for (r, id) in incoming.iter_mut().zip(ids) {
+        if let (Some(obj), Some(id)) = (r.as_object_mut(), id) {
+            obj.insert("id".into(), json!(id));
+        }
+    }
+    Ok(())
 }
 
 fn note_error(run: &mut RunRow, errors: &mut Vec<Value>, remote_id: &str, message: &str) {

@@ -83,22 +83,27 @@ pub async fn list_sources(h: &mut dyn Handle) -> Result<Vec<SourceRow>, StoreErr
         .await
 }
 
-/// What a source brought before: remote id, local dataset id, content hash.
+/// What a source brought before: remote id, local dataset id, content
+/// hash, and the local dataset's state (`None` if it was purged).
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct ObjectRow {
     pub remote_id: String,
     pub package_id: String,
     pub content_hash: String,
+    pub package_state: Option<String>,
 }
 
-crate::sqlite_row!(ObjectRow { remote_id, package_id, content_hash });
+crate::sqlite_row!(ObjectRow { remote_id, package_id, content_hash, package_state });
 
-/// Every remote dataset a source brought, with its local dataset.
+/// Every remote dataset a source brought, with its local dataset's state.
 pub async fn objects(h: &mut dyn Handle, source_id: &str) -> Result<Vec<ObjectRow>, StoreError> {
-    Sql::new("SELECT remote_id, package_id, content_hash FROM harvest_objects WHERE source_id = $1")
-        .bind(source_id)
-        .fetch_all(h)
-        .await
+    Sql::new(
+        "SELECT o.remote_id, o.package_id, o.content_hash, p.state AS package_state FROM harvest_objects o \
+         LEFT JOIN packages p ON p.id = o.package_id WHERE o.source_id = $1",
+    )
+    .bind(source_id)
+    .fetch_all(h)
+    .await
 }
 
 /// Records that `remote_id` is `package_id` locally, imported with `hash`,

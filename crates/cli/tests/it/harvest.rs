@@ -189,6 +189,7 @@ backends_bare!(a_national_node_harvests_a_provincial_one_by_dcat_and_by_api, |di
     let (status, _) = nation.call(&n_token, "package_delete", json!({"id": "thu-ngan-sach"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
+    let resource_before = a["resources"][0]["id"].clone();
     // The province edits one dataset, deletes one and adds one.
     call("package_patch", json!({"id": "thu-ngan-sach", "title": "Thu ngân sách 2025 (điều chỉnh)"})).await;
     call("package_delete", json!({"id": "chi-dau-tu"})).await;
@@ -209,6 +210,10 @@ backends_bare!(a_national_node_harvests_a_provincial_one_by_dcat_and_by_api, |di
         .await
         .unwrap();
     assert_eq!(shown["result"]["title"], "Thu ngân sách 2025 (điều chỉnh)");
+    assert_eq!(
+        shown["result"]["resources"][0]["id"], resource_before,
+        "an update keeps the resource (its page, checks, table)"
+    );
     let gone = reqwest::get(format!("{}/api/3/action/package_show?id=chi-dau-tu", nation.base)).await.unwrap();
     assert_eq!(gone.status(), StatusCode::NOT_FOUND, "deleted at the source, deleted here");
     assert_eq!(search(&nation, "vay").await["count"], 2);
@@ -431,4 +436,30 @@ backends!(scheduled_sources_are_queued_once_when_due, |app| async move {
     let source = app.ok("harvest_source_show", json!({"id": "khi-can"}), &app.admin).await;
     assert!(source["runs"].as_array().unwrap().is_empty());
     workers.stop(Duration::from_secs(5)).await;
+});
+
+backends!(a_record_unreadable_for_a_while_is_reported_not_deleted, |app| async move {
+    let broken = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let b = broken.clone();
+    let base = crate::support::loopback_http(move |_, sock| {
+        let broken = b.load(std::sync::atomic::Ordering::SeqCst);
+        async move {
+            let title = if broken { "" } else { "dct:title \"Giá điện\"@vi ;" };
+            let doc = format!(
+                "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n\
+                 <http://remote.example/dataset/gia-dien> a dcat:Dataset ; {title} dct:description \"Giá bán lẻ.\"@vi .\n"
+            );
+            crate::support::reply(sock, "200 OK", "text/turtle", &doc).await;
+        }
+    })
+    .await;
+    app.org("so-cong-thuong").await;
+    let source = json!({"name": "cong-thuong", "type": "dcat", "url": format!("{base}/catalog.ttl"), "organization": "so-cong-thuong"});
+    app.ok("harvest_source_create", source, &app.admin).await;
+    assert_eq!(stats(&app.catalog.harvest_now("cong-thuong").await.unwrap()), (1, 0, 0, 0, 0));
+    broken.store(true, std::sync::atomic::Ordering::SeqCst);
+    let r = app.catalog.harvest_now("cong-thuong").await.unwrap();
+    assert_eq!((r["status"].as_str(), stats(&r)), (Some("finished"), (0, 0, 0, 0, 1)), "{r}");
+    let found = app.ok("package_search", json!({"q": "điện"}), &app.admin).await;
+    assert_eq!(found["count"], 1, "still listed at the source: kept, not deleted");
 });
