@@ -27,8 +27,8 @@ struct Entry<K, T> {
 pub(crate) struct Versioned<K, T> {
     last: RwLock<Option<Entry<K, T>>>,
     computing: tokio::sync::Mutex<()>,
-    /// A background refresh is under way.
-    refreshing: AtomicBool,
+    /// A background refresh is under way (cleared when it ends, however).
+    refreshing: Arc<AtomicBool>,
     settle: Duration,
 }
 
@@ -47,7 +47,7 @@ impl<K: Clone + PartialEq, T> Versioned<K, T> {
         Versioned {
             last: RwLock::new(None),
             computing: tokio::sync::Mutex::new(()),
-            refreshing: AtomicBool::new(false),
+            refreshing: Arc::new(AtomicBool::new(false)),
             settle,
         }
     }
@@ -78,7 +78,6 @@ impl<K: Clone + PartialEq, T> Versioned<K, T> {
         if let (Ok(value), Ok(mut last)) = (&outcome, self.last.write()) {
             *last = Some(Entry { key, at: Instant::now(), value: value.clone() });
         }
-        self.refreshing.store(false, Ordering::Release);
         outcome
     }
 
@@ -91,7 +90,11 @@ impl<K: Clone + PartialEq, T> Versioned<K, T> {
         let entry = last.as_ref()?;
         let stale = entry.key != *key && entry.at.elapsed() >= self.settle;
         if stale && !self.refreshing.swap(true, Ordering::AcqRel) {
-            tokio::spawn(refresh());
+            let (work, flag) = (refresh(), self.refreshing.clone());
+            tokio::spawn(async move {
+                work.await;
+                flag.store(false, Ordering::Release);
+            });
         }
         Some(entry.value.clone())
     }
@@ -127,6 +130,27 @@ mod tests {
         // Without a key nothing is kept.
         assert_eq!(*cache.current(None, || compute(runs.clone())).await.unwrap(), 3);
         assert_eq!(cache.recent(&2, || Box::pin(async {})).as_deref(), Some(&2));
+    }
+
+    #[tokio::test]
+    async fn a_refresh_that_fails_does_not_stop_later_ones() {
+        let cache: Versioned<u64, u64> = Versioned::new(Duration::ZERO);
+        cache.current(Some(1), || async { Ok(10) }).await.unwrap();
+        // A refresh that ends without computing (the database was busy).
+        assert!(cache.recent(&2, || Box::pin(async {})).is_some());
+        let started = Arc::new(AtomicBool::new(false));
+        for _ in 0..100 {
+            let s = started.clone();
+            cache.recent(&3, move || {
+                s.store(true, Ordering::SeqCst);
+                Box::pin(async {})
+            });
+            if started.load(Ordering::SeqCst) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(started.load(Ordering::SeqCst), "a later refresh starts");
     }
 
     #[tokio::test]
