@@ -90,10 +90,19 @@ impl Catalog {
     /// Hydra links built on `path`) or all of it (`all`), streamed batch by
     /// batch with memory bounded by one batch.
     pub async fn dcat_catalog(&self, site: Arc<Site>, format: Format, path: &str, q: CatalogQuery) -> Result<Dump> {
-        let mut conn = self.store().conn().await?;
-        let (total, issued, modified) = packages::public_summary(&mut conn, q.modified_since.as_deref()).await?;
-        drop(conn);
-        let total = total.max(0) as u64;
+        // Counted over the whole table: kept until the catalog changes, so a
+        // harvester walking the pages does not pay it per page.
+        let key = if q.modified_since.is_none() { self.search_version().await.ok() } else { None };
+        let since = q.modified_since.clone();
+        let summary = self
+            .inner
+            .dcat_summary
+            .current(key, || async {
+                let mut conn = self.store().conn().await?;
+                Ok(packages::public_summary(&mut conn, since.as_deref()).await?)
+            })
+            .await?;
+        let (total, issued, modified) = (summary.0.max(0) as u64, summary.1.clone(), summary.2.clone());
         let last = total.div_ceil(q.per_page).max(1);
         let page = (!q.all).then(|| Page {
             current: q.url(&site, path, q.page, q.after.as_deref()),
@@ -140,6 +149,23 @@ impl Catalog {
     }
 }
 
+/// Writes datasets off the async threads (serialising is CPU work).
+async fn write_batch(w: Writer<Chunks>, batch: Vec<(String, String)>) -> Result<Writer<Chunks>> {
+    tokio::task::spawn_blocking(move || -> Result<Writer<Chunks>> {
+        let mut w = w;
+        for (id, doc) in batch {
+            match serde_json::from_str::<Package>(&doc) {
+                Ok(pkg) => w.dataset(&pkg).map_err(io)?,
+                // A document that no longer parses is skipped, not the export.
+                Err(e) => tracing::warn!(dataset = %id, error = %e, "dataset left out of the DCAT export"),
+            }
+        }
+        Ok(w)
+    })
+    .await
+    .map_err(|e| Error::internal(format!("DCAT export task: {e}")))?
+}
+
 fn io(e: std::io::Error) -> Error {
     Error::internal(format!("writing DCAT: {e}"))
 }
@@ -156,75 +182,42 @@ async fn stream_catalog(
     tx: &tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
 ) -> Result<()> {
     let sink = Chunks::default();
-    let limit = if q.all { u64::MAX } else { q.per_page };
-    let mut after = q.after.clone();
-    let mut offset =
-        if after.is_some() { 0 } else { i64::try_from((q.page - 1).saturating_mul(q.per_page)).unwrap_or(i64::MAX) };
-    let mut written = 0u64;
-    let mut first_batch = {
-        let n = BATCH.min(i64::try_from(limit).unwrap_or(i64::MAX));
-        let mut conn = catalog.store().conn().await?;
-        packages::public_docs(&mut conn, after.as_deref(), offset, n, q.modified_since.as_deref()).await?
-    };
-    // A page links to the next one through its last dataset's id, when a
-    // dataset follows it: one more row is read to know (a page is at most
-    // 1000, one or two batches).
-    if let Some(p) = info.page.as_mut() {
-        let mut peek = first_batch;
-        while (peek.len() as u64) <= limit {
-            let want = i64::try_from(limit + 1 - peek.len() as u64).unwrap_or(i64::MAX).min(BATCH);
-            let cursor = peek.last().map(|(id, _)| id.clone()).or_else(|| after.clone());
+    let mut writer = Writer::new(format, site.clone(), sink.clone());
+    let read = |after: Option<String>, offset: i64, limit: i64| {
+        let since = q.modified_since.clone();
+        async move {
             let mut conn = catalog.store().conn().await?;
-            let more = match &cursor {
-                Some(c) => packages::public_docs(&mut conn, Some(c), 0, want, q.modified_since.as_deref()).await?,
-                None => packages::public_docs(&mut conn, None, offset, want, q.modified_since.as_deref()).await?,
-            };
-            let done = (more.len() as i64) < want;
-            peek.extend(more);
-            if done {
+            Ok::<_, Error>(packages::public_docs(&mut conn, after.as_deref(), offset, limit, since.as_deref()).await?)
+        }
+    };
+    if let Some(p) = info.page.as_mut() {
+        // One page (at most 1,000): one more row says whether a next one
+        // follows, and the page links to it through its last dataset's id.
+        let offset = if q.after.is_some() { 0 } else { ((q.page - 1).saturating_mul(q.per_page)) as i64 };
+        let mut rows = read(q.after.clone(), offset, q.per_page as i64 + 1).await?;
+        if rows.len() as u64 > q.per_page {
+            rows.truncate(q.per_page as usize);
+            p.next = rows.last().map(|(id, _)| q.url(&site, path, q.page + 1, Some(id)));
+        }
+        writer.catalog(&info).map_err(io)?;
+        writer = write_batch(writer, rows).await?;
+        let _ = tx.send(Ok(Bytes::from(sink.take()))).await;
+    } else {
+        // The whole catalog, batch after batch by id.
+        writer.catalog(&info).map_err(io)?;
+        let mut after = None;
+        loop {
+            let batch = read(after.clone(), 0, BATCH).await?;
+            let full = batch.len() as i64 == BATCH;
+            after = batch.last().map(|(id, _)| id.clone());
+            writer = write_batch(writer, batch).await?;
+            if tx.send(Ok(Bytes::from(sink.take()))).await.is_err() {
+                return Ok(()); // The client went away.
+            }
+            if !full {
                 break;
             }
         }
-        if peek.len() as u64 > limit {
-            peek.truncate(limit as usize);
-            p.next = peek.last().map(|(id, _)| q.url(&site, path, q.page + 1, Some(id)));
-        }
-        first_batch = peek;
-    }
-    let mut writer = Writer::new(format, site, sink.clone());
-    writer.catalog(&info).map_err(io)?;
-    let mut batch = std::mem::take(&mut first_batch);
-    loop {
-        if batch.is_empty() {
-            break;
-        }
-        let n = batch.len() as u64;
-        after = batch.last().map(|(id, _)| id.clone());
-        offset = 0;
-        let w = writer;
-        writer = tokio::task::spawn_blocking(move || -> Result<Writer<Chunks>> {
-            let mut w = w;
-            for (id, doc) in batch {
-                match serde_json::from_str::<Package>(&doc) {
-                    Ok(pkg) => w.dataset(&pkg).map_err(io)?,
-                    // A document that no longer parses is skipped, not the export.
-                    Err(e) => tracing::warn!(dataset = %id, error = %e, "dataset left out of the DCAT export"),
-                }
-            }
-            Ok(w)
-        })
-        .await
-        .map_err(|e| Error::internal(format!("DCAT export task: {e}")))??;
-        written += n;
-        if tx.send(Ok(Bytes::from(sink.take()))).await.is_err() {
-            return Ok(()); // The client went away.
-        }
-        if written >= limit || (n as i64) < BATCH {
-            break;
-        }
-        let want = BATCH.min(i64::try_from(limit - written).unwrap_or(i64::MAX));
-        let mut conn = catalog.store().conn().await?;
-        batch = packages::public_docs(&mut conn, after.as_deref(), offset, want, q.modified_since.as_deref()).await?;
     }
     writer.finish().map_err(io)?;
     let _ = tx.send(Ok(Bytes::from(sink.take()))).await;

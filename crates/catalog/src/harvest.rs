@@ -743,14 +743,8 @@ impl Catalog {
                     skipped.extend(page.skipped);
                     for r in page.datasets {
                         let agency = r.publisher.as_ref().and_then(agency_of_dcat);
-                        let mut dict = r.dict;
-                        let hint = dict
-                            .as_object_mut()
-                            .and_then(|m| m.remove("name_hint"))
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_else(|| r.remote_id.clone());
                         let original = r.landing_page.clone().or_else(|| Some(r.remote_id.clone()));
-                        if write(gathered(r.remote_id, agency, dict, original, &hint), &mut file)? {
+                        if write(gathered(r.remote_id, agency, r.dict, original, &r.name_hint), &mut file)? {
                             count += 1;
                         }
                     }

@@ -93,6 +93,8 @@ struct Inner {
     duplicates: cache::Versioned<u64, duplicates::Duplicates>,
     /// The last quality ranking, by search version and ten-minute period.
     ranking: cache::Versioned<(u64, u64), Vec<quality::AgencyScore>>,
+    /// The DCAT catalog's count and dates, by search version.
+    dcat_summary: cache::Versioned<u64, (i64, Option<String>, Option<String>)>,
 }
 
 /// Version of the stored package document format. Bump it when the shape
@@ -146,6 +148,7 @@ impl Catalog {
                 // often the catalog changes.
                 duplicates: cache::Versioned::new(std::time::Duration::from_secs(60)),
                 ranking: cache::Versioned::new(std::time::Duration::from_secs(10)),
+                dcat_summary: cache::Versioned::new(std::time::Duration::ZERO),
                 datastore,
             }),
         };

@@ -27,9 +27,11 @@ pub struct Site {
     /// The agency operating the portal (the catalog's publisher).
     pub publisher_name: String,
     pub publisher_url: Option<String>,
-    /// The licence of the catalog's own metadata (a Kho licence id).
-    pub license_id: String,
 }
+
+/// The licence of the catalog's own metadata: open to all (CC0), as on
+/// data.europa.eu; each dataset's licence is its own.
+const CATALOG_LICENSE: &str = "cc-zero";
 
 impl Site {
     /// The IRI of a dataset (see [`crate::iri::dataset`]).
@@ -129,23 +131,17 @@ fn typed(value: impl Into<String>, datatype: &str) -> Literal {
 /// a typed literal: `xsd:dateTime` in UTC, `xsd:date` or `xsd:gYear`.
 pub fn date_literal(value: &str) -> Option<Literal> {
     let v = value.trim();
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    let is_date = |s: &str| {
-        let b = s.as_bytes();
-        let d = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-        b.len() == 10 && d(0..4) && b[4] == b'-' && d(5..7) && b[7] == b'-' && d(8..10)
-    };
-    if v.len() == 4 && digits(v) {
+    if v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit()) {
         return Some(typed(v, "gYear"));
     }
-    if is_date(v) {
+    if kho_core::timefmt::parse_date(v).is_some() {
         return Some(typed(v, "date"));
     }
-    if v.get(..10).is_some_and(is_date) && v.get(10..11) == Some("T") && v.len() > 11 {
-        let has_zone = v.ends_with('Z') || v[11..].contains('+') || v[11..].contains('-');
-        return Some(typed(if has_zone { v.to_string() } else { format!("{v}Z") }, "dateTime"));
-    }
-    None
+    // A time: Kho's stored form is naive UTC; others as given if they parse.
+    let utc = kho_core::timefmt::parse(v).map(|_| format!("{v}Z"));
+    let zoned =
+        time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).ok().map(|_| v.to_string());
+    utc.or(zoned).map(|t| typed(t, "dateTime"))
 }
 
 /// Streams DCAT-AP 3 for a catalog or one dataset.
@@ -374,7 +370,7 @@ impl<W: Write> Writer<W> {
             let l = self.language(code);
             self.add(c.clone(), term(ns::DCT, "language"), l);
         }
-        if let Some(l) = self.licence(&site.license_id) {
+        if let Some(l) = self.licence(CATALOG_LICENSE) {
             self.add(c.clone(), term(ns::DCT, "license"), l);
         }
         if let Some(d) = info.issued.as_deref().and_then(date_literal) {
@@ -600,13 +596,8 @@ impl<W: Write> Writer<W> {
             let iri = self.eu_term("file-type", code, (ns::DCT, "MediaTypeOrExtent"), None);
             self.add(dist.clone(), term(ns::DCT, "format"), iri);
         }
-        let declared = r.mimetype.as_deref().map(str::trim).filter(|m| {
-            let mut parts = m.split('/');
-            matches!((parts.next(), parts.next(), parts.next()), (Some(a), Some(b), None) if !a.is_empty() && !b.is_empty() && !m.contains(' '))
-        });
-        if let Some(mt) =
-            declared.or(ft.and_then(|f| f.media_type)).and_then(|m| checked(&format!("{}{m}", ns::IANA_MEDIA)))
-        {
+        let media_type = vocab::media_type(r.mimetype.as_deref(), r.format.as_deref());
+        if let Some(mt) = media_type.and_then(|m| checked(&format!("{}{m}", ns::IANA_MEDIA))) {
             if self.first(mt.as_str()) {
                 self.is_a(&mt, ns::DCT, "MediaType");
             }

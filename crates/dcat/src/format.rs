@@ -16,6 +16,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order offered to clients.
+    #[cfg(test)]
     pub const ALL: [Format; 4] = [Format::Turtle, Format::JsonLd, Format::RdfXml, Format::NTriples];
 
     /// The format of a file extension (`ttl`, `jsonld`, `rdf`, `xml`, `nt`).
@@ -57,9 +58,11 @@ impl Format {
             "text/turtle" | "application/x-turtle" | "application/turtle" | "text/n3" | "text/rdf+n3" => {
                 Some(Format::Turtle)
             }
-            "application/ld+json" => Some(Format::JsonLd),
+            // Static hosts send Turtle files as text/plain; N-Triples is Turtle too.
+            "text/plain" => Some(Format::Turtle),
+            "application/ld+json" | "application/json" => Some(Format::JsonLd),
             "application/rdf+xml" | "application/xml" | "text/xml" => Some(Format::RdfXml),
-            "application/n-triples" | "text/plain" => Some(Format::NTriples),
+            "application/n-triples" => Some(Format::NTriples),
             _ => None,
         }
     }
@@ -93,7 +96,7 @@ impl Format {
             }
             match essence.as_str() {
                 "text/html" | "application/xhtml+xml" | "*/*" | "text/*" => html = html.max(q),
-                "application/xml" | "text/xml" | "text/plain" => {}
+                "application/xml" | "text/xml" | "text/plain" | "application/json" => {}
                 other => {
                     if let Some(f) = Format::from_media_type(other)
                         && best.is_none_or(|(bq, _)| q > bq)
@@ -132,6 +135,8 @@ mod tests {
             assert_eq!(Format::from_media_type(f.media_type()), Some(f));
         }
         assert_eq!(Format::from_media_type("text/turtle; charset=utf-8"), Some(Format::Turtle));
+        assert_eq!(Format::from_media_type("text/plain"), Some(Format::Turtle), "a .ttl file from a static host");
+        assert_eq!(Format::negotiate("application/json"), None, "JSON clients of the API are not sent RDF");
         assert_eq!(Format::from_extension("html"), None);
     }
 }

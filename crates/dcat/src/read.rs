@@ -20,7 +20,7 @@ use kho_core::input::{LANGUAGES, NOTES_MAX, SHORT_MAX, TITLE_MAX, URL_MAX};
 use kho_core::vocab::{DataSharing, UpdateFrequency, Vocabulary};
 use oxrdf::{Literal, NamedNode, NamedOrBlankNode, Term};
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// One page of a remote DCAT catalog, read.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,10 +46,11 @@ pub struct Remote {
     /// Its publisher (`dct:publisher`).
     pub publisher: Option<Agent>,
     /// The `package_create` dictionary, without `name` and `owner_org` (the
-    /// harvester decides those) but with a `name_hint`: a name candidate
-    /// from the IRI's or landing page's last path segment, else the title.
-    /// The harvester must remove `name_hint` before `package_create`.
+    /// harvester decides those).
     pub dict: Value,
+    /// A name candidate: the IRI's or landing page's last path segment,
+    /// else the title.
+    pub name_hint: String,
     /// `dcat:landingPage`, to link back to the original.
     pub landing_page: Option<String>,
 }
@@ -114,9 +115,9 @@ const SPDX_HTTPS: &str = "https://spdx.org/rdf/terms#";
 pub fn read(bytes: &[u8], format: Format, base_iri: Option<&str>) -> Result<ReadPage, ReadError> {
     let graph = Graph::parse(bytes, format, base_iri)?;
     let mut page = ReadPage { datasets: Vec::new(), next: None, total: None, skipped: Vec::new() };
-    let mut seen = HashSet::new();
+    // `order` holds each subject once.
     for s in &graph.order {
-        if graph.has_type(s, ns::DCAT, "Dataset") && seen.insert(s.clone()) {
+        if graph.has_type(s, ns::DCAT, "Dataset") {
             match dataset(&graph, s) {
                 Ok(d) => page.datasets.push(d),
                 Err(skip) => page.skipped.push(skip),
@@ -453,11 +454,11 @@ fn dataset(g: &Graph, s: &NamedOrBlankNode) -> Result<Remote, (String, String)> 
     d.insert("resources".into(), Value::Array(distributions.iter().map(|n| distribution(g, n)).collect()));
 
     let landing_page = g.value(s, ns::DCAT, "landingPage").map(|v| v.trim().to_string());
-    d.insert("name_hint".into(), json!(name_hint(iri, landing_page.as_deref(), &title_text, &remote_id)));
+    let name_hint = name_hint(iri, landing_page.as_deref(), &title_text, &remote_id);
 
     let publisher = g.objects(s, ns::DCT, "publisher").next().map(|t| agent(g, t));
     let modified = g.value(s, ns::DCT, "modified").map(|v| v.trim().to_string());
-    Ok(Remote { remote_id, modified, publisher, dict: Value::Object(d), landing_page })
+    Ok(Remote { remote_id, modified, publisher, dict: Value::Object(d), name_hint, landing_page })
 }
 
 /// `dcat:keyword`s as Kho tags: split at commas, characters a tag may not
@@ -812,7 +813,6 @@ mod tests {
             description_en: None,
             publisher_name: "Cục Chuyển đổi số".into(),
             publisher_url: None,
-            license_id: "cc-zero".into(),
         })
     }
 
@@ -962,7 +962,7 @@ mod tests {
         assert!(extras.contains(&json!({"key": "uri", "value": iri})), "{at}: {extras:?}");
         // A Kho IRI ends in the id, a UUID: the landing page names it.
         let hint = if pkg.extras.is_empty() { pkg.name.as_str() } else { last_segment(&iri) };
-        assert_eq!(text(d, "name_hint").as_deref(), Some(hint), "{at}");
+        assert_eq!(r.name_hint, hint, "{at}");
         assert_eq!(r.landing_page, Some(format!("{BASE}/dataset/{}", pkg.name)), "{at}");
         assert_eq!(r.modified.as_deref(), Some("2024-02-01T08:00:00.000000Z"), "{at}");
         let org = pkg.organization.as_ref().unwrap();
@@ -1111,7 +1111,7 @@ mod tests {
         assert_eq!(d["data_sharing"], "open");
         assert_eq!((&d["maintainer"], &d["maintainer_email"]), (&json!("Env office"), &json!("env@example.org")));
         assert_eq!(d["license_id"], "cc-by-4.0");
-        assert_eq!(d["name_hint"], "air-quality-2023");
+        assert_eq!(page.datasets[0].name_hint, "air-quality-2023");
         assert_eq!(
             d["extras"],
             json!([
@@ -1133,7 +1133,7 @@ mod tests {
         assert_eq!(d["title"], "Đường bộ", "the vi title wins");
         assert_eq!(d["title_translated"], json!({"en": "Roads"}));
         assert_eq!(d["notes"], "Road network", "only English: it is the main text");
-        assert_eq!(d["name_hint"], "roads");
+        assert_eq!(roads.name_hint, "roads");
         assert_eq!((&d["data_sharing"], &d["private"]), (&json!("shared"), &json!(true)));
         assert_eq!(d["spatial"], "VN");
         assert_eq!((&d["temporal_start"], &d["temporal_end"]), (&json!("2019-01-01"), &json!("2020-02-29")));
@@ -1245,7 +1245,7 @@ mod tests {
         let ids: Vec<_> = page.datasets.iter().map(|d| d.remote_id.as_str()).collect();
         assert_eq!(ids, ["ds-42", "https://a.example/ok"]);
         assert_eq!(page.datasets[0].dict["extras"], json!([{"key": "identifier", "value": "ds-42"}]));
-        assert_eq!(page.datasets[0].dict["name_hint"], "identified");
+        assert_eq!(page.datasets[0].name_hint, "identified");
         assert_eq!(page.skipped.len(), 2);
         assert_eq!(page.skipped[0].0, "dataset \"Nameless\"");
         assert!(page.skipped[0].1.contains("dct:identifier"), "{:?}", page.skipped);

@@ -149,6 +149,17 @@ pub fn file_type(format: &str) -> Option<FileType> {
     FILE_TYPES.iter().find(|(k, _, _)| *k == f).map(|(_, eu, mt)| FileType { eu: *eu, media_type: *mt })
 }
 
+/// A resource's IANA media type: the one it declares (`type/subtype`), else
+/// its format's. The DCAT export and the pages' schema.org both use this.
+pub fn media_type<'a>(mimetype: Option<&'a str>, format: Option<&str>) -> Option<&'a str> {
+    let declared = mimetype.map(str::trim).filter(|m| {
+        let mut parts = m.split('/');
+        matches!((parts.next(), parts.next(), parts.next()), (Some(a), Some(b), None)
+            if !a.is_empty() && !b.is_empty() && !m.contains(' '))
+    });
+    declared.or_else(|| format.and_then(file_type).and_then(|f| f.media_type))
+}
+
 /// Kho's format name for an EU file-type code or a media type (harvesting).
 pub fn format_from(code_or_media_type: &str) -> Option<&'static str> {
     let v = code_or_media_type.trim();
@@ -196,6 +207,14 @@ mod tests {
         assert_eq!(frequency(UpdateFrequency::Biannual), "ANNUAL_2", "twice a year is not BIENNIAL");
         assert_eq!(frequency_from_eu("BIENNIAL"), Some(UpdateFrequency::Annual));
         assert_eq!(frequency_from_eu("nonsense"), None);
+    }
+
+    #[test]
+    fn media_types_are_declared_or_from_the_format() {
+        assert_eq!(media_type(Some("text/csv; x"), Some("XLSX")), file_type("XLSX").unwrap().media_type);
+        assert_eq!(media_type(Some("application/geo+json"), Some("CSV")), Some("application/geo+json"));
+        assert_eq!(media_type(Some("csv"), Some("CSV")), Some("text/csv"));
+        assert_eq!(media_type(None, Some("unheard-of")), None);
     }
 
     #[test]

@@ -22,9 +22,6 @@ pub fn site(site_url: &str, b: &kho_portal::Branding) -> kho_dcat::Site {
         description_en: b.description_en.clone(),
         publisher_name: b.agency.clone().unwrap_or_else(|| b.title_vi.clone()),
         publisher_url: b.agency_url.clone(),
-        // The catalog's own metadata is open to all (CC0), as on
-        // data.europa.eu; each dataset's licence is its own.
-        license_id: "cc-zero".into(),
     }
 }
 
@@ -54,32 +51,21 @@ async fn catalog_as(s: AppState, format: Format, path: &str, req: &Parts) -> Res
     }
 }
 
-macro_rules! catalog_handlers {
-    ($($name:ident => $format:expr, $path:literal;)*) => {$(
-        pub async fn $name(State(s): State<AppState>, req: Parts) -> Response {
-            catalog_as(s, $format, $path, &req).await
-        }
-    )*};
-}
-
-catalog_handlers! {
-    catalog_ttl => Format::Turtle, "/catalog.ttl";
-    catalog_jsonld => Format::JsonLd, "/catalog.jsonld";
-    catalog_rdf => Format::RdfXml, "/catalog.rdf";
-    catalog_xml => Format::RdfXml, "/catalog.xml";
-    catalog_nt => Format::NTriples, "/catalog.nt";
+/// `/catalog.{ext}`: the format named by the extension of the path.
+async fn catalog_file(State(s): State<AppState>, req: Parts) -> Response {
+    let path = req.uri.path().to_string();
+    match path.rsplit_once('.').and_then(|(_, ext)| Format::from_extension(ext)) {
+        Some(f) => catalog_as(s, f, &path, &req).await,
+        None => crate::error::error_response(&kho_core::Error::not_found(path), None),
+    }
 }
 
 /// The catalog's routes (the dataset's are the dataset page's).
 pub fn router() -> axum::Router<AppState> {
     use axum::routing::get;
-    axum::Router::new()
-        .route("/catalog", get(catalog))
-        .route("/catalog.ttl", get(catalog_ttl))
-        .route("/catalog.jsonld", get(catalog_jsonld))
-        .route("/catalog.rdf", get(catalog_rdf))
-        .route("/catalog.xml", get(catalog_xml))
-        .route("/catalog.nt", get(catalog_nt))
+    ["/catalog.ttl", "/catalog.jsonld", "/catalog.rdf", "/catalog.xml", "/catalog.nt"]
+        .into_iter()
+        .fold(axum::Router::new().route("/catalog", get(catalog)), |r, path| r.route(path, get(catalog_file)))
 }
 
 /// `/catalog`: the format the client asks for; people go to the search page.

@@ -126,9 +126,8 @@ pub fn schema_org(pkg: &Package, site_url: &str, lang: Lang) -> Value {
             let mut d =
                 json!({"@type": "DataDownload", "contentUrl": r.url, "name": r.name.clone().unwrap_or_default()});
             // The media type the DCAT export gives (dcat:mediaType), else the format.
-            let media_type = r.format.as_deref().and_then(kho_dcat::vocab::file_type).and_then(|f| f.media_type);
-            let declared = r.mimetype.as_deref().filter(|m| m.contains('/'));
-            if let Some(f) = declared.or(media_type).or(r.format.as_deref()).filter(|f| !f.is_empty()) {
+            let media_type = kho_dcat::vocab::media_type(r.mimetype.as_deref(), r.format.as_deref());
+            if let Some(f) = media_type.or(r.format.as_deref()).filter(|f| !f.is_empty()) {
                 d["encodingFormat"] = json!(f);
             }
             if let Some(s) = r.size.filter(|s| *s > 0) {
@@ -155,7 +154,9 @@ pub fn schema_org(pkg: &Package, site_url: &str, lang: Lang) -> Value {
         "includedInDataCatalog": {"@type": "DataCatalog", "url": site_url},
         "distribution": distribution,
     });
-    if let Some(l) = pkg.license_id.as_deref().and_then(|id| kho_dcat::iri::license(site_url, id)) {
+    // A licence with an official page: the IRI the DCAT export gives it too;
+    // others by name (the export's IRI for them is an identifier, not a page).
+    if let Some(l) = pkg.license_url.as_deref().filter(|u| !u.is_empty()) {
         v["license"] = json!(l);
     } else if let Some(t) = pkg.license_title.as_deref() {
         v["license"] = json!(t);
