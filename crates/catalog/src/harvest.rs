@@ -482,51 +482,42 @@ impl Catalog {
         Ok(run)
     }
 
+    /// Queues a run's job, and the run under the job's id.
     async fn queue_run_in(&self, tx: &mut kho_store::Tx, source_id: &str) -> Result<RunRow> {
-        let run_id = kho_store::new_id();
-        let spec = JobSpec { max_attempts: 3, ..JobSpec::new(RUN_JOB, Some(source_id), json!({"run_id": run_id})) };
-        let job = self.enqueue_job_in(&mut *tx, &spec).await?;
-        store::insert_run(&mut *tx, &run_id, source_id, &job, &timefmt::now()).await?;
-        store::run(&mut *tx, &run_id).await?.ok_or_else(|| Error::internal("run vanished"))
+        let job = self.enqueue_job_in(&mut *tx, &run_spec(source_id)).await?;
+        store::insert_run(&mut *tx, &job, source_id, Some(&job), &timefmt::now()).await?;
+        store::run(&mut *tx, &job).await?.ok_or_else(|| Error::internal("run vanished"))
     }
 
-    /// Queues a run of every source whose schedule is due at `now` and that
-    /// has no run unfinished; returns the runs queued. The database decides
-    /// (the jobs' named schedules, `harvest:{source id}`), so of several
-    /// Kho processes asking, one queues each run. A schedule starts when
-    /// first seen: its first run is its next time after that.
+    /// Queues a run of every source whose cron schedule is due at `now`
+    /// and that has no run unfinished; returns the runs queued. The jobs'
+    /// named schedules decide (`harvest:{source id}`,
+    /// [`Catalog::enqueue_when_due`]), so of several Kho processes asking,
+    /// one queues each run. A schedule starts when first seen: its first
+    /// run is its next time after that.
     pub async fn queue_due_harvests(&self, now: time::OffsetDateTime) -> Result<Vec<String>> {
         let mut conn = self.store().conn().await?;
         let sources = store::list_sources(&mut conn).await?;
-        drop(conn);
-        let now_text = timefmt::format(now);
         let mut queued = Vec::new();
         for s in sources {
             let Some(schedule) = s.schedule.as_deref().and_then(|c| kho_core::cron::Schedule::parse(c).ok()) else {
                 continue;
             };
+            // A run asked for by hand, still unfinished, stands for this one.
+            if unfinished_run(&mut conn, &s.id).await?.is_some() {
+                continue;
+            }
             let name = format!("harvest:{}", s.id);
-            let mut tx = self.store().write().await?;
-            let Some(seen) = kho_store::jobs::schedule(&mut tx, &name).await? else {
-                kho_store::jobs::start_schedule(&mut tx, &name, &now_text).await?;
-                tx.commit().await?;
+            let Some(job) = self.enqueue_when_due(&name, &run_spec(&s.id), now, |t| schedule.next_after(t)).await?
+            else {
                 continue;
             };
-            let due = timefmt::parse(&seen.last_enqueued).and_then(|last| schedule.next_after(last));
-            if due.is_none_or(|d| d > now) || unfinished_run(&mut tx, &s.id).await?.is_some() {
-                continue;
-            }
-            let run = self.queue_run_in(&mut tx, &s.id).await?;
-            let job = run.job_id.clone().unwrap_or_default();
-            if !kho_store::jobs::claim_schedule(&mut tx, &name, &seen, &now_text, &now_text, &job).await? {
-                continue; // Another process queued it; this run is rolled back.
-            }
+            // Shown at once; the job records it too if it starts first.
+            let mut tx = self.store().write().await?;
+            store::insert_run(&mut tx, &job, &s.id, Some(&job), &timefmt::now()).await?;
             tx.commit().await?;
-            tracing::info!(source = %s.name, run = %run.id, "scheduled harvest queued");
-            queued.push(run.id);
-        }
-        if !queued.is_empty() {
-            self.wake_jobs();
+            tracing::info!(source = %s.name, run = %job, "scheduled harvest queued");
+            queued.push(job);
         }
         Ok(queued)
     }
@@ -555,7 +546,7 @@ impl Catalog {
             ));
         }
         let run_id = kho_store::new_id();
-        store::insert_run(&mut tx, &run_id, &s.id, "", &timefmt::now()).await?;
+        store::insert_run(&mut tx, &run_id, &s.id, None, &timefmt::now()).await?;
         tx.commit().await?;
         let run = self.execute_harvest(&run_id).await?;
         Ok(run_json(&run))
@@ -1022,39 +1013,12 @@ async fn active_source(conn: &mut dyn kho_store::Handle, id_or_name: &str) -> Re
 /// A run of the source still queued or running, if any. A run left
 /// "running" by a process that died without its job (a foreground run) is
 /// taken as over after a day.
-async fn unfinished_run(tx: &mut kho_store::Tx, source_id: &str) -> Result<Option<RunRow>> {
+async fn unfinished_run(conn: &mut dyn kho_store::Handle, source_id: &str) -> Result<Option<RunRow>> {
     let day_ago = timefmt::format(time::OffsetDateTime::now_utc() - time::Duration::days(1));
-    Ok(store::runs(&mut *tx, source_id, 5)
+    Ok(store::runs(conn, source_id, 5)
         .await?
         .into_iter()
         .find(|r| matches!(r.state.as_str(), "queued" | "running") && r.created > day_ago))
-}
-
-/// Queues scheduled harvests while it lives (stopped when dropped).
-pub struct Scheduler {
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Scheduler {
-    /// Looks for due runs every `tick` (a minute in `kho serve`).
-    pub fn start(catalog: &Catalog, tick: Duration) -> Scheduler {
-        let catalog = catalog.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                if let Err(e) = catalog.queue_due_harvests(time::OffsetDateTime::now_utc()).await {
-                    tracing::warn!(error = %e, "could not queue scheduled harvests; retrying");
-                }
-                tokio::time::sleep(tick).await;
-            }
-        });
-        Scheduler { task }
-    }
-}
-
-impl Drop for Scheduler {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 #[derive(Default)]
@@ -1122,13 +1086,21 @@ pub fn register_jobs(registry: &mut Registry) {
     registry.register(RUN_JOB, Arc::new(|ctx| Box::pin(run_job(ctx))));
 }
 
+/// The job of a run of `source_id`; the run has the job's id.
+fn run_spec(source_id: &str) -> JobSpec {
+    JobSpec { max_attempts: 3, ..JobSpec::new(RUN_JOB, Some(source_id), json!({})) }
+}
+
 async fn run_job(ctx: JobContext) -> std::result::Result<(), JobFailure> {
-    let Some(run_id) = ctx.payload.get("run_id").and_then(Value::as_str) else {
-        return Err(JobFailure::Fatal("the job names no harvest run".into()));
+    let Some(source_id) = ctx.subject.as_deref() else {
+        return Err(JobFailure::Fatal("the job names no harvest source".into()));
     };
+    let mut tx = ctx.catalog.store().write().await?;
+    store::insert_run(&mut tx, &ctx.id, source_id, Some(&ctx.id), &timefmt::now()).await?;
+    tx.commit().await?;
     // A run that fails as a whole is reported in the run, not retried: the
     // next scheduled or asked-for run tries again.
-    ctx.catalog.execute_harvest(run_id).await?;
+    ctx.catalog.execute_harvest(&ctx.id).await?;
     Ok(())
 }
 

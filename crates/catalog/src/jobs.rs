@@ -174,28 +174,45 @@ impl Catalog {
         spec: &JobSpec,
         interval: Duration,
     ) -> Result<Option<String>> {
-        let now = time::OffsetDateTime::now_utc();
-        let since = timefmt::format(now);
-        let due = time::Duration::try_from(interval).ok().and_then(|d| now.checked_sub(d));
-        let due = timefmt::format(due.unwrap_or(time::OffsetDateTime::UNIX_EPOCH));
-        // Look first without the write lock: nearly every call finds nothing due.
+        let step = time::Duration::try_from(interval).unwrap_or(time::Duration::MAX);
+        self.enqueue_when_due(name, spec, time::OffsetDateTime::now_utc(), |last| last.checked_add(step)).await
+    }
+
+    /// Enqueues `spec` under schedule `name` if at `now` a run is due: its
+    /// time, `next(last enqueued)`, has come (an interval later, the next
+    /// cron time…), and the job last enqueued is over. Returns the new
+    /// job's id. The first call for a name only starts its schedule at
+    /// `now`. One `UPDATE` decides ([`jobs::claim_schedule`]), so of several
+    /// processes asking at once one enqueues; nearly every call finds
+    /// nothing due and takes no write lock.
+    pub async fn enqueue_when_due(
+        &self,
+        name: &str,
+        spec: &JobSpec,
+        now: time::OffsetDateTime,
+        next: impl Fn(time::OffsetDateTime) -> Option<time::OffsetDateTime>,
+    ) -> Result<Option<String>> {
+        let now_text = timefmt::format(now);
         let mut conn = self.store().conn().await?;
         let state = jobs::schedule(&mut conn, name).await?;
         drop(conn);
         let seen = match state {
             None => {
                 let mut tx = self.store().write().await?;
-                jobs::start_schedule(&mut tx, name, &since).await?;
+                jobs::start_schedule(&mut tx, name, &now_text).await?;
                 tx.commit().await?;
                 return Ok(None);
             }
-            Some(s) if s.last_enqueued > due => return Ok(None),
             Some(s) => s,
         };
+        let due = timefmt::parse(&seen.last_enqueued).and_then(next);
+        if due.is_none_or(|d| d > now) {
+            return Ok(None);
+        }
         let mut tx = self.store().write().await?;
         let job = self.enqueue_job_in(&mut tx, spec).await?;
-        if !jobs::claim_schedule(&mut tx, name, &seen, &since, &due, &job).await? {
-            return Ok(None); // Another process took it; the job is rolled back.
+        if !jobs::claim_schedule(&mut tx, name, &seen, &now_text, &now_text, &job).await? {
+            return Ok(None); // Another process took it, or its last job runs; rolled back.
         }
         tx.commit().await?;
         self.wake_jobs();
@@ -310,9 +327,10 @@ impl Workers {
     }
 }
 
-/// Enqueues a named periodic job on schedule while it lives (stopped when
-/// dropped). Every process may run one for the same name: the database
-/// lets one of them enqueue each run.
+/// Runs a periodic task while it lives (stopped when dropped): enqueuing
+/// a named job on its schedule, or any other check (harvest sources' cron
+/// schedules). Every process may run the same one: the schedules in the
+/// database let one of them enqueue each run.
 pub struct Scheduler {
     task: tokio::task::JoinHandle<()>,
 }
@@ -322,15 +340,30 @@ impl Scheduler {
     /// `interval` (at least every minute), so a run starts soon after it is
     /// due whichever process asks.
     pub fn start(catalog: &Catalog, name: &str, spec: JobSpec, interval: Duration) -> Scheduler {
-        let (catalog, name) = (catalog.clone(), name.to_string());
         let tick = (interval / 4).clamp(Duration::from_millis(100), Duration::from_secs(60));
-        let task = tokio::spawn(async move {
-            loop {
+        let (name, spec) = (Arc::new(name.to_string()), Arc::new(spec));
+        Scheduler::every(catalog, tick, move |catalog| {
+            let (name, spec) = (name.clone(), spec.clone());
+            async move {
                 match catalog.enqueue_scheduled_if_due(&name, &spec, interval).await {
                     Ok(Some(job)) => tracing::info!(job, schedule = %name, kind = %spec.kind, "scheduled job enqueued"),
                     Ok(None) => {}
                     Err(e) => tracing::warn!(error = %e, schedule = %name, "could not schedule a job; retrying"),
                 }
+            }
+        })
+    }
+
+    /// Runs `task` every `tick`.
+    pub fn every<F, Fut>(catalog: &Catalog, tick: Duration, task: F) -> Scheduler
+    where
+        F: Fn(Catalog) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let catalog = catalog.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                task(catalog.clone()).await;
                 tokio::time::sleep(tick).await;
             }
         });

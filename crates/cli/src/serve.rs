@@ -76,7 +76,11 @@ pub async fn run(g: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     });
     // Harvest sources with a schedule run on it; the database decides which
     // of several servers queues each run.
-    let harvests = kho_catalog::harvest::Scheduler::start(&catalog, Duration::from_secs(60));
+    let harvests = kho_catalog::jobs::Scheduler::every(&catalog, Duration::from_secs(60), |c| async move {
+        if let Err(e) = c.queue_due_harvests(time::OffsetDateTime::now_utc()).await {
+            tracing::warn!(error = %e, "could not queue scheduled harvests; retrying");
+        }
+    });
     // Files a crash left between writing a table and recording it.
     let collector = catalog.clone();
     tokio::spawn(async move {

@@ -206,21 +206,26 @@ crate::sqlite_row!(RunRow {
 
 const RUN_COLUMNS: &str = "id, source_id, job_id, state, created, started, finished, added, updated, deleted, unchanged, errored, error, errors";
 
-/// Queues a run.
+/// Queues a run (nothing if it exists: a scheduled run's job may start
+/// before the scheduler records it). `job_id` is `None` for a run in the
+/// foreground (`kho harvest run`).
 pub async fn insert_run(
     h: &mut dyn Handle,
     id: &str,
     source_id: &str,
-    job_id: &str,
+    job_id: Option<&str>,
     now: &str,
 ) -> Result<(), StoreError> {
-    Sql::new("INSERT INTO harvest_runs (id, source_id, job_id, state, created) VALUES ($1, $2, $3, 'queued', $4)")
-        .bind(id)
-        .bind(source_id)
-        .bind(job_id)
-        .bind(now)
-        .execute(h)
-        .await?;
+    Sql::new(
+        "INSERT INTO harvest_runs (id, source_id, job_id, state, created) VALUES ($1, $2, $3, 'queued', $4) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(source_id)
+    .bind(job_id)
+    .bind(now)
+    .execute(h)
+    .await?;
     Ok(())
 }
 

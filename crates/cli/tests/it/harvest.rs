@@ -415,8 +415,11 @@ backends!(scheduled_sources_are_queued_once_when_due, |app| async move {
     });
     let queued: Vec<String> = futures_util::future::join_all(asks).await.into_iter().flat_map(|r| r.unwrap()).collect();
     assert_eq!(queued.len(), 1, "{queued:?}");
-    // Not again while it waits, nor the next minute.
+    // Not the next minute, and not even at its next time while the run waits.
     assert!(c.queue_due_harvests(at("02:01:00")).await.unwrap().is_empty());
+    let next =
+        time::OffsetDateTime::parse("2026-03-02T02:00:05Z", &time::format_description::well_known::Rfc3339).unwrap();
+    assert!(c.queue_due_harvests(next).await.unwrap().is_empty(), "not beside its unfinished run");
     let workers = crate::support::start_workers(app, kho_catalog::harvest::register_jobs);
     let started = Instant::now();
     let run = loop {
@@ -430,8 +433,6 @@ backends!(scheduled_sources_are_queued_once_when_due, |app| async move {
     assert_eq!(stats(&run).0, 1, "{run}");
     // Its next time is tomorrow 02:00; the source without a schedule never runs by itself.
     assert!(c.queue_due_harvests(at("23:59:00")).await.unwrap().is_empty());
-    let next =
-        time::OffsetDateTime::parse("2026-03-02T02:00:05Z", &time::format_description::well_known::Rfc3339).unwrap();
     assert_eq!(c.queue_due_harvests(next).await.unwrap().len(), 1);
     let source = app.ok("harvest_source_show", json!({"id": "khi-can"}), &app.admin).await;
     assert!(source["runs"].as_array().unwrap().is_empty());
