@@ -73,7 +73,8 @@ pub(crate) async fn record_dataset_activity(
 pub enum Background {
     /// As for every client: tables are loaded and validated.
     Queue,
-    /// Metadata only: synthetic catalogs, whose links lead nowhere.
+    /// Metadata only: synthetic catalogs, whose links lead nowhere, and
+    /// harvests (whose sources serve their tables) unless a source asks.
     Skip,
 }
 

@@ -241,13 +241,10 @@ fn input_of_ckan(pkg: &Value, kho: bool) -> Value {
     if let Some(id) = out.get("license_id").and_then(Value::as_str).map(str::to_string)
         && kho_core::licenses::find(&id).is_none()
     {
-        let url = pkg.get("license_url").and_then(Value::as_str).unwrap_or("").trim_end_matches('/').to_string();
-        let known = kho_core::licenses::LICENSES
-            .iter()
-            .find(|l| l.id.eq_ignore_ascii_case(&id) || (!url.is_empty() && l.url.trim_end_matches('/') == url));
-        match known {
-            Some(l) => {
-                out.insert("license_id".into(), json!(l.id));
+        let url = pkg.get("license_url").and_then(Value::as_str).unwrap_or("");
+        match kho_dcat::read::licence_id(&id).or_else(|| kho_dcat::read::licence_id(url)) {
+            Some(known) => {
+                out.insert("license_id".into(), json!(known));
             }
             None => {
                 out.remove("license_id");
@@ -357,12 +354,17 @@ impl Catalog {
             errors.add("url", "Must be an http:// or https:// address");
         }
         let title = f.text("title", 500).filter(|t| !t.trim().is_empty()).unwrap_or_else(|| name.clone());
-        let schedule = f.text("schedule", 200).filter(|s| !s.trim().is_empty());
-        if let Some(s) = &schedule
-            && let Err(e) = kho_core::cron::Schedule::parse(s)
-        {
-            errors.add("schedule", e.to_string());
-        }
+        // Kept in its plain form ("@daily" as "0 0 * * *"): what lists show.
+        let schedule = match f.text("schedule", 200).filter(|s| !s.trim().is_empty()) {
+            Some(text) => match kho_core::cron::Schedule::parse(&text) {
+                Ok(s) => Some(s.text().to_string()),
+                Err(e) => {
+                    errors.add("schedule", e.to_string());
+                    None
+                }
+            },
+            None => None,
+        };
         let config = match f.map().get("config") {
             None | Some(Value::Null) => json!({}),
             Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::Null),
@@ -432,10 +434,13 @@ impl Catalog {
         }
         let released = store::release_objects(&mut tx, &s.id).await?;
         s.state = "deleted".into();
+        // Its name is free again (names are unique among all sources).
+        let name = std::mem::take(&mut s.name);
+        s.name = format!("{name}~{}", &s.id[..8.min(s.id.len())]);
         store::upsert_source(&mut tx, &s).await?;
         self.commit(tx).await?;
-        tracing::info!(source = %s.name, datasets = released, deleted, "harvest source deleted");
-        Ok(json!({"name": s.name, "datasets": released, "deleted": deleted}))
+        tracing::info!(source = %name, datasets = released, deleted, "harvest source deleted");
+        Ok(json!({"name": name, "datasets": released, "deleted": deleted}))
     }
 
     /// `harvest_source_list`: active sources with their last run.
@@ -572,10 +577,7 @@ impl Catalog {
         let outcome = match self.gather(&source, kind, &config).await {
             Ok(listing) => {
                 for (what, why) in &listing.skipped {
-                    run.errored += 1;
-                    if errors.len() < MAX_ERRORS {
-                        errors.push(json!({"remote_id": what, "message": why}));
-                    }
+                    note_error(&mut run, &mut errors, what, why);
                 }
                 self.import(&source, &config, listing, &mut run, &mut errors).await
             }

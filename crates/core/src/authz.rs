@@ -56,12 +56,13 @@ impl Actor {
         }
     }
 
-    /// True for sysadmins.
-    /// Kho itself (jobs, the harvester), not a person.
+    /// Kho itself (jobs, the harvester), not a person: only
+    /// [`Actor::system`] is a sysadmin without a user id.
     pub fn is_system(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| u.sysadmin && u.id.is_empty() && u.name == "kho")
+        self.is_sysadmin() && self.user_id().is_none()
     }
 
+    /// True for sysadmins.
     pub fn is_sysadmin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.sysadmin)
     }
@@ -294,6 +295,25 @@ mod tests {
             creator_user_id: Some(creator.into()),
             harvest_source_id: None,
         }
+    }
+
+    #[test]
+    fn harvested_datasets_change_only_by_the_harvester() {
+        let mut d = ds("org", false, DatasetState::Active, "c");
+        let admin = Actor {
+            user: Some(ActorUser { id: "u1".into(), name: "qt".into(), sysadmin: true }),
+            memberships: BTreeMap::new(),
+        };
+        assert!(authorize(&admin, Permission::UpdateDataset(&d)).is_ok());
+        d.harvest_source_id = Some("nguon".into());
+        for perm in [Permission::UpdateDataset(&d), Permission::DeleteDataset(&d)] {
+            let e = authorize(&admin, perm).unwrap_err();
+            assert!(e.to_string().contains("harvested"), "{e}");
+        }
+        assert!(authorize(&Actor::system(), Permission::UpdateDataset(&d)).is_ok());
+        assert!(authorize(&Actor::system(), Permission::DeleteDataset(&d)).is_ok());
+        assert!(authorize(&admin, Permission::ReadDataset(&d)).is_ok(), "reading is as for any dataset");
+        assert!(Actor::system().is_system() && !admin.is_system());
     }
 
     #[test]

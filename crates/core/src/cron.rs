@@ -63,9 +63,6 @@ pub enum Field {
 }
 
 impl Field {
-    /// The fields in the order they are written.
-    pub const ALL: [Field; 5] = [Field::Minute, Field::Hour, Field::DayOfMonth, Field::Month, Field::DayOfWeek];
-
     /// The field's position in the line, from 1.
     pub fn number(self) -> usize {
         match self {

@@ -601,9 +601,9 @@ const EU_LICENCES: &[(&str, &str)] = &[
 /// A Kho licence id for a licence IRI: by its URL (scheme, `www.`, a
 /// trailing slash, `legalcode` and `deed.*` ignored), an EU licence table
 /// code, a Kho licence page (`…/license/{id}`) or a bare Kho id.
-fn licence_id(value: &str) -> Option<&'static str> {
+pub fn licence_id(value: &str) -> Option<&'static str> {
     let licences = kho_core::licenses::LICENSES.iter().filter(|l| l.id != "notspecified");
-    if let Some(l) = licences.clone().find(|l| l.id == value) {
+    if let Some(l) = licences.clone().find(|l| l.id.eq_ignore_ascii_case(value.trim())) {
         return Some(l.id);
     }
     let key = |u: &str| {

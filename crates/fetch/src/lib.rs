@@ -40,8 +40,8 @@ pub enum FetchError {
     Status {
         status: u16,
         url: String,
-        /// The answer's body when short (at most 4 kB; `get` only), for
-        /// callers whose servers explain errors there (catalog APIs).
+        /// The answer's body when short (at most 4 kB), for callers whose
+        /// servers explain errors there (catalog APIs).
         body: Option<String>,
     },
     #[error("the file is larger than the {limit}-byte limit")]
@@ -299,11 +299,6 @@ impl Fetcher {
         Ok(parsed)
     }
 
-    /// The error a failed fetch stands for (see [`diagnose`]).
-    fn classify(&self, url: &str, e: reqwest::Error) -> FetchError {
-        diagnose(url, &e, self.opts.timeout).1
-    }
-
     /// Checks that `url` answers: a `HEAD`, then a `GET` reading at most a
     /// few kilobytes if the server refuses `HEAD` (405, 501) or answers it
     /// with an error some servers give only to `HEAD` (other 4xx and 5xx
@@ -376,16 +371,56 @@ impl Fetcher {
         max_bytes: u64,
         deadline: Duration,
     ) -> Result<(Vec<u8>, Fetched), FetchError> {
+        let mut answer = self.open(url, Some(accept), max_bytes, deadline).await?;
+        let mut body = Vec::new();
+        while let Some(chunk) = answer.chunk(url).await? {
+            body.extend_from_slice(&chunk);
+        }
+        Ok((body, answer.fetched()))
+    }
+
+    /// Fetches `url` into `dest` (replaced only when the whole body came).
+    pub async fn to_file(&self, url: &str, dest: &Path) -> Result<Fetched, FetchError> {
+        let mut answer = self.open(url, None, self.opts.max_bytes, self.opts.timeout).await?;
+        let tmp = dest.with_extension("fetch.tmp");
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| FetchError::Io { path, source }
+        };
+        let written = async {
+            let mut out = tokio::fs::File::create(&tmp).await.map_err(io(&tmp))?;
+            while let Some(chunk) = answer.chunk(url).await? {
+                out.write_all(&chunk).await.map_err(io(&tmp))?;
+            }
+            out.sync_all().await.map_err(io(&tmp))?;
+            tokio::fs::rename(&tmp, dest).await.map_err(io(dest))
+        }
+        .await;
+        match written {
+            Ok(()) => Ok(answer.fetched()),
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends the request and checks the answer's head: a success status
+    /// (else the error, with a short body), a length within `max_bytes`.
+    async fn open(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+        max_bytes: u64,
+        deadline: Duration,
+    ) -> Result<Answer, FetchError> {
         let parsed = self.check_url(url)?;
         let deadline = deadline.min(self.opts.timeout);
-        let resp = self
-            .client
-            .get(parsed)
-            .header(reqwest::header::ACCEPT, accept)
-            .timeout(deadline)
-            .send()
-            .await
-            .map_err(|e| diagnose(url, &e, deadline).1)?;
+        let mut request = self.client.get(parsed).timeout(deadline);
+        if let Some(a) = accept {
+            request = request.header(reqwest::header::ACCEPT, a);
+        }
+        let resp = request.send().await.map_err(|e| diagnose(url, &e, deadline).1)?;
         let status = resp.status();
         let final_url = resp.url().to_string();
         if !status.is_success() {
@@ -398,63 +433,35 @@ impl Fetcher {
         }
         let content_type =
             resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let mut body = Vec::new();
-        let mut stream = resp.bytes_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| diagnose(url, &e, deadline).1)?;
-            if body.len() as u64 + chunk.len() as u64 > limit {
-                return Err(FetchError::TooLarge { limit });
-            }
-            body.extend_from_slice(&chunk);
+        Ok(Answer { resp, content_type, final_url, limit, deadline, bytes: 0 })
+    }
+}
+
+/// An answer being read, within its size limit.
+struct Answer {
+    resp: reqwest::Response,
+    content_type: Option<String>,
+    final_url: String,
+    limit: u64,
+    deadline: Duration,
+    bytes: u64,
+}
+
+impl Answer {
+    /// The next piece of the body; an error past the limit.
+    async fn chunk(&mut self, url: &str) -> Result<Option<bytes::Bytes>, FetchError> {
+        let Some(chunk) = self.resp.chunk().await.map_err(|e| diagnose(url, &e, self.deadline).1)? else {
+            return Ok(None);
+        };
+        self.bytes += chunk.len() as u64;
+        if self.bytes > self.limit {
+            return Err(FetchError::TooLarge { limit: self.limit });
         }
-        let bytes = body.len() as u64;
-        Ok((body, Fetched { bytes, content_type, final_url }))
+        Ok(Some(chunk))
     }
 
-    /// Fetches `url` into `dest` (replaced only when the whole body came).
-    pub async fn to_file(&self, url: &str, dest: &Path) -> Result<Fetched, FetchError> {
-        let parsed = self.check_url(url)?;
-        let resp = self.client.get(parsed).send().await.map_err(|e| self.classify(url, e))?;
-        let status = resp.status();
-        let final_url = resp.url().to_string();
-        if !status.is_success() {
-            return Err(FetchError::Status { status: status.as_u16(), url: final_url, body: None });
-        }
-        let limit = self.opts.max_bytes;
-        if resp.content_length().is_some_and(|n| n > limit) {
-            return Err(FetchError::TooLarge { limit });
-        }
-        let content_type =
-            resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let tmp = dest.with_extension("fetch.tmp");
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| FetchError::Io { path, source }
-        };
-        let written = async {
-            let mut out = tokio::fs::File::create(&tmp).await.map_err(io(&tmp))?;
-            let mut body = resp.bytes_stream();
-            let mut bytes = 0u64;
-            while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| self.classify(url, e))?;
-                bytes += chunk.len() as u64;
-                if bytes > limit {
-                    return Err(FetchError::TooLarge { limit });
-                }
-                out.write_all(&chunk).await.map_err(io(&tmp))?;
-            }
-            out.sync_all().await.map_err(io(&tmp))?;
-            tokio::fs::rename(&tmp, dest).await.map_err(io(dest))?;
-            Ok(bytes)
-        }
-        .await;
-        match written {
-            Ok(bytes) => Ok(Fetched { bytes, content_type, final_url }),
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                Err(e)
-            }
-        }
+    fn fetched(self) -> Fetched {
+        Fetched { bytes: self.bytes, content_type: self.content_type, final_url: self.final_url }
     }
 }
 

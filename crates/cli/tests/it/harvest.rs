@@ -97,7 +97,7 @@ backends_bare!(a_national_node_harvests_a_provincial_one_by_dcat_and_by_api, |di
             "package_create",
             json!({"name": name, "title": title, "owner_org": "so-tai-chinh-dong-nai", "notes": format!("{title}: số liệu tổng hợp."),
                    "license_id": "cc-by-4.0", "tags": [{"name": "ngân sách"}], "spatial": "Đồng Nai", "update_frequency": "annual",
-                   "resources": [{"name": "Bảng số liệu", "url": format!("https://dongnai.example.vn/{name}.csv"), "format": "CSV"}]}),
+                   "resources": [{"name": "Bảng số liệu", "url": format!("http://127.0.0.1:9/{name}.csv"), "format": "CSV"}]}),
         )
         .await;
     }
@@ -135,12 +135,29 @@ backends_bare!(a_national_node_harvests_a_provincial_one_by_dcat_and_by_api, |di
         None,
     );
     assert!(!ok && err.contains("url") && err.contains("schedule"), "{err}");
+    // A run that fails as a whole exits non-zero, with the reason.
+    let (ok, _, err) =
+        nation.kho(&["harvest", "source", "add", "dong-cua", "--type", "kho", "--url", "http://127.0.0.1:9"], None);
+    assert!(ok, "{err}");
+    let (ok, out, _) = nation.kho(&["harvest", "run", "dong-cua"], None);
+    assert!(!ok && out.contains("FAILED") && out.contains("127.0.0.1:9"), "{out}");
+    let (ok, _, err) = nation.kho(&["harvest", "source", "delete", "dong-cua"], None);
+    assert!(ok, "{err}");
 
     // First runs: the three public datasets each way (two pages by DCAT), never the private one.
     assert_eq!(run_cli(&nation, "tinh-dcat"), (3, 0, 0, 0, 0));
     assert_eq!(stats(&run_api(&nation, &n_token, "tinh-api").await), (3, 0, 0, 0, 0));
-    // Reruns change nothing.
+    // Reruns change nothing, not even a dataset's modification time.
+    let modified = |node: &ServerProcess| {
+        let base = node.base.clone();
+        async move {
+            let r = reqwest::get(format!("{base}/api/3/action/package_show?id=thu-ngan-sach")).await.unwrap();
+            r.json::<Value>().await.unwrap()["result"]["metadata_modified"].clone()
+        }
+    };
+    let before = modified(&nation).await;
     assert_eq!(run_cli(&nation, "tinh-dcat"), (0, 0, 0, 3, 0));
+    assert_eq!(modified(&nation).await, before);
     assert_eq!(stats(&run_api(&nation, &n_token, "tinh-api").await), (0, 0, 0, 3, 0));
 
     let found = search(&nation, "ng%C3%A2n%20s%C3%A1ch").await;
@@ -172,7 +189,7 @@ backends_bare!(a_national_node_harvests_a_provincial_one_by_dcat_and_by_api, |di
     assert_eq!(extra(&a, "harvest_url").unwrap(), format!("{}/dataset/thu-ngan-sach", province.base));
     let original_iri = extra(&a, "uri").unwrap();
     assert!(original_iri.starts_with(&format!("{}/dataset/", province.base)), "{original_iri}");
-    assert_eq!(a["resources"][0]["url"], "https://dongnai.example.vn/thu-ngan-sach.csv");
+    assert_eq!(a["resources"][0]["url"], "http://127.0.0.1:9/thu-ngan-sach.csv");
     assert_eq!(a["tags"][0]["name"], "ngân sách");
     assert_eq!(a["update_frequency"], "annual");
     // Re-exported by the nation under the province's IRI.
@@ -291,11 +308,6 @@ impl Remote {
                     let _ = sock.write_all(head.as_bytes()).await;
                     let _ = sock.shutdown().await;
                 }
-                "/ckan/api/3/action/package_search" => {
-                    let body =
-                        r#"{"success": false, "error": {"__type": "Search Query Error", "message": "Search error"}}"#;
-                    reply(sock, "200 OK", "application/json", body).await
-                }
                 // Never answers.
                 "/slow.ttl" => tokio::time::sleep(Duration::from_secs(30)).await,
                 "/huge.ttl" => {
@@ -326,14 +338,13 @@ backends!(bad_sources_fail_their_run_cleanly_and_import_nothing, |app| async mov
     let remote = Remote::start().await;
     let add = |name: &str, kind: &str, path: &str, config: Value| json!({"name": name, "type": kind, "url": format!("{}{path}", remote.base), "config": config});
     let cases = [
-        ("hong", "dcat", "/malformed.ttl", json!({}), "line"),
+        ("hong", "dcat", "/malformed.ttl", json!({}), "malformed Turtle at line"),
         ("cham", "dcat", "/slow.ttl", json!({"timeout_secs": 1}), "did not answer within 1 seconds"),
         ("loi", "dcat", "/error", json!({}), "500"),
         ("vong", "dcat", "/loop", json!({}), "redirects"),
         ("khong-lo", "dcat", "/huge.ttl", json!({}), "larger than"),
         ("vo-tan", "dcat", "/endless.ttl", json!({"max_page_bytes": 2000000}), "larger than"),
         ("nua-chung", "dcat", "/two.ttl", json!({}), "malformed.ttl"),
-        ("ckan-loi", "ckan", "/ckan", json!({}), "Search error"),
     ];
     for (name, kind, path, config, _) in &cases {
         app.ok("harvest_source_create", add(name, kind, path, config.clone()), &app.admin).await;
@@ -381,6 +392,9 @@ backends!(bad_sources_fail_their_run_cleanly_and_import_nothing, |app| async mov
     app.ok("package_patch", json!({"id": name, "notes": "sửa"}), &app.admin).await;
     let (status, _) = app.post("harvest_source_show", json!({"id": "tot"}), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Its name can be given to a new source.
+    app.ok("harvest_source_create", add("tot", "dcat", "/good.ttl", json!({})), &app.admin).await;
+    app.ok("harvest_source_delete", json!({"id": "tot"}), &app.admin).await;
     assert!(app.catalog.harvest_now("tot").await.is_err());
     app.ok("harvest_source_create", add("lan-hai", "dcat", "/good.ttl", json!({})), &app.admin).await;
     assert_eq!(stats(&app.catalog.harvest_now("lan-hai").await.unwrap()).0, 1);
@@ -463,4 +477,5 @@ backends!(a_record_unreadable_for_a_while_is_reported_not_deleted, |app| async m
     assert_eq!((r["status"].as_str(), stats(&r)), (Some("finished"), (0, 0, 0, 0, 1)), "{r}");
     let found = app.ok("package_search", json!({"q": "điện"}), &app.admin).await;
     assert_eq!(found["count"], 1, "still listed at the source: kept, not deleted");
+    assert_eq!(found["results"][0]["organization"]["name"], "so-cong-thuong", "the source's organization");
 });

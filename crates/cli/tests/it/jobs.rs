@@ -249,6 +249,9 @@ backends!(schedules_enqueue_once_per_interval_and_never_twice_at_once, |app| asy
 
 backends!(synthetic_catalogs_queue_no_loads_of_their_made_up_links, |app| async move {
     kho_catalog::synthetic::generate(&app.catalog, 20, 3, |_| {}).await.unwrap();
+    let csv =
+        app.ok("package_search", json!({"fq": "res_format:CSV", "rows": 0, "include_private": true}), &app.admin).await;
+    assert!(csv["count"].as_i64().unwrap() > 0, "the catalog has CSV links that could have been loaded");
     let jobs = app.catalog.job_list(None, 1000).await.unwrap();
     assert!(jobs.is_empty(), "{jobs:?}");
     // The same dictionaries through package_create queue their tables' loads.

@@ -448,7 +448,9 @@ backends!(resources_written_through_package_actions_are_loaded_and_validated, |a
     // the schema an inferred one, and queues nothing new.
     let mut doc = app.ok("package_show", json!({"id": "qua-goi"}), &app.admin).await;
     doc["notes"] = json!("Bảng lấy từ bộ dữ liệu nguồn.");
+    let jobs_before = app.catalog.job_list(None, 1000).await.unwrap().len();
     let updated = app.ok("package_update", doc, &app.admin).await;
+    assert_eq!(app.catalog.job_list(None, 1000).await.unwrap().len(), jobs_before, "no load or validation queued");
     assert_eq!(updated["resources"][0]["schema_source"], "inferred", "{updated}");
     let again = app.ok("resource_validation_show", json!({"resource_id": rid}), &app.admin).await;
     assert_eq!(again["finished"], linked["finished"], "no new validation: {again}");

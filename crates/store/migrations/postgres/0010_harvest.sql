@@ -32,7 +32,6 @@ CREATE TABLE harvest_objects (
     harvested TEXT NOT NULL,
     PRIMARY KEY (source_id, remote_id)
 );
-CREATE INDEX harvest_objects_package ON harvest_objects (package_id);
 
 CREATE TABLE harvest_runs (
     id TEXT PRIMARY KEY NOT NULL,
