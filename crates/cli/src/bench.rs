@@ -140,8 +140,13 @@ fn probe(addr: SocketAddr, path: &str) -> Option<u16> {
 }
 
 pub(crate) fn rss_kb(pid: u32) -> Option<u64> {
+    proc_status_kb(pid, "VmRSS:")
+}
+
+/// A figure of `/proc/{pid}/status` in KiB (`VmRSS:`, `VmHWM:` for the peak).
+pub(crate) fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+    status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Fills `catalog` with `n` synthetic datasets (seed 42), with a progress bar.
