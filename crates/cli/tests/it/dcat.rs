@@ -340,6 +340,19 @@ backends!(export_conforms_to_dcat_ap_3, |app| async move {
         let names = objects(&t, &agent, "<http://xmlns.com/foaf/0.1/name>");
         assert!(names.contains(&format!("\"{name_en}\"@en").as_str()), "{org}: {names:?}");
     }
+    // The dataset page's schema.org names the same dataset, agency, licence
+    // and place as the export; its page links the DCAT forms.
+    let (_, _, html) = app.page("/dataset/thu-chi-ngan-sach-2024").await;
+    let start = html.find("application/ld+json\">").expect("schema.org") + "application/ld+json\">".len();
+    let ld: serde_json::Value =
+        serde_json::from_str(&html[start..start + html[start..].find("</script>").unwrap()]).unwrap();
+    let bare = |t: &str| t.trim_start_matches('<').trim_end_matches('>').to_string();
+    assert_eq!(ld["@id"], bare(&d));
+    assert_eq!(ld["publisher"]["@id"], format!("{}/organization/bo-tai-chinh", app.base));
+    assert_eq!(ld["spatialCoverage"]["@id"], location);
+    let licences = objects(&t, &iri(&format!("{}/dataset/{complete_id}/resource/{rid}", app.base)), &dct("license"));
+    assert_eq!(licences.iter().map(|l| bare(l)).collect::<Vec<_>>(), [ld["license"].as_str().unwrap()]);
+    assert!(html.contains("type=\"text/turtle\" href=\"") && html.contains("/dataset/thu-chi-ngan-sach-2024.ttl\""));
 });
 
 backends!(private_datasets_are_never_exported, |app| async move {
@@ -372,6 +385,7 @@ backends!(private_datasets_are_never_exported, |app| async move {
         assert_eq!(s, StatusCode::OK, "{name}");
         let page = fetch(app, &format!("/dataset/{name}"), &[("cookie", &cookie), ("accept", BROWSER)]).await;
         assert_eq!(page.status, StatusCode::OK, "the sysadmin sees {name}'s page");
+        assert!(!page.body.contains(&format!("/dataset/{name}.ttl")), "{name}'s page links no DCAT form");
     }
 
     let public_id = public["id"].as_str().unwrap();
