@@ -8,6 +8,16 @@
 //! for tables shown beside them, and [`match_provinces`] tells which labels
 //! the map could place, so the page can tell the visitor about the others.
 //!
+//! [`render_graph`] draws a [`Graph`] of the national data map: agencies
+//! ([`GraphGroup`]) around a circle, their databases ([`GraphNode`]) in each
+//! agency's sector, and the connections between databases ([`GraphEdge`]),
+//! with node class shown by colour and shape, platform by colour and dash
+//! pattern, and one-way connections by an arrowhead. At most
+//! [`MAX_GRAPH_NODES`] nodes and [`MAX_GRAPH_EDGES`] edges are drawn, the
+//! heaviest, with a note saying how many were left out. Nodes, edges and
+//! groups are links when given an address, and carry `data-node`,
+//! `data-from`/`data-to` and `data-group` for an optional script.
+//!
 //! Invariants of the output:
 //! - Well-formed XML: every caller string is escaped, and characters XML
 //!   forbids are dropped; the root has `xmlns`, a `viewBox`, `role="img"`
@@ -16,8 +26,9 @@
 //! - Every id starts with [`Chart::id_prefix`], so several charts can share
 //!   one page; styling uses presentation attributes only (a `<style>` element
 //!   in inline SVG would leak into the page).
-//! - Every data mark (bar, point, slice, tile) has a `<title>` with the full
-//!   label and value; labels drawn on axes are cut to 24 characters.
+//! - Every data mark (bar, point, slice, tile, node, edge, group) has a
+//!   `<title>` with the full label and value; labels drawn on axes and
+//!   around a graph are cut to 24 characters.
 //! - Deterministic: the same chart gives byte-identical SVG (coordinates
 //!   have one decimal, nothing depends on hash order or the clock).
 //! - Non-finite values are skipped and counted in a note; no input panics.
@@ -27,6 +38,7 @@
 #![warn(missing_docs)]
 
 mod bar;
+mod graph;
 mod line;
 mod map;
 mod numfmt;
@@ -37,6 +49,10 @@ mod svg;
 #[cfg(test)]
 mod testutil;
 
+pub use graph::{
+    EdgePlatform, Graph, GraphEdge, GraphGroup, GraphLegend, GraphNode, MAX_GRAPH_EDGES, MAX_GRAPH_NODES, NodeClass,
+    render_graph,
+};
 pub use map::{MapMatch, match_provinces};
 pub use numfmt::format_number;
 
