@@ -17,6 +17,7 @@
 pub mod admin_units;
 pub mod auth;
 mod cache;
+pub mod datamap;
 pub mod datasets;
 pub mod datastore;
 pub mod dcat;
@@ -29,6 +30,7 @@ pub mod organizations;
 pub mod quality;
 pub mod resources;
 pub mod search;
+pub mod strategy;
 pub mod synthetic;
 pub mod users;
 pub mod validation;
@@ -95,6 +97,8 @@ struct Inner {
     ranking: cache::Versioned<(u64, u64), Vec<quality::AgencyScore>>,
     /// The DCAT catalog's count and dates, by search version.
     dcat_summary: cache::Versioned<u64, (i64, Option<String>, Option<String>)>,
+    /// The approved data map, by its generation.
+    datamap: cache::Versioned<i64, datamap::MapState>,
 }
 
 /// Version of the stored package document format. Bump it when the shape
@@ -149,6 +153,7 @@ impl Catalog {
                 duplicates: cache::Versioned::new(std::time::Duration::from_secs(60)),
                 ranking: cache::Versioned::new(std::time::Duration::from_secs(10)),
                 dcat_summary: cache::Versioned::new(std::time::Duration::ZERO),
+                datamap: cache::Versioned::new(std::time::Duration::ZERO),
                 datastore,
             }),
         };

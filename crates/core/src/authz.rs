@@ -134,8 +134,62 @@ pub enum Permission<'a> {
     ManageTokens {
         user_id: &'a str,
     },
+    /// Read one entry of the data map's registry (a database).
+    ReadRegistryEntry(RegistryAccess<'a>),
+    /// Create or change an agency's registry entries (databases) and its
+    /// progress reports and annual report: the agency's editors.
+    EditAgencyRecords {
+        org_id: &'a str,
+    },
+    /// Approve or reject registry revisions and reports, publish map
+    /// versions, keep the data dictionary and the ranking method: the
+    /// national data-map office, which is the site's sysadmins.
+    Review,
     /// Site administration (purge, reindex, site settings).
     Sysadmin,
+}
+
+/// What authorization needs to know of a registry entry.
+#[derive(Debug, Clone, Copy)]
+pub struct RegistryAccess<'a> {
+    /// The owning agency.
+    pub owner_org: &'a str,
+    /// Private-use or core data.
+    pub restricted: bool,
+}
+
+/// Which registry entries an actor may see: every unrestricted entry, and
+/// restricted ones (private-use or core data) only of the agencies the
+/// actor belongs to (any role, inherited down the hierarchy) or to
+/// sysadmins. An agency's unreviewed revisions follow the same rule
+/// through [`RegistryFilter::sees_unreviewed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryFilter {
+    /// Sees everything.
+    pub all: bool,
+    /// Agencies whose restricted entries and drafts the actor may read.
+    pub member_orgs: Vec<String>,
+}
+
+impl RegistryFilter {
+    /// True when the entry is visible under this filter.
+    pub fn allows(&self, e: &RegistryAccess<'_>) -> bool {
+        !e.restricted || self.sees_unreviewed(e.owner_org)
+    }
+
+    /// True when the actor sees the agency's unreviewed revisions and
+    /// restricted entries.
+    pub fn sees_unreviewed(&self, owner_org: &str) -> bool {
+        self.all || self.member_orgs.iter().any(|o| o == owner_org)
+    }
+}
+
+/// The registry filter for `actor` (see [`RegistryFilter`]).
+pub fn registry_filter(actor: &Actor) -> RegistryFilter {
+    if actor.is_sysadmin() {
+        return RegistryFilter { all: true, member_orgs: vec![] };
+    }
+    RegistryFilter { all: false, member_orgs: actor.memberships.keys().cloned().collect() }
 }
 
 /// Decides whether `actor` may do `perm`. `Err(Forbidden)` says why not,
@@ -224,6 +278,21 @@ pub fn authorize(actor: &Actor, perm: Permission<'_>) -> Result<()> {
         Permission::ReadUserPrivate { user_id } | Permission::ManageTokens { user_id } => {
             if actor.user_id() == Some(user_id) { Ok(()) } else { deny(format!("manage user {user_id}")) }
         }
+        Permission::ReadRegistryEntry(e) => {
+            if registry_filter(actor).allows(&e) {
+                Ok(())
+            } else {
+                deny(format!("read the registry entries of organization {}", e.owner_org))
+            }
+        }
+        Permission::EditAgencyRecords { org_id } => {
+            if actor.user.is_some() && actor.has_role(Some(org_id), Capacity::Editor) {
+                Ok(())
+            } else {
+                deny(format!("edit the records of organization {org_id}"))
+            }
+        }
+        Permission::Review => deny("review the data map and reports".into()),
         Permission::Sysadmin => deny("administer the site".into()),
     }
 }
@@ -295,6 +364,26 @@ mod tests {
             creator_user_id: Some(creator.into()),
             harvest_source_id: None,
         }
+    }
+
+    #[test]
+    fn registry_entries_restricted_to_their_agency() {
+        let public = RegistryAccess { owner_org: "o1", restricted: false };
+        let restricted = RegistryAccess { owner_org: "o1", restricted: true };
+        let anon = Actor::anonymous();
+        let member = user("m", &[("o1", Capacity::Member)]);
+        let other = user("x", &[("o2", Capacity::Admin)]);
+        for (who, sees) in [(&anon, false), (&member, true), (&other, false), (&Actor::system(), true)] {
+            assert!(authorize(who, Permission::ReadRegistryEntry(public)).is_ok());
+            assert_eq!(authorize(who, Permission::ReadRegistryEntry(restricted)).is_ok(), sees);
+            assert_eq!(registry_filter(who).allows(&restricted), sees);
+        }
+        let editor = user("e", &[("o1", Capacity::Editor)]);
+        assert!(authorize(&editor, Permission::EditAgencyRecords { org_id: "o1" }).is_ok());
+        assert!(authorize(&member, Permission::EditAgencyRecords { org_id: "o1" }).is_err());
+        assert!(authorize(&other, Permission::EditAgencyRecords { org_id: "o1" }).is_err());
+        assert!(authorize(&editor, Permission::Review).is_err());
+        assert!(authorize(&Actor::system(), Permission::Review).is_ok());
     }
 
     #[test]

@@ -23,28 +23,41 @@ pub trait Vocabulary: Sized + Copy + 'static {
     }
 }
 
+/// Declares a closed vocabulary: an enum with wire codes and Vietnamese and
+/// English labels, implementing [`Vocabulary`], `Display`, `Serialize` and
+/// `Deserialize` (as its code). Other domain crates declare theirs with it too.
+#[macro_export]
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = ($code:literal, $vi:literal, $en:literal)),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
+        pub enum $name { $($(#[$vmeta])* #[doc = $en] $variant),+ }
 
-        impl Vocabulary for $name {
+        impl $crate::vocab::Vocabulary for $name {
             const ALL: &'static [Self] = &[$($name::$variant),+];
             fn code(self) -> &'static str { match self { $($name::$variant => $code),+ } }
             fn label_vi(self) -> &'static str { match self { $($name::$variant => $vi),+ } }
             fn label_en(self) -> &'static str { match self { $($name::$variant => $en),+ } }
         }
 
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.code())
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str($crate::vocab::Vocabulary::code(*self))
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let code = <std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+                <$name as $crate::vocab::Vocabulary>::parse(&code).ok_or_else(|| {
+                    ::serde::de::Error::custom(format!("unknown {} \"{code}\"", stringify!($name)))
+                })
             }
         }
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.code())
+                f.write_str($crate::vocab::Vocabulary::code(*self))
             }
         }
     };

@@ -114,6 +114,48 @@ pub const ACTIONS: &[ActionDef] = &[
         "Return a harvest run's report: status (queued|running|finished|failed), created, started, finished, stats {created, updated, deleted, unchanged, errored}, error (why the run failed as a whole) and errors [{remote_id, message}] (per record). Parameters: id.",
     ),
     read(
+        "datamap_database_show",
+        "Return a database of the data map (registry entry): its fields, organization, revision, review_state, approved_revision, restricted (private-use or core data: shown to its agency and reviewers only), connected (connections on the approved map, whichever side declared them) and duplications (data elements it collects without a link to their master database). Its agency and reviewers see the latest revision; others the approved one. Parameters: id (id or name), revision.",
+    ),
+    read(
+        "datamap_database_list",
+        "List databases of the approved data map the caller may see: {count, results}. Parameters: organization, class (national|shared|specialised), sector, data_sharing, data_importance, status (planned|building|operating), q (name or title, accents optional), pending (true: the entries whose latest revision awaits review, of the caller's agencies or, for reviewers, all), limit (default 100, at most 1000), offset.",
+    ),
+    read(
+        "datamap_database_revision_list",
+        "Return a database entry's history, newest first: revision, action (create|update|delete), message (why), author, created, review_state, reviewer, reviewed, review_note and changes (field by field against the revision before). Others than its agency and reviewers see approved revisions only. Parameters: id.",
+    ),
+    read(
+        "datamap_element_show",
+        "Return a data element of the common dictionary with the databases that hold it and its duplicate collections. Parameters: id (id or name).",
+    ),
+    read(
+        "datamap_element_list",
+        "Return the common data dictionary: every data element with its holders and duplicate collections.",
+    ),
+    read(
+        "datamap_duplication_list",
+        "Return every duplicate collection on the data map: a database holding a data element without a connection through which its master database provides it (not_linked_to_master), or an element without a master held by several databases (no_master).",
+    ),
+    read(
+        "datamap_version_show",
+        "Return a published version of the data map as the caller may see it: version, published, notes, summary, agencies, databases, elements, connections [{a, b, platform, a_to_b, b_to_a}] and duplications. Parameters: version (e.g. 1.0; default the latest).",
+    ),
+    read("datamap_version_list", "Return the published versions of the data map, newest first, with their counts."),
+    read(
+        "datamap_version_diff",
+        "Return what changed between two published versions of the data map: databases added, removed and changed (field by field), connections and data elements added and removed. Parameters: from (default: the version before to), to (default: the latest).",
+    ),
+    read(
+        "strategy_target_list",
+        "Return the National Data Strategy's quantified targets (Decision 142/QĐ-TTg): decision, and targets with id, section, horizon, text_vi, text_en (en_source reference|kho), value, unit (percent|count), comparator (reach|at_least), level (national|ministry|province|all) and indicator (the one Kho computes, or null: entered with evidence).",
+    ),
+    read(
+        "strategy_task_list",
+        "Return the key tasks of the Strategy's appendix: {count, results, agency_changes}. Each task has id (part.group.no), text_vi, text_en, lead_vi (as the Decision names them), coordinating_vi, deadline_as_written, deadline {kind ongoing|year|range, start, end}, lead_today (the ministries holding it since the 1 March 2025 restructuring), lead_changes (original, current, effective, basis) and overdue. Parameters: part (A|B|C), group (Roman numeral), agency (a lead agency, as named then or now), overdue.",
+    ),
+    read("strategy_task_show", "Return one key task of the Strategy's appendix. Parameters: id (e.g. C.XIV.3)."),
+    read(
         "datastore_info",
         "Return a datastore table's fields, row count, size, versions and latest load job. Parameters: id (resource id).",
     ),
@@ -193,6 +235,38 @@ pub const ACTIONS: &[ActionDef] = &[
     write(
         "harvest_run",
         "Queue a run of a harvest source now (sysadmins); returns the run (an unfinished one if there is one). Parameters: id (source id or name).",
+    ),
+    write(
+        "datamap_database_create",
+        "Describe a database of an agency in the data map (the agency's editors); it becomes revision 1, awaiting review. Parameters: name, title, owner_org (organization), class (national|shared|specialised), data_sharing (open|shared|private_use), data_importance (core|important|other), status (planned|building|operating), title_translated, purpose, legal_basis, sector, hosting (national_data_center|agency_data_center|cloud), security_level (1-5), protection_4_layer, records, size_bytes, update_frequency, endpoints [{url, kind (api|service|portal), title}], entities [text], elements [data element names], connections [{database, direction (out|in|both), platform (ndxp|lgsp|direct), elements, note}], national_repository (reviewers only), message (why).",
+    ),
+    write(
+        "datamap_database_update",
+        "Replace a database entry's content; a new revision awaiting review. Parameters: id plus the fields of datamap_database_create, and message (why; required).",
+    ),
+    write(
+        "datamap_database_patch",
+        "Change only the given fields of a database entry; a new revision awaiting review. Parameters: id, the fields, message (why; required).",
+    ),
+    write(
+        "datamap_database_delete",
+        "Ask for a database entry's removal from the data map (a revision awaiting review). Parameters: id, message (why; required).",
+    ),
+    write(
+        "datamap_database_review",
+        "Approve or reject the latest revision of a database entry awaiting review (reviewers: sysadmins). Parameters: id, decision (approve|reject), note (required to reject), revision (to name the revision reviewed).",
+    ),
+    write(
+        "datamap_element_create",
+        "Add a data element to the common dictionary (reviewers). Parameters: name, title, title_translated, definition, data_type (a Table Schema type), format, master (the master database's name).",
+    ),
+    write(
+        "datamap_element_update",
+        "Replace a data element of the dictionary (reviewers). Parameters: id (or name) plus the fields.",
+    ),
+    write(
+        "datamap_version_publish",
+        "Publish the approved data map as a new version (reviewers). Parameters: version (MAJOR.MINOR; default the next minor, the first is 1.0), notes.",
     ),
     write(
         "link_check_run",
@@ -611,6 +685,37 @@ async fn dispatch(
             c.harvest_source_delete(actor, &id_or_name(&mut f, "id")?, clear).await?.into()
         }
         "harvest_run_show" => c.harvest_run_show(&id_or_name(&mut f, "id")?).await?.into(),
+        "datamap_database_create" => c.datamap_database_create(actor, f).await?.into(),
+        "datamap_database_update" => c.datamap_database_update(actor, f, false).await?.into(),
+        "datamap_database_patch" => c.datamap_database_update(actor, f, true).await?.into(),
+        "datamap_database_delete" => {
+            let message = opt_text(&mut f, "message").unwrap_or_default();
+            c.datamap_database_delete(actor, &id_or_name(&mut f, "id")?, &message).await?.into()
+        }
+        "datamap_database_review" => c.datamap_database_review(actor, f).await?.into(),
+        "datamap_database_show" => {
+            let revision = int(&mut f, "revision")?;
+            c.datamap_database_show(actor, &id_or_name(&mut f, "id")?, revision).await?.into()
+        }
+        "datamap_database_list" => c.datamap_database_list(actor, f).await?.into(),
+        "datamap_database_revision_list" => {
+            Value::Array(c.datamap_database_revision_list(actor, &id_or_name(&mut f, "id")?).await?).into()
+        }
+        "datamap_element_create" => c.datamap_element_save(actor, f, true).await?.into(),
+        "datamap_element_update" => c.datamap_element_save(actor, f, false).await?.into(),
+        "datamap_element_show" => c.datamap_element_show(actor, &id_or_name(&mut f, "id")?).await?.into(),
+        "datamap_element_list" => Value::Array(c.datamap_element_list(actor).await?).into(),
+        "datamap_duplication_list" => Value::Array(c.datamap_duplication_list(actor).await?).into(),
+        "datamap_version_publish" => c.datamap_version_publish(actor, f).await?.into(),
+        "datamap_version_list" => Value::Array(c.datamap_version_list(actor).await?).into(),
+        "datamap_version_show" => c.datamap_version_show(actor, opt_text(&mut f, "version").as_deref()).await?.into(),
+        "datamap_version_diff" => {
+            let (from, to) = (opt_text(&mut f, "from"), opt_text(&mut f, "to"));
+            c.datamap_version_diff(actor, from.as_deref(), to.as_deref()).await?.into()
+        }
+        "strategy_target_list" => c.strategy_target_list().into(),
+        "strategy_task_list" => c.strategy_task_list(f)?.into(),
+        "strategy_task_show" => c.strategy_task_show(&id_or_name(&mut f, "id")?)?.into(),
         "admin_unit_list" => c.admin_unit_list(f)?.into(),
         "admin_unit_show" => c.admin_unit_show(f)?.into(),
         "admin_unit_convert" => c.admin_unit_convert(f)?.into(),

@@ -20,6 +20,7 @@
 //! - Migrations exist in two flavours with identical versions and tables.
 
 pub mod activities;
+pub mod datamap;
 pub mod datastore;
 pub mod db;
 pub mod error;

@@ -73,6 +73,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_harvest.sql"),
         include_str!("../migrations/postgres/0010_harvest.sql"),
     ),
+    (
+        11,
+        "data map",
+        include_str!("../migrations/sqlite/0011_datamap.sql"),
+        include_str!("../migrations/postgres/0011_datamap.sql"),
+    ),
 ];
 
 /// Arbitrary constant naming Kho's migration lock on PostgreSQL.
