@@ -188,6 +188,9 @@ pub struct AgencyScore {
     pub duplicated: usize,
     /// Mean overall score of its datasets (the ranking's order).
     pub overall: f64,
+    /// Its datasets that meet the open-data quality threshold
+    /// (`kho_core::quality::meets_open_data_threshold`).
+    pub meeting: usize,
 }
 
 fn mean(v: &[f64]) -> Option<f64> {
@@ -214,6 +217,11 @@ fn agency_score(name: String, list: &[DatasetScores]) -> AgencyScore {
         availability: mean(&collect(&|d| d.availability)),
         duplicated: list.iter().filter(|d| d.uniqueness == Some(0.0)).count(),
         overall: mean(&overall_scores).unwrap_or(0.0),
+        meeting: list
+            .iter()
+            .zip(&overall_scores)
+            .filter(|(d, o)| kho_core::quality::meets_open_data_threshold(**o, d.uniqueness))
+            .count(),
     }
 }
 

@@ -357,6 +357,14 @@ pub fn validity(tables: &[TableValidation]) -> Option<f64> {
 pub const OVERALL_WEIGHTS: [(&str, f64); 4] =
     [("metadata", 0.6), ("validity", 0.2), ("availability", 0.1), ("uniqueness", 0.1)];
 
+/// Whether a dataset counts as open data "meeting the quality threshold"
+/// for the Strategy's indicator (target III.2.c: quality open data, without
+/// duplication): an overall score of at least 55 (the "good" band) and no
+/// likely duplicate in the catalog.
+pub fn meets_open_data_threshold(overall: f64, uniqueness: Option<f64>) -> bool {
+    overall >= 55.0 && uniqueness != Some(0.0)
+}
+
 /// The overall score (0–100): the weighted mean of the parts a dataset
 /// has, each 0–100 (`None` parts are left out and the weights of the rest
 /// scaled up, so a dataset without tables or links is not punished).

@@ -156,6 +156,27 @@ pub const ACTIONS: &[ActionDef] = &[
     ),
     read("strategy_task_show", "Return one key task of the Strategy's appendix. Parameters: id (e.g. C.XIV.3)."),
     read(
+        "strategy_indicator_list",
+        "Return the indicators Kho computes (national_db_connected, shared_db_via_platform, open_data_agencies, protection_4_layer; definitions in docs/STRATEGY.md) for the nation and each ministry-level agency and province: numerator, denominator, value (percent, null when nothing is measured) and the target it measures. This year's are computed now; earlier years' as recorded when their ranking ran. Parameters: year, level (ministry|province|national).",
+    ),
+    read(
+        "strategy_method_list",
+        "Return every version of the ranking method: weights per indicator, normalisation (none|min_max), missing (skip|zero), notes.",
+    ),
+    read(
+        "strategy_ranking_show",
+        "Return a year's ranking of ministry-level agencies or provinces: rows {rank, score, agency, parts}, the method used, and history (each ranked year's ranks). Parameters: level (ministry|province), year (default the latest ranked).",
+    ),
+    read(
+        "strategy_report_show",
+        "Return an agency's annual report (approved ones are public; others only to the agency and reviewers): state (draft|submitted|approved|rejected), due (31 December), late, content (indicators, datamap, open_data, tasks with progress, narrative). Parameters: id, or organization and year.",
+    ),
+    read("strategy_report_list", "Return a year's annual reports the caller may see. Parameters: year, state."),
+    read(
+        "strategy_report_national",
+        "Return the national consolidation of a year: the nation's indicators, every approved agency report, counts by state, and the ministry-level agencies and provinces without an approved report. Parameters: year.",
+    ),
+    read(
         "datastore_info",
         "Return a datastore table's fields, row count, size, versions and latest load job. Parameters: id (resource id).",
     ),
@@ -267,6 +288,30 @@ pub const ACTIONS: &[ActionDef] = &[
     write(
         "datamap_version_publish",
         "Publish the approved data map as a new version (reviewers). Parameters: version (MAJOR.MINOR; default the next minor, the first is 1.0), notes.",
+    ),
+    write(
+        "strategy_method_create",
+        "Record a new version of the ranking method (reviewers). Parameters: weights ({indicator: weight}), normalisation (none|min_max), missing (skip|zero), notes.",
+    ),
+    write(
+        "strategy_ranking_run",
+        "Compute the ranking of a year (reviewers): this year's figures are computed now and recorded; a past year is recomputed from its recorded figures. Parameters: year (default this year), method (a version; default the latest).",
+    ),
+    write(
+        "strategy_report_create",
+        "Start an agency's annual report (its editors), drafted from the data: indicators, data map, open data and the tasks it leads. Parameters: organization, year (default this year).",
+    ),
+    write(
+        "strategy_report_update",
+        "Edit a draft or rejected report (the agency's editors). Parameters: id (or organization and year), narrative, tasks ({task id: progress}).",
+    ),
+    write(
+        "strategy_report_submit",
+        "Send a report for review (the agency's editors). Parameters: id (or organization and year).",
+    ),
+    write(
+        "strategy_report_review",
+        "Approve or reject a submitted report (reviewers). Parameters: id (or organization and year), decision (approve|reject), note (required to reject).",
     ),
     write(
         "link_check_run",
@@ -716,6 +761,22 @@ async fn dispatch(
         "strategy_target_list" => c.strategy_target_list().into(),
         "strategy_task_list" => c.strategy_task_list(f)?.into(),
         "strategy_task_show" => c.strategy_task_show(&id_or_name(&mut f, "id")?)?.into(),
+        "strategy_indicator_list" => c.strategy_indicator_list(f).await?.into(),
+        "strategy_method_list" => Value::Array(c.strategy_method_list().await?).into(),
+        "strategy_method_create" => c.strategy_method_create(actor, f).await?.into(),
+        "strategy_ranking_run" => c.strategy_ranking_run(actor, f).await?.into(),
+        "strategy_ranking_show" => {
+            let year = int(&mut f, "year")?.map(|y| y as i32);
+            let level = opt_text(&mut f, "level").unwrap_or_else(|| "province".into());
+            c.strategy_ranking_show(year, &level).await?.into()
+        }
+        "strategy_report_create" => c.strategy_report_create(actor, f).await?.into(),
+        "strategy_report_update" => c.strategy_report_update(actor, f).await?.into(),
+        "strategy_report_submit" => c.strategy_report_submit(actor, f).await?.into(),
+        "strategy_report_review" => c.strategy_report_review(actor, f).await?.into(),
+        "strategy_report_show" => c.strategy_report_show(actor, f).await?.into(),
+        "strategy_report_list" => Value::Array(c.strategy_report_list(actor, f).await?).into(),
+        "strategy_report_national" => c.strategy_report_national(f).await?.into(),
         "admin_unit_list" => c.admin_unit_list(f)?.into(),
         "admin_unit_show" => c.admin_unit_show(f)?.into(),
         "admin_unit_convert" => c.admin_unit_convert(f)?.into(),

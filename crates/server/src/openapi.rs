@@ -55,6 +55,11 @@ const NEW_NAME: &[Param] = &[("name", "string", true, "URL name: 2–100 lowerca
 const NEW_ID: &[Param] = &[("id", "string", false, "Id of the new object (default: generated).")];
 const UPDATE_ID: &[Param] = &[("id", "string", false, "Id or name of the object to change (default: name).")];
 
+const REPORT_ID: &[Param] = &[
+    ("id", "string", false, "The report's id."),
+    ("organization", "string", false, "Or the agency (with year)."),
+    ("year", "integer", false, "With organization (default this year)."),
+];
 const MESSAGE: &[Param] = &[("message", "string", true, "Why the entry changes (kept in its history).")];
 const MESSAGE_OPTIONAL: &[Param] = &[("message", "string", false, "Why (kept in the entry's history).")];
 const DATAMAP_ENTRY_REQUIRED: &[Param] = &[
@@ -326,6 +331,33 @@ const SPECS: &[Spec] = &[
         "object",
     ),
     spec("strategy_task_show", &[&[("id", "string", true, "The task's id, e.g. C.XIV.3.")]], "object"),
+    spec(
+        "strategy_indicator_list",
+        &[&[
+            ("year", "integer", false, "Default this year."),
+            ("level", "string", false, "ministry, province or national."),
+        ]],
+        "object",
+    ),
+    spec("strategy_method_list", &[], "[object]"),
+    spec(
+        "strategy_ranking_show",
+        &[&[
+            ("level", "string", false, "ministry or province (default province)."),
+            ("year", "integer", false, "Default the latest ranked year."),
+        ]],
+        "object",
+    ),
+    spec("strategy_report_show", &[REPORT_ID], "object"),
+    spec(
+        "strategy_report_list",
+        &[&[
+            ("year", "integer", false, "Default this year."),
+            ("state", "string", false, "draft, submitted, approved or rejected."),
+        ]],
+        "[object]",
+    ),
+    spec("strategy_report_national", &[&[("year", "integer", false, "Default this year.")]], "object"),
     spec("datastore_info", &[RESOURCE_ID], "object"),
     spec(
         "datastore_search",
@@ -495,6 +527,52 @@ const SPECS: &[Spec] = &[
             ("version", "string", false, "MAJOR.MINOR (default: the next minor; the first is 1.0)."),
             ("notes", "string", false, "What this version brings."),
         ]],
+        "object",
+    ),
+    spec(
+        "strategy_method_create",
+        &[&[
+            ("weights", "{number}", true, "Weight per indicator code."),
+            ("normalisation", "string", false, "none (default) or min_max."),
+            ("missing", "string", false, "skip (default) or zero."),
+            ("notes", "string", false, "Why this method."),
+        ]],
+        "object",
+    ),
+    spec(
+        "strategy_ranking_run",
+        &[&[
+            ("year", "integer", false, "Default this year."),
+            ("method", "integer", false, "A method version (default the latest)."),
+        ]],
+        "object",
+    ),
+    spec(
+        "strategy_report_create",
+        &[&[
+            ("organization", "string", true, "Id or name of the agency."),
+            ("year", "integer", false, "Default this year."),
+        ]],
+        "object",
+    ),
+    spec(
+        "strategy_report_update",
+        &[
+            REPORT_ID,
+            &[
+                ("narrative", "string", false, "The report's text."),
+                ("tasks", "{string}", false, "Progress per task id."),
+            ],
+        ],
+        "object",
+    ),
+    spec("strategy_report_submit", &[REPORT_ID], "object"),
+    spec(
+        "strategy_report_review",
+        &[
+            REPORT_ID,
+            &[("decision", "string", true, "approve or reject."), ("note", "string", false, "Required to reject.")],
+        ],
         "object",
     ),
     spec(
@@ -994,7 +1072,7 @@ fn vocab_codes(name: &str) -> Option<Vec<&'static str>> {
 }
 
 /// A JSON Schema from the tables' notation: `string`, `integer`,
-/// `boolean`, `object`, `null`, `any`; `#Name` a component; `=Name` a
+/// `number`, `boolean`, `object`, `null`, `any`; `#Name` a component; `=Name` a
 /// vocabulary's codes; `[T]` a list of T; `{T}` an object of T values;
 /// `list` a list of strings that may also come as a JSON string holding one
 /// or as comma-separated text; `T?` T or null; `A|B` either. `None` for a
@@ -1019,7 +1097,7 @@ fn schema(ty: &str) -> Option<Value> {
         return vocab_codes(name).map(|codes| json!({"type": "string", "enum": codes}));
     }
     match ty {
-        "string" | "integer" | "boolean" | "object" | "null" => Some(json!({"type": ty})),
+        "string" | "integer" | "number" | "boolean" | "object" | "null" => Some(json!({"type": ty})),
         "any" => Some(json!({})),
         "list" => Some(json!({"type": ["array", "string"], "items": {"type": "string"}})),
         _ => None,

@@ -33,6 +33,7 @@ mod migrate;
 pub mod packages;
 pub mod scratch;
 pub mod search_feed;
+pub mod strategy;
 pub mod sessions;
 pub mod users;
 pub mod validations;

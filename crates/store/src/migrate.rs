@@ -79,6 +79,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_datamap.sql"),
         include_str!("../migrations/postgres/0011_datamap.sql"),
     ),
+    (
+        12,
+        "strategy monitoring",
+        include_str!("../migrations/sqlite/0012_strategy.sql"),
+        include_str!("../migrations/postgres/0012_strategy.sql"),
+    ),
 ];
 
 /// Arbitrary constant naming Kho's migration lock on PostgreSQL.

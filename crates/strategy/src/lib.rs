@@ -6,6 +6,9 @@
 //! - [`mod@seed`]: the curated seed (`seed/decision-142.json`, compiled in) and
 //!   its types: [`Seed`], [`Decision`], [`AgencyChange`], [`Target`],
 //!   [`Task`], [`Deadline`].
+//! - [`indicators`]: the indicators Kho computes from the data map and the
+//!   catalog, for each ministry-level agency, each province and the nation.
+//! - [`ranking`]: the annual ranking by a versioned [`ranking::Method`].
 //!
 //! Invariant: no I/O. The seed is a compile-time constant; its tests check it
 //! row by row against the Decision's Vietnamese text, vendored verbatim in
@@ -46,6 +49,8 @@
 
 #![warn(missing_docs)]
 
+pub mod indicators;
+pub mod ranking;
 pub mod seed;
 
 pub use seed::{

@@ -186,7 +186,7 @@ pub enum Level {
 }
 
 /// A measure Kho can compute for a target from what it catalogues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Indicator {
     /// Ministry- and province-level agencies that open and provide open data.
@@ -200,6 +200,31 @@ pub enum Indicator {
     /// Databases protected under the four-layer protection model.
     #[serde(rename = "protection_4_layer")]
     Protection4Layer,
+}
+
+impl Indicator {
+    /// Every indicator Kho computes, in the targets' order.
+    pub const ALL: [Indicator; 4] = [
+        Indicator::NationalDbConnected,
+        Indicator::SharedDbViaPlatform,
+        Indicator::OpenDataAgencies,
+        Indicator::Protection4Layer,
+    ];
+
+    /// The wire code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Indicator::OpenDataAgencies => "open_data_agencies",
+            Indicator::NationalDbConnected => "national_db_connected",
+            Indicator::SharedDbViaPlatform => "shared_db_via_platform",
+            Indicator::Protection4Layer => "protection_4_layer",
+        }
+    }
+
+    /// Parses a wire code.
+    pub fn parse(code: &str) -> Option<Indicator> {
+        Indicator::ALL.into_iter().find(|i| i.code() == code)
+    }
 }
 
 /// A quantified goal for 2030.

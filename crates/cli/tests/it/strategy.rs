@@ -4,6 +4,7 @@
 
 use crate::backends;
 use reqwest::StatusCode;
+use serde_json::json;
 
 backends!(the_decisions_targets_and_tasks_are_served_with_todays_ministries, |app| async move {
     let (_, v) = app.get("strategy_target_list", &[], None).await;
@@ -71,4 +72,255 @@ backends!(the_decisions_targets_and_tasks_are_served_with_todays_ministries, |ap
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     let (s, _) = app.get("strategy_task_list", &[("part", "D")], None).await;
     assert_eq!(s, StatusCode::CONFLICT);
+});
+
+/// The agencies of the monitoring test: two ministries (one keeps the
+/// national repository) and two provinces, each with an editor.
+async fn monitored(app: &crate::support::TestApp) -> Vec<crate::support::TestUser> {
+    let mut users = Vec::new();
+    for (name, title, kind, code) in [
+        ("bo-cong-an", "Bộ Công an", "ministry", None),
+        ("bo-y-te", "Bộ Y tế", "ministry", None),
+        ("ha-noi", "Thành phố Hà Nội", "province", Some("01")),
+        ("da-nang", "Thành phố Đà Nẵng", "province", Some("48")),
+    ] {
+        app.ok(
+            "organization_create",
+            json!({"name": name, "title": title, "agency_kind": kind, "agency_code": code}),
+            &app.admin,
+        )
+        .await;
+        let user = format!("bien-tap-{name}");
+        users.push(app.user(&user).await);
+        app.member(name, &user, "editor").await;
+    }
+    users
+}
+
+fn db(
+    name: &str,
+    org: &str,
+    class: &str,
+    importance: &str,
+    protected: bool,
+    connections: serde_json::Value,
+) -> serde_json::Value {
+    json!({"name": name, "title": format!("CSDL {name}"), "owner_org": org, "class": class, "data_sharing": "shared",
+           "data_importance": importance, "status": "operating", "protection_4_layer": protected,
+           "connections": connections, "message": "Khai báo"})
+}
+
+fn figure(values: &serde_json::Value, indicator: &str) -> (i64, i64) {
+    let v = values.as_array().unwrap().iter().find(|v| v["indicator"] == indicator).unwrap();
+    (v["numerator"].as_i64().unwrap(), v["denominator"].as_i64().unwrap())
+}
+
+backends!(indicators_match_hand_computed_values_the_ranking_orders_and_reports_are_consolidated, |app| async move {
+    let users = monitored(app).await;
+    let (bca, byt, hn, dn) = (&users[0], &users[1], &users[2], &users[3]);
+    // The map. The national repository is marked by a reviewer.
+    let mut repo = db("kho-tong-hop", "bo-cong-an", "national", "important", true, json!([]));
+    repo["national_repository"] = json!(true);
+    let entries = [
+        (repo, &app.admin),
+        (
+            db(
+                "csdl-y-te",
+                "bo-y-te",
+                "national",
+                "important",
+                true,
+                json!([{"database": "kho-tong-hop", "direction": "out", "platform": "ndxp"}]),
+            ),
+            &byt.token,
+        ),
+        (db("csdl-bhyt", "bo-y-te", "national", "important", false, json!([])), &byt.token),
+        (
+            db(
+                "hn-dan-cu",
+                "ha-noi",
+                "shared",
+                "other",
+                true,
+                json!([{"database": "csdl-y-te", "direction": "in", "platform": "lgsp"}]),
+            ),
+            &hn.token,
+        ),
+        (
+            db(
+                "hn-noi-bo",
+                "ha-noi",
+                "specialised",
+                "other",
+                false,
+                json!([{"database": "hn-dan-cu", "direction": "in", "platform": "direct"}]),
+            ),
+            &hn.token,
+        ),
+        (
+            db(
+                "dn-dat-dai",
+                "da-nang",
+                "shared",
+                "important",
+                false,
+                json!([{"database": "csdl-y-te", "direction": "in", "platform": "ndxp"}]),
+            ),
+            &dn.token,
+        ),
+    ];
+    for (body, token) in entries {
+        let e = app.ok("datamap_database_create", body, token).await;
+        app.ok("datamap_database_review", json!({"id": e["id"], "decision": "approve"}), &app.admin).await;
+    }
+    let _ = bca;
+    // Open data: the ministry's complete dataset meets the threshold, its
+    // bare one and Hà Nội's do not.
+    app.ok("package_create", json!({
+        "name": "co-so-kham-chua-benh", "title": "Danh sách cơ sở khám chữa bệnh", "owner_org": "bo-y-te",
+        "notes": "Danh sách các cơ sở khám bệnh, chữa bệnh được cấp phép trên toàn quốc, cập nhật hằng tháng từ hệ thống cấp phép của Bộ Y tế; gồm tên, địa chỉ, loại hình và số giấy phép.",
+        "license_id": "cc-by-4.0", "tags": [{"name": "y tế"}, {"name": "cơ sở khám chữa bệnh"}],
+        "maintainer": "Cục Quản lý Khám chữa bệnh", "maintainer_email": "kcb@moh.gov.vn", "author": "Bộ Y tế",
+        "update_frequency": "monthly", "temporal_start": "2024-01-01", "temporal_end": "2025-12-31", "spatial": "Việt Nam",
+        "data_sharing": "open", "data_importance": "other", "version": "2025.1", "url": "https://moh.gov.vn",
+        "title_translated": {"en": "Licensed health facilities"},
+        "notes_translated": {"en": "Licensed health facilities across the country, updated monthly."},
+        "resources": [{"url": "https://moh.gov.vn/co-so.csv", "format": "CSV", "name": "Danh sách", "description": "Tệp CSV", "mimetype": "text/csv"}]}),
+        &app.admin).await;
+    app.ok("package_create", json!({"name": "bang-tho-byt", "owner_org": "bo-y-te"}), &app.admin).await;
+    app.ok("package_create", json!({"name": "bang-tho-hn", "owner_org": "ha-noi"}), &app.admin).await;
+    let overall = |name: &'static str| async move {
+        let (_, v) = app.get("quality_show", &[("id", name)], None).await;
+        v["result"]["overall"].as_f64().unwrap()
+    };
+    assert!(overall("co-so-kham-chua-benh").await >= 55.0, "precondition: the complete dataset is good");
+    assert!(overall("bang-tho-byt").await < 55.0, "precondition: a bare dataset is not");
+    assert!(overall("bang-tho-hn").await < 55.0);
+
+    let (_, v) = app.get("strategy_indicator_list", &[], None).await;
+    let r = &v["result"];
+    // By hand (see docs/STRATEGY.md for the definitions):
+    let national = &r["national"];
+    assert_eq!(figure(national, "national_db_connected"), (1, 2), "csdl-y-te of csdl-y-te, csdl-bhyt");
+    assert_eq!(figure(national, "shared_db_via_platform"), (1, 3), "dn-dat-dai of hn-dan-cu, hn-noi-bo, dn-dat-dai");
+    assert_eq!(
+        figure(national, "protection_4_layer"),
+        (3, 5),
+        "kho-tong-hop, csdl-y-te, hn-dan-cu of those and csdl-bhyt, dn-dat-dai"
+    );
+    assert_eq!(figure(national, "open_data_agencies"), (1, 4), "Bộ Y tế of the four ranked agencies");
+    let t = national.as_array().unwrap().iter().find(|x| x["indicator"] == "open_data_agencies").unwrap();
+    assert_eq!((t["value"].as_f64(), t["target"]["section"].as_str()), (Some(25.0), Some("III.2.c")));
+    let agency =
+        |name: &str| r["agencies"].as_array().unwrap().iter().find(|a| a["name"] == name).unwrap()["values"].clone();
+    for (name, expected) in [
+        ("bo-cong-an", [(0, 0), (0, 0), (0, 0), (1, 1)]),
+        ("bo-y-te", [(1, 2), (0, 0), (1, 2), (1, 2)]),
+        ("ha-noi", [(0, 0), (0, 2), (0, 1), (1, 1)]),
+        ("da-nang", [(0, 0), (1, 1), (0, 0), (0, 1)]),
+    ] {
+        let vals = agency(name);
+        let got: Vec<(i64, i64)> =
+            ["national_db_connected", "shared_db_via_platform", "open_data_agencies", "protection_4_layer"]
+                .iter()
+                .map(|i| figure(&vals, i))
+                .collect();
+        assert_eq!(got, expected, "{name}");
+    }
+
+    // The ranking, by method 1 (equal weights, missing left out):
+    // Đà Nẵng (100 + 0) / 2 = 50 over Hà Nội (0 + 0 + 100) / 3 = 33.33;
+    // Bộ Công an 100 over Bộ Y tế (50 + 50 + 50) / 3 = 50.
+    let (s, _) = app.post("strategy_ranking_run", json!({}), Some(&hn.token)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let run = app.ok("strategy_ranking_run", json!({}), &app.admin).await;
+    let order = |v: &serde_json::Value| -> Vec<(String, i64, f64)> {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["agency"]["name"].as_str().unwrap().to_string(),
+                    r["rank"].as_i64().unwrap(),
+                    r["score"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(order(&run["province"]), vec![("da-nang".into(), 1, 50.0), ("ha-noi".into(), 2, 33.33)]);
+    assert_eq!(order(&run["ministry"]), vec![("bo-cong-an".into(), 1, 100.0), ("bo-y-te".into(), 2, 50.0)]);
+    assert_eq!(run["province"]["method"]["version"], 1);
+    // A new method (open data and protection only, missing counted as 0)
+    // turns the provinces round; the year recomputed by method 1 is as before.
+    let m = app
+        .ok(
+            "strategy_method_create",
+            json!({"weights": {"open_data_agencies": 1, "protection_4_layer": 1},
+        "missing": "zero", "notes": "Thử nghiệm"}),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(m["version"], 2);
+    let run2 = app.ok("strategy_ranking_run", json!({"method": 2}), &app.admin).await;
+    assert_eq!(order(&run2["province"]), vec![("ha-noi".into(), 1, 50.0), ("da-nang".into(), 2, 0.0)]);
+    let again = app.ok("strategy_ranking_run", json!({"method": 1}), &app.admin).await;
+    assert_eq!(order(&again["province"]), order(&run["province"]));
+    let (_, v) = app.get("strategy_ranking_show", &[("level", "province")], None).await;
+    assert_eq!(v["result"]["history"][0]["ranks"]["da-nang"]["rank"], 1);
+    let (s, _) =
+        app.post("strategy_method_create", json!({"weights": {"open_data_agencies": -1}}), Some(&app.admin)).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    // The ministry's annual report: drafted from the data, edited,
+    // submitted, approved, consolidated.
+    let report = app.ok("strategy_report_create", json!({"organization": "bo-y-te"}), &byt.token).await;
+    assert_eq!(report["state"], "draft");
+    assert_eq!(figure(&report["content"]["indicators"], "national_db_connected"), (1, 2));
+    assert_eq!(report["content"]["datamap"]["databases"], 2);
+    assert_eq!(report["content"]["open_data"], json!({"datasets": 2, "meeting_threshold": 1}));
+    let tasks: Vec<&str> =
+        report["content"]["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(tasks, vec!["C.IV.1", "C.IV.2", "C.IV.3", "C.XIV.1", "C.XIV.2"], "the tasks Bộ Y tế leads today");
+    let id = report["id"].as_str().unwrap().to_string();
+    // Another agency can neither see nor touch the draft.
+    for (action, body, status) in [
+        ("strategy_report_show", json!({"id": id}), StatusCode::NOT_FOUND),
+        ("strategy_report_update", json!({"id": id, "narrative": "x"}), StatusCode::NOT_FOUND),
+        ("strategy_report_submit", json!({"id": id}), StatusCode::NOT_FOUND),
+        ("strategy_report_create", json!({"organization": "bo-y-te"}), StatusCode::FORBIDDEN),
+    ] {
+        let (s, v) = app.post(action, body, Some(&hn.token)).await;
+        assert_eq!(s, status, "{action}: {v}");
+    }
+    let (s, _) = app.get("strategy_report_show", &[("id", &id)], None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "a draft is not public");
+    app.ok(
+        "strategy_report_update",
+        json!({"id": id, "narrative": "Năm 2026, Bộ Y tế hoàn thành kết nối CSDL y tế.",
+        "tasks": {"C.IV.1": "Đã trình Chính phủ dự thảo Nghị định"}}),
+        &byt.token,
+    )
+    .await;
+    let sent = app.ok("strategy_report_submit", json!({"id": id}), &byt.token).await;
+    assert_eq!(sent["state"], "submitted");
+    assert_eq!(sent["late"], false);
+    let (s, _) = app.post("strategy_report_update", json!({"id": id, "narrative": "y"}), Some(&byt.token)).await;
+    assert_eq!(s, StatusCode::CONFLICT, "a submitted report is frozen");
+    let (s, _) = app.post("strategy_report_review", json!({"id": id, "decision": "approve"}), Some(&byt.token)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "an agency does not approve its own report");
+    let approved = app.ok("strategy_report_review", json!({"id": id, "decision": "approve"}), &app.admin).await;
+    assert_eq!(approved["state"], "approved");
+    let (_, v) = app.get("strategy_report_show", &[("organization", "bo-y-te")], None).await;
+    assert_eq!(v["result"]["content"]["narrative"], "Năm 2026, Bộ Y tế hoàn thành kết nối CSDL y tế.");
+    assert_eq!(v["result"]["content"]["tasks"][0]["progress"], "Đã trình Chính phủ dự thảo Nghị định");
+    let (_, v) = app.get("strategy_report_national", &[], None).await;
+    let n = &v["result"];
+    assert_eq!(n["reports"].as_array().unwrap().len(), 1);
+    assert_eq!(n["reports"][0]["organization"]["name"], "bo-y-te");
+    assert_eq!(n["states"]["approved"], 1);
+    let mut missing: Vec<&str> = n["missing"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    missing.sort();
+    assert_eq!(missing, vec!["bo-cong-an", "da-nang", "ha-noi"]);
+    assert_eq!(figure(&n["indicators"], "protection_4_layer"), (3, 5));
 });
