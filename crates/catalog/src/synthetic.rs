@@ -234,3 +234,158 @@ mod tests {
         assert_eq!(PROVINCES.len(), 34);
     }
 }
+
+/// Sectors of synthetic data-map entries.
+const SECTORS: &[&str] =
+    &["Y tế", "Giáo dục", "Dân cư", "Đất đai", "Giao thông", "Tài chính", "Lao động", "Môi trường"];
+
+/// Fills the data map with `databases` approved entries over the synthetic
+/// agencies and about `connections` connections between them (seed
+/// `seed`), written straight to the store in batches of 500 per
+/// transaction (a benchmark's set-up, not an agency's workflow: no review
+/// queue, one revision each). 200 data elements, a tenth of them with a
+/// master database; one entry is the national repository.
+pub async fn datamap(
+    catalog: &Catalog,
+    databases: u64,
+    connections: u64,
+    seed: u64,
+    mut progress: impl FnMut(u64),
+) -> Result<()> {
+    use kho_datamap::vocab::{DatabaseClass, DatabaseStatus, Direction, Hosting, Platform};
+    use kho_store::datamap as store;
+    let names = ensure_agencies(catalog).await?;
+    let mut ids = Vec::new();
+    {
+        let mut conn = catalog.store().conn().await?;
+        for n in &names {
+            if let Some(g) = kho_store::groups::find(&mut conn, n, Some(true)).await? {
+                ids.push(g.id);
+            }
+        }
+    }
+    let mut rng = Rng::new(seed);
+    let n = databases.max(1);
+    let name = |i: u64| format!("csdl-tong-hop-{i}");
+    let now = kho_core::timefmt::now();
+    let mut tx = catalog.store().write().await?;
+    for e in 0..200u64 {
+        let master = (e % 10 == 0).then(|| name(rng.below(n as usize) as u64));
+        let el = kho_datamap::DataElement {
+            name: format!("phan-tu-{e}"),
+            title: format!("Phần tử dữ liệu {e}"),
+            title_translated: Default::default(),
+            definition: None,
+            data_type: "string".into(),
+            format: None,
+            master,
+        };
+        store::upsert_element(
+            &mut tx,
+            &store::ElementRow {
+                id: kho_store::new_id(),
+                name: el.name.clone(),
+                doc: serde_json::to_string(&el).map_err(crate::Error::internal)?,
+                state: "active".into(),
+                created: now.clone(),
+                modified: now.clone(),
+                modifier_user_id: None,
+            },
+        )
+        .await?;
+    }
+    let per = connections / n;
+    let extra = connections % n;
+    for i in 0..n {
+        let class = match rng.below(10) {
+            0 => DatabaseClass::National,
+            1..=6 => DatabaseClass::Shared,
+            _ => DatabaseClass::Specialised,
+        };
+        let k = per + u64::from(i < extra);
+        let mut conns: Vec<kho_datamap::Connection> = Vec::new();
+        for _ in 0..k {
+            let j = rng.below(n as usize) as u64;
+            let platform = *rng.pick(&[Platform::Ndxp, Platform::Lgsp, Platform::Lgsp, Platform::Direct]);
+            if j == i || conns.iter().any(|c| c.database == name(j) && c.platform == platform) {
+                continue;
+            }
+            let direction = *rng.pick(&[Direction::Out, Direction::In, Direction::Both]);
+            conns.push(kho_datamap::Connection {
+                database: name(j),
+                direction,
+                platform,
+                elements: vec![],
+                note: None,
+            });
+        }
+        let entry = kho_datamap::DatabaseEntry {
+            name: name(i),
+            title: format!("Cơ sở dữ liệu tổng hợp số {i}"),
+            title_translated: Default::default(),
+            owner_org: rng.pick(&ids).clone(),
+            purpose: None,
+            legal_basis: None,
+            sector: Some(rng.pick(SECTORS).to_string()),
+            class,
+            data_sharing: *rng.pick(&[kho_core::vocab::DataSharing::Open, kho_core::vocab::DataSharing::Shared]),
+            data_importance: *rng.pick(&[
+                kho_core::vocab::DataImportance::Important,
+                kho_core::vocab::DataImportance::Other,
+                kho_core::vocab::DataImportance::Other,
+                kho_core::vocab::DataImportance::Core,
+            ]),
+            hosting: Some(*rng.pick(&[Hosting::NationalDataCenter, Hosting::AgencyDataCenter, Hosting::Cloud])),
+            security_level: Some(1 + rng.below(5) as u8),
+            protection_4_layer: rng.below(2) == 0,
+            status: DatabaseStatus::Operating,
+            records: Some(rng.next_u64() % 10_000_000),
+            size_bytes: None,
+            update_frequency: None,
+            endpoints: vec![],
+            entities: vec![],
+            elements: (0..3).map(|_| format!("phan-tu-{}", rng.below(200))).collect(),
+            connections: conns,
+            national_repository: i == 0,
+        };
+        let row = store::DatabaseRow {
+            id: kho_store::new_id(),
+            name: entry.name.clone(),
+            owner_org: entry.owner_org.clone(),
+            state: "active".into(),
+            revision: 1,
+            approved_revision: Some(1),
+            created: now.clone(),
+            modified: now.clone(),
+        };
+        store::upsert_database(&mut tx, &row).await?;
+        store::insert_revision(
+            &mut tx,
+            &store::RevisionRow {
+                database_id: row.id.clone(),
+                revision: 1,
+                action: "create".into(),
+                doc: entry.to_json().to_string(),
+                message: "Sinh tự động cho kiểm thử hiệu năng".into(),
+                author_user_id: None,
+                author_name: None,
+                created: now.clone(),
+                review_state: "approved".into(),
+                reviewer_user_id: None,
+                reviewer_name: None,
+                reviewed: Some(now.clone()),
+                review_note: None,
+            },
+        )
+        .await?;
+        if (i + 1) % 500 == 0 {
+            store::bump_generation(&mut tx).await?;
+            tx.commit().await?;
+            tx = catalog.store().write().await?;
+        }
+        progress(i + 1);
+    }
+    store::bump_generation(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}

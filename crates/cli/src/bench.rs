@@ -59,6 +59,11 @@ pub enum BenchCommand {
     /// on loopback, by DCAT and by the Action API, into an empty catalog and again unchanged:
     /// time and datasets per second.
     Harvest(crate::bench_dcat::HarvestArgs),
+    /// The data map at scale (10,000 databases and 50,000 connections by default): the
+    /// Strategy's indicators for every ministry-level agency and province recomputed and
+    /// ranked (target < 1 s), and the /datamap overview served by a real server (target
+    /// < 200 ms). Exits 1 when a target is missed.
+    Datamap(crate::bench_datamap::DatamapArgs),
 }
 
 #[derive(Args)]
@@ -122,6 +127,7 @@ pub async fn run(g: &GlobalArgs, cmd: BenchCommand) -> anyhow::Result<ExitCode> 
         BenchCommand::Validate(a) => crate::bench_validate::run(a),
         BenchCommand::Dcat(a) => crate::bench_dcat::run(g, a).await,
         BenchCommand::Harvest(a) => crate::bench_dcat::harvest(g, a).await,
+        BenchCommand::Datamap(a) => crate::bench_datamap::run(g, a).await,
     }
 }
 

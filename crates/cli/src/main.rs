@@ -7,6 +7,7 @@ mod admin;
 mod admin_units;
 mod bench;
 mod bench_datastore;
+mod bench_datamap;
 mod bench_dcat;
 mod bench_validate;
 mod datastore;
