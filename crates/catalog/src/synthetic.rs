@@ -219,22 +219,6 @@ pub async fn generate(catalog: &Catalog, n: u64, seed: u64, mut progress: impl F
     Ok(names)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deterministic_and_valid() {
-        let agencies = vec!["bo-y-te".to_string()];
-        let a = dataset_dict(1, &agencies, &mut Rng::new(7));
-        let b = dataset_dict(1, &agencies, &mut Rng::new(7));
-        assert_eq!(a, b);
-        let input = kho_core::input::PackageInput::parse(Fields::from_value(a).unwrap()).unwrap();
-        assert!(input.title.contains("năm"));
-        assert_eq!(PROVINCES.len(), 34);
-    }
-}
-
 /// Sectors of synthetic data-map entries.
 const SECTORS: &[&str] =
     &["Y tế", "Giáo dục", "Dân cư", "Đất đai", "Giao thông", "Tài chính", "Lao động", "Môi trường"];
@@ -388,4 +372,20 @@ pub async fn datamap(
     store::bump_generation(&mut tx).await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic_and_valid() {
+        let agencies = vec!["bo-y-te".to_string()];
+        let a = dataset_dict(1, &agencies, &mut Rng::new(7));
+        let b = dataset_dict(1, &agencies, &mut Rng::new(7));
+        assert_eq!(a, b);
+        let input = kho_core::input::PackageInput::parse(Fields::from_value(a).unwrap()).unwrap();
+        assert!(input.title.contains("năm"));
+        assert_eq!(PROVINCES.len(), 34);
+    }
 }
