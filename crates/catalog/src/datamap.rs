@@ -452,61 +452,31 @@ impl Catalog {
     /// awaiting review that the actor may see (an agency's own, or all for
     /// reviewers). `limit` (≤ 1000) and `offset` page.
     pub async fn datamap_database_list(&self, actor: &Actor, mut f: Fields) -> Result<Value> {
-        let org = f.text("organization", 200).or_else(|| f.text("owner_org", 200));
-        let class = f.text("class", 40);
-        let sector = f.text("sector", 200);
-        let sharing = f.text("data_sharing", 40);
-        let importance = f.text("data_importance", 40);
-        let status = f.text("status", 40);
-        let words: Vec<String> = f
-            .text("q", 200)
-            .map(|s| fold(&s))
-            .unwrap_or_default()
-            .split(' ')
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect();
+        let mut filter = DatabaseFilter::read(&mut f);
         let pending = f.bool("pending").unwrap_or(false);
         let limit = f.int_in("limit", 0, LIST_MAX).unwrap_or(100);
         let offset = f.int_in("offset", 0, i64::MAX).unwrap_or(0);
         f.reject_unknown("See datamap_database_list in the API guide.");
         f.finish()?;
         let mut conn = self.store().conn().await?;
-        let org_id = match &org {
-            Some(o) => Some(crate::datasets::active_org(&mut conn, o, "organization").await?.id),
-            None => None,
-        };
-        let filter = registry_filter(actor);
+        if let Some(o) = &filter.organization {
+            filter.organization = Some(crate::datasets::active_org(&mut conn, o, "organization").await?.id);
+        }
+        let registry = registry_filter(actor);
         let mut rows: Vec<(String, DatabaseEntry, Option<String>)> = Vec::new();
         if pending {
-            let orgs = if filter.all { None } else { Some(filter.member_orgs.as_slice()) };
+            let orgs = if registry.all { None } else { Some(registry.member_orgs.as_slice()) };
             for r in store::pending_entries(&mut conn, orgs).await? {
                 rows.push((r.id, parse_entry(&r.doc)?, Some(r.review_state)));
             }
         } else {
             let state = self.datamap_state().await?;
-            for e in state.snapshot.visible(&filter).databases {
+            for e in state.snapshot.visible(&registry).databases {
                 let id = state.ids.get(&e.name).cloned().unwrap_or_default();
                 rows.push((id, e, None));
             }
         }
-        let keep = |e: &DatabaseEntry| {
-            org_id.as_ref().is_none_or(|o| &e.owner_org == o)
-                && class.as_ref().is_none_or(|c| e.class.code() == c)
-                && sector.as_ref().is_none_or(|s| e.sector.as_deref().is_some_and(|x| fold(x) == fold(s)))
-                && sharing.as_ref().is_none_or(|s| e.data_sharing.code() == s)
-                && importance.as_ref().is_none_or(|s| e.data_importance.code() == s)
-                && status.as_ref().is_none_or(|s| e.status.code() == s)
-                && (words.is_empty() || {
-                    let mut text = format!("{} {}", fold(&e.name), fold(&e.title));
-                    for t in e.title_translated.values() {
-                        text.push(' ');
-                        text.push_str(&fold(t));
-                    }
-                    words.iter().all(|w| text.contains(w.as_str()))
-                })
-        };
-        rows.retain(|(_, e, _)| keep(e));
+        rows.retain(|(_, e, _)| filter.matches(e));
         let count = rows.len();
         let results: Vec<Value> = rows
             .into_iter()
@@ -539,12 +509,31 @@ impl Catalog {
         if !insider {
             revs.retain(|r| review_state(&r.review_state) == ReviewState::Approved);
         }
+        // Connections to databases the actor may not see are left out of
+        // every revision before diffing (a name in a change would give
+        // them away), as show leaves them out of the entry.
+        let docs: Vec<Value> = revs.iter().map(|r| serde_json::from_str(&r.doc).unwrap_or(Value::Null)).collect();
+        let mut targets: Vec<String> = docs
+            .iter()
+            .flat_map(|d| d["connections"].as_array().into_iter().flatten())
+            .filter_map(|c| c["database"].as_str().map(str::to_string))
+            .collect();
+        targets.sort();
+        targets.dedup();
+        let hidden: BTreeSet<String> =
+            self.check_database_refs(&mut conn, actor, &targets).await?.into_iter().collect();
         // Oldest first to diff each against the one before it.
+        let mut docs = docs;
         revs.reverse();
+        docs.reverse();
         let mut out = Vec::with_capacity(revs.len());
         let mut before: Option<Value> = None;
-        for r in &revs {
-            let doc: Value = serde_json::from_str(&r.doc).unwrap_or(Value::Null);
+        for (r, mut doc) in revs.iter().zip(docs) {
+            if !hidden.is_empty()
+                && let Some(list) = doc.get_mut("connections").and_then(Value::as_array_mut)
+            {
+                list.retain(|c| c["database"].as_str().is_none_or(|n| !hidden.contains(n)));
+            }
             let changes = match &before {
                 Some(b) => kho_core::diff::diff(b, &doc),
                 None => Vec::new(),
@@ -760,6 +749,77 @@ impl Catalog {
         let (from_row, old) = self.version_snapshot(actor, Some(&from_label)).await?;
         let d = kho_datamap::map::diff(&old, &new);
         Ok(json!({"from": from_row.version, "to": to_row.version, "diff": d}))
+    }
+}
+
+/// The filters of `datamap_database_list`, which the portal's data-map
+/// pages apply to the map as the visitor may see it
+/// ([`Catalog::datamap_visible`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DatabaseFilter {
+    /// The owning organization's id. [`DatabaseFilter::read`] keeps it as
+    /// given (a name or an id); the list resolves it.
+    pub organization: Option<String>,
+    /// Database class code.
+    pub class: Option<String>,
+    /// Sector, compared without accents or case.
+    pub sector: Option<String>,
+    /// `data_sharing` code.
+    pub data_sharing: Option<String>,
+    /// `data_importance` code.
+    pub data_importance: Option<String>,
+    /// Status code.
+    pub status: Option<String>,
+    /// Folded words, each of which must occur in the name or a title.
+    pub words: Vec<String>,
+}
+
+impl DatabaseFilter {
+    /// Reads `organization` (or `owner_org`), `class`, `sector`,
+    /// `data_sharing`, `data_importance`, `status` and `q` from `f`.
+    pub fn read(f: &mut Fields) -> DatabaseFilter {
+        let org = f.text("organization", 200).or_else(|| f.text("owner_org", 200));
+        let mut filter = DatabaseFilter {
+            organization: org,
+            class: f.text("class", 40),
+            sector: f.text("sector", 200),
+            data_sharing: f.text("data_sharing", 40),
+            data_importance: f.text("data_importance", 40),
+            status: f.text("status", 40),
+            words: Vec::new(),
+        };
+        if let Some(q) = f.text("q", 200) {
+            filter.set_q(&q);
+        }
+        filter
+    }
+
+    /// Sets the words of a free-text query (accents and case ignored).
+    pub fn set_q(&mut self, q: &str) {
+        self.words = fold(q).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+    }
+
+    /// True when no filter is set.
+    pub fn is_empty(&self) -> bool {
+        *self == DatabaseFilter::default()
+    }
+
+    /// True when `e` passes every filter.
+    pub fn matches(&self, e: &DatabaseEntry) -> bool {
+        self.organization.as_ref().is_none_or(|o| &e.owner_org == o)
+            && self.class.as_ref().is_none_or(|c| e.class.code() == c)
+            && self.sector.as_ref().is_none_or(|s| e.sector.as_deref().is_some_and(|x| fold(x) == fold(s)))
+            && self.data_sharing.as_ref().is_none_or(|s| e.data_sharing.code() == s)
+            && self.data_importance.as_ref().is_none_or(|s| e.data_importance.code() == s)
+            && self.status.as_ref().is_none_or(|s| e.status.code() == s)
+            && (self.words.is_empty() || {
+                let mut text = format!("{} {}", fold(&e.name), fold(&e.title));
+                for t in e.title_translated.values() {
+                    text.push(' ');
+                    text.push_str(&fold(t));
+                }
+                self.words.iter().all(|w| text.contains(w.as_str()))
+            })
     }
 }
 

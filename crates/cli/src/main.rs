@@ -6,8 +6,8 @@
 mod admin;
 mod admin_units;
 mod bench;
-mod bench_datastore;
 mod bench_datamap;
+mod bench_datastore;
 mod bench_dcat;
 mod bench_validate;
 mod datastore;

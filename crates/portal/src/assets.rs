@@ -1,5 +1,6 @@
 //! Static assets compiled into the binary: the stylesheet, the small
-//! progressive-enhancement script and the logo. Each is served at a URL
+//! progressive-enhancement script, the data map graph's script and the
+//! logo. Each is served at a URL
 //! carrying its content hash (`/static/kho.3f2a….css`), so browsers may
 //! cache it for a year and a new release never serves a stale file.
 
@@ -38,6 +39,8 @@ impl Asset {
 pub struct Assets {
     pub css: Asset,
     pub js: Asset,
+    /// The data map graph's script (`/datamap/graph` only).
+    pub datamap_js: Asset,
     pub logo: Asset,
 }
 
@@ -50,13 +53,19 @@ impl Assets {
         Assets {
             css: Asset::new("kho", "css", include_bytes!("../assets/kho.css").to_vec(), "text/css; charset=utf-8"),
             js: Asset::new("kho", "js", include_bytes!("../assets/kho.js").to_vec(), "text/javascript; charset=utf-8"),
+            datamap_js: Asset::new(
+                "datamap",
+                "js",
+                include_bytes!("../assets/datamap.js").to_vec(),
+                "text/javascript; charset=utf-8",
+            ),
             logo: Asset::new("logo", ext, logo_bytes, &logo_type),
         }
     }
 
     /// The asset served under `name` (its versioned name).
     pub fn find(&self, name: &str) -> Option<&Asset> {
-        [&self.css, &self.js, &self.logo].into_iter().find(|a| a.name == name)
+        [&self.css, &self.js, &self.datamap_js, &self.logo].into_iter().find(|a| a.name == name)
     }
 }
 
@@ -69,6 +78,7 @@ mod tests {
         let a = Assets::new(None);
         assert!(a.css.name.starts_with("kho.") && a.css.name.ends_with(".css"));
         assert!(a.find(&a.js.name).is_some());
+        assert!(a.datamap_js.name.starts_with("datamap.") && a.find(&a.datamap_js.name).is_some());
         assert!(a.find("kho.css").is_none());
         let b = Assets::new(Some((b"\x89PNG".to_vec(), "image/png".into())));
         assert!(b.logo.name.ends_with(".png"));

@@ -69,6 +69,19 @@ fn pages() -> Router<AppState> {
         .route("/quality", get(quality))
         .route("/admin-units", get(admin_units))
         .route("/admin-units/{code}", get(admin_unit))
+        .route("/datamap", get(datamap))
+        .route("/datamap/graph", get(datamap_graph))
+        .route("/datamap/database/{name}", get(datamap_database))
+        .route("/datamap/elements", get(datamap_elements))
+        .route("/datamap/versions", get(datamap_versions))
+        .route("/datamap/versions/{version}", get(datamap_version))
+        .route("/datamap/provinces", get(datamap_provinces))
+        .route("/datamap/review", get(datamap_review).post(datamap_review_post))
+        .route("/strategy", get(strategy))
+        .route("/strategy/tasks", get(strategy_tasks))
+        .route("/strategy/ranking", get(strategy_ranking))
+        .route("/strategy/reports", get(strategy_reports))
+        .route("/strategy/reports/{organization}/{year}", get(strategy_report))
         .route("/about", get(about))
         .route("/api/docs", get(api_docs))
         .route("/user/login", get(login).post(login_post))
@@ -371,6 +384,19 @@ page_handlers! {
     quality(false) => |p, v, a, q| p.quality_page(&v).await;
     admin_units(false) => |p, v, a, q| p.admin_units_page(&v, &q).await;
     admin_unit(false) => |p, v, a, q| p.admin_unit_page(&v, &a[0], &q).await;
+    datamap(false) => |p, v, a, q| p.datamap_page(&v, &q).await;
+    datamap_graph(false) => |p, v, a, q| p.datamap_graph_page(&v, &q).await;
+    datamap_database(false) => |p, v, a, q| p.datamap_database_page(&v, &a[0], &q).await;
+    datamap_elements(false) => |p, v, a, q| p.datamap_elements_page(&v).await;
+    datamap_versions(false) => |p, v, a, q| p.datamap_versions_page(&v).await;
+    datamap_version(false) => |p, v, a, q| p.datamap_version_page(&v, &a[0]).await;
+    datamap_provinces(false) => |p, v, a, q| p.datamap_provinces_page(&v, &q).await;
+    datamap_review(true) => |p, v, a, q| p.datamap_review_page(&v, &q).await;
+    strategy(false) => |p, v, a, q| p.strategy_page(&v).await;
+    strategy_tasks(false) => |p, v, a, q| p.strategy_tasks_page(&v, &q).await;
+    strategy_ranking(false) => |p, v, a, q| p.strategy_ranking_page(&v, &q).await;
+    strategy_reports(false) => |p, v, a, q| p.strategy_reports_page(&v, &q).await;
+    strategy_report(false) => |p, v, a, q| p.strategy_report_page(&v, &a[0], &a[1]).await;
     api_docs(false) => |p, v, a, q| p.api_docs(&v).await;
     dashboard(true) => |p, v, a, q| p.dashboard(&v).await;
     tokens(true) => |p, v, a, q| p.tokens_page(&v, &a[0], None).await;
@@ -609,6 +635,7 @@ form_handlers! {
     tokens_post => |p, v, f, a| p.tokens_submit(v, &a[0], f.fields).await;
     harvest_post => |p, v, f, a| p.harvest_submit(v, f.fields).await;
     harvest_source_post => |p, v, f, a| p.harvest_run_submit(v, &a[0]).await;
+    datamap_review_post => |p, v, f, a| p.datamap_review_submit(v, f.fields).await;
 }
 
 /// The signed-in user of a browser request, from its session cookie, for

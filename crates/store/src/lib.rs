@@ -33,8 +33,8 @@ mod migrate;
 pub mod packages;
 pub mod scratch;
 pub mod search_feed;
-pub mod strategy;
 pub mod sessions;
+pub mod strategy;
 pub mod users;
 pub mod validations;
 

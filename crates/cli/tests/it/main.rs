@@ -28,6 +28,7 @@ mod openapi;
 mod organizations;
 mod portal;
 mod portal_branding;
+mod portal_datamap;
 mod portal_e2e;
 mod quality;
 mod resources;

@@ -46,13 +46,13 @@ const TAG_MAX: usize = 100;
 const BROWSER_DEADLINE: Duration = Duration::from_secs(600);
 
 /// The workspace root (this crate is `crates/cli`).
-fn workspace() -> PathBuf {
+pub(crate) fn workspace() -> PathBuf {
     let cli = Path::new(env!("CARGO_MANIFEST_DIR"));
     cli.ancestors().nth(2).unwrap_or(cli).to_path_buf()
 }
 
 /// Where the browser and the npm packages are, or why the test cannot run.
-fn tools() -> (String, PathBuf, PathBuf) {
+pub(crate) fn tools() -> (String, PathBuf, PathBuf) {
     let hint = "run scripts/test (it installs the npm packages; .ci/run installs Chromium)";
     let node = std::env::var("KHO_TEST_NODE").unwrap_or_else(|_| "node".into());
     let version = std::process::Command::new(&node).arg("--version").output();

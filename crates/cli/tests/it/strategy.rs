@@ -323,4 +323,35 @@ backends!(indicators_match_hand_computed_values_the_ranking_orders_and_reports_a
     missing.sort();
     assert_eq!(missing, vec!["bo-cong-an", "da-nang", "ha-noi"]);
     assert_eq!(figure(&n["indicators"], "protection_4_layer"), (3, 5));
+
+    // The pages say the same.
+    let (s, _, html) = app.page("/strategy").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("III.2.c") && html.contains("<strong>25 %</strong>") && html.contains("(1 / 4)"),
+        "targets with the nation's figures"
+    );
+    let (_, _, html) = app.page("/en/strategy/tasks?agency=B%E1%BB%99+Y+t%E1%BA%BF").await;
+    assert!(
+        !html.contains("C.XIV.3") && html.contains("C.IV.1") && html.contains("Ministry of Health"),
+        "tasks by today's lead"
+    );
+    let (s, _, html) = app.page("/strategy/ranking?level=province").await;
+    assert_eq!(s, StatusCode::OK);
+    let (dn_at, hn_at) = (html.find("Thành phố Đà Nẵng").unwrap(), html.find("Thành phố Hà Nội").unwrap());
+    assert!(dn_at < hn_at, "Đà Nẵng ranks first");
+    assert!(html.contains("<svg") && html.contains("33,33"), "chart, map and scores");
+    let this_year = time::OffsetDateTime::now_utc().year();
+    let (s, _, html) = app.page(&format!("/strategy/reports/bo-y-te/{this_year}")).await;
+    assert_eq!(s, StatusCode::OK, "an approved report is public");
+    assert!(html.contains("Năm 2026, Bộ Y tế hoàn thành kết nối CSDL y tế.") && html.contains("Đã duyệt"));
+    let (_, _, html) = app.page("/strategy/reports").await;
+    assert!(
+        html.contains("Thành phố Đà Nẵng") && html.contains("/strategy/reports/bo-y-te/"),
+        "missing agencies and approved reports"
+    );
+    // A draft is not shown to outsiders.
+    app.ok("strategy_report_create", json!({"organization": "ha-noi"}), &hn.token).await;
+    let (s, _, _) = app.page(&format!("/strategy/reports/ha-noi/{this_year}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 });

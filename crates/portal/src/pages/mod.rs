@@ -2,6 +2,7 @@
 //! search with facets, pagination.
 
 pub mod admin_units;
+pub mod datamap;
 pub mod dataset;
 pub mod harvest;
 pub mod links;
@@ -10,6 +11,7 @@ pub mod quality;
 pub mod resource_quality;
 pub mod seo;
 pub mod staff;
+pub mod strategy;
 pub mod table;
 
 use crate::i18n::{Lang, Tr};
