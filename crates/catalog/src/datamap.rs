@@ -15,7 +15,7 @@ use kho_core::input::Fields;
 use kho_core::timefmt;
 use kho_core::vocab::Vocabulary;
 use kho_datamap::vocab::ReviewState;
-use kho_datamap::{Agency, DataElement, DatabaseEntry, Snapshot};
+use kho_datamap::{Agency, DataElement, DatabaseEntry, Duplication, Snapshot};
 use kho_store::datamap::{self as store, DatabaseRow, ElementRow, RevisionRow, VersionRow};
 use kho_store::{Handle, groups};
 use serde_json::{Map, Value, json};
@@ -614,7 +614,7 @@ impl Catalog {
             .cloned()
             .map(Ok)
             .unwrap_or_else(|| parse_element(&row.doc))?;
-        Ok(element_json(&row, &el, &visible))
+        Ok(element_json(&row, &el, &visible, &visible.duplications()))
     }
 
     /// `datamap_element_list`: the dictionary, with holders and flags.
@@ -624,13 +624,14 @@ impl Catalog {
         drop(conn);
         let state = self.datamap_state().await?;
         let visible = state.snapshot.visible(&registry_filter(actor));
+        let duplications = visible.duplications();
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let el = match visible.elements.iter().find(|e| e.name == row.name) {
                 Some(e) => e.clone(),
                 None => parse_element(&row.doc)?,
             };
-            out.push(element_json(row, &el, &visible));
+            out.push(element_json(row, &el, &visible, &duplications));
         }
         Ok(out)
     }
@@ -827,7 +828,9 @@ fn element_not_found(id: &str) -> Error {
     Error::not_found(format!("No data element \"{id}\" in the dictionary"))
 }
 
-fn element_json(row: &ElementRow, el: &DataElement, visible: &Snapshot) -> Value {
+/// An element as the API gives it; `duplications` are the visible map's
+/// (computed once by the caller, however many elements it shows).
+fn element_json(row: &ElementRow, el: &DataElement, visible: &Snapshot, duplications: &[Duplication]) -> Value {
     let mut v = json!(el);
     v["id"] = json!(row.id);
     v["created"] = json!(row.created);
@@ -835,7 +838,7 @@ fn element_json(row: &ElementRow, el: &DataElement, visible: &Snapshot) -> Value
     let holders: Vec<&str> =
         visible.databases.iter().filter(|d| d.elements.contains(&el.name)).map(|d| d.name.as_str()).collect();
     v["databases"] = json!(holders);
-    v["duplications"] = json!(visible.duplications().into_iter().filter(|d| d.element == el.name).collect::<Vec<_>>());
+    v["duplications"] = json!(duplications.iter().filter(|d| d.element == el.name).collect::<Vec<_>>());
     v
 }
 
