@@ -10,12 +10,13 @@
 //! (`kho_datamap::Snapshot::visible`) before it leaves this module.
 
 use crate::{Catalog, Error, Result};
+use kho_core::authz::RegistryFilter;
 use kho_core::authz::{Actor, Permission, RegistryAccess, authorize, registry_filter};
 use kho_core::input::Fields;
 use kho_core::timefmt;
 use kho_core::vocab::Vocabulary;
 use kho_datamap::vocab::ReviewState;
-use kho_datamap::{Agency, DataElement, DatabaseEntry, Duplication, Snapshot};
+use kho_datamap::{Agency, DataElement, DatabaseEntry, Snapshot, View};
 use kho_store::datamap::{self as store, DatabaseRow, ElementRow, RevisionRow, VersionRow};
 use kho_store::{Handle, groups};
 use serde_json::{Map, Value, json};
@@ -25,13 +26,37 @@ use std::sync::Arc;
 /// Most entries one list returns.
 const LIST_MAX: i64 = 1000;
 
-/// The approved map as this process keeps it, for one generation.
+/// The approved map as this process keeps it, for one generation of the
+/// map and of the agencies: the whole of it, and what anyone may see.
 #[derive(Debug, Default)]
 pub struct MapState {
-    /// Approved entries and the dictionary (agencies are read per request).
-    pub snapshot: Snapshot,
+    /// Approved entries, the dictionary and every agency.
+    pub all: Arc<View>,
+    /// The part without restricted entries (what anonymous visitors see).
+    pub public: Arc<View>,
     /// Database ids by name.
     pub ids: HashMap<String, String>,
+}
+
+impl MapState {
+    /// The map as `filter` sees it: one of the kept views unless the
+    /// viewer belongs to an agency with restricted entries (then it is
+    /// cut for them).
+    pub fn view_for(&self, filter: &RegistryFilter) -> Arc<View> {
+        if filter.all {
+            return self.all.clone();
+        }
+        let own_restricted = self
+            .all
+            .snapshot
+            .databases
+            .iter()
+            .any(|d| d.restricted() && filter.member_orgs.iter().any(|o| o == &d.owner_org));
+        if !own_restricted {
+            return self.public.clone();
+        }
+        self.all.visible(filter).map(Arc::new).unwrap_or_else(|| self.all.clone())
+    }
 }
 
 fn parse_entry(doc: &str) -> Result<DatabaseEntry> {
@@ -84,19 +109,20 @@ fn revision_json(r: &RevisionRow, changes: Option<Vec<Value>>) -> Value {
 }
 
 impl Catalog {
-    /// The approved map for the current generation (computed once per
-    /// generation in this process).
+    /// The approved map, computed once per generation of the map and of
+    /// the agencies in this process (two small reads tell whether the kept
+    /// one still holds).
     pub async fn datamap_state(&self) -> Result<Arc<MapState>> {
-        let generation = {
+        let key = {
             let mut conn = self.store().conn().await?;
-            store::generation(&mut conn).await?
+            (store::generation(&mut conn).await?, groups::organizations_stamp(&mut conn).await?)
         };
         let this = self.clone();
         self.inner
             .datamap
-            .current(Some(generation), || async move {
+            .current(Some(key), || async move {
                 let mut conn = this.store().conn().await?;
-                let mut snapshot = Snapshot::default();
+                let mut snapshot = Snapshot { agencies: agencies(&mut conn).await?, ..Snapshot::default() };
                 let mut ids = HashMap::new();
                 for row in store::approved_entries(&mut conn).await? {
                     let e = parse_entry(&row.doc)?;
@@ -106,19 +132,17 @@ impl Catalog {
                 for row in store::elements(&mut conn).await? {
                     snapshot.elements.push(parse_element(&row.doc)?);
                 }
-                snapshot.normalise();
-                Ok(MapState { snapshot, ids })
+                let all = Arc::new(View::new(snapshot));
+                let public =
+                    all.visible(&registry_filter(&Actor::anonymous())).map(Arc::new).unwrap_or_else(|| all.clone());
+                Ok(MapState { all, public, ids })
             })
             .await
     }
 
-    /// The approved map as `actor` may see it, with today's agencies.
-    pub async fn datamap_visible(&self, actor: &Actor) -> Result<Snapshot> {
-        let state = self.datamap_state().await?;
-        let mut snap = state.snapshot.visible(&registry_filter(actor));
-        let mut conn = self.store().conn().await?;
-        snap.agencies = agencies(&mut conn).await?;
-        Ok(snap)
+    /// The approved map as `actor` may see it, with its agencies.
+    pub async fn datamap_view(&self, actor: &Actor) -> Result<Arc<View>> {
+        Ok(self.datamap_state().await?.view_for(&registry_filter(actor)))
     }
 
     /// Checks that every database `names` refers to exists and that the
@@ -127,17 +151,12 @@ impl Catalog {
     async fn check_database_refs(&self, conn: &mut dyn Handle, actor: &Actor, names: &[String]) -> Result<Vec<String>> {
         let state = self.datamap_state().await?;
         let filter = registry_filter(actor);
-        let index = state.snapshot.index();
         let rows = store::databases_named(conn, names).await?;
         let mut missing = Vec::new();
         for n in names {
-            let visible = match index.get(n.as_str()) {
-                Some(&i) => {
-                    let e = &state.snapshot.databases[i];
-                    filter.allows(&RegistryAccess { owner_org: &e.owner_org, restricted: e.restricted() })
-                }
-                None => false,
-            };
+            let visible = state.all.database(n).is_some_and(|e| {
+                filter.allows(&RegistryAccess { owner_org: &e.owner_org, restricted: e.restricted() })
+            });
             let own = rows.iter().any(|r| &r.name == n && filter.sees_unreviewed(&r.owner_org));
             if !visible && !own {
                 missing.push(n.clone());
@@ -289,8 +308,7 @@ impl Catalog {
             // Not one of the actor's agencies: whether it exists is told
             // only if the actor may see it.
             let state = self.datamap_state().await?;
-            let visible = state.snapshot.index().get(row.name.as_str()).is_some_and(|&i| {
-                let e = &state.snapshot.databases[i];
+            let visible = state.all.database(&row.name).is_some_and(|e| {
                 registry_filter(actor).allows(&RegistryAccess { owner_org: &e.owner_org, restricted: e.restricted() })
             });
             if !visible {
@@ -409,8 +427,7 @@ impl Catalog {
         let hidden = self.check_database_refs(&mut conn, actor, &targets).await?;
         entry.connections.retain(|c| !hidden.contains(&c.database));
         drop(conn);
-        let state = self.datamap_state().await?;
-        let visible = state.snapshot.visible(&filter);
+        let visible = self.datamap_state().await?.view_for(&filter);
         let mut v = entry.to_json();
         v["id"] = json!(row.id);
         v["state"] = json!(row.state);
@@ -425,11 +442,10 @@ impl Catalog {
             v["latest_revision"] = json!(row.revision);
         }
         // Connections on the approved map, whichever side declared them.
-        let index = visible.index();
         let mut connected = Vec::new();
-        if let Some(&me) = index.get(entry.name.as_str()) {
-            for e in visible.edges().iter().filter(|e| e.a == me || e.b == me) {
-                let other = &visible.databases[e.other(me)];
+        if let Some(me) = visible.position(&entry.name) {
+            for e in visible.edges.iter().filter(|e| e.a == me || e.b == me) {
+                let other = &visible.snapshot.databases[e.other(me)];
                 let direction = match (e.flows(me, e.other(me)), e.flows(e.other(me), me)) {
                     (true, true) => "both",
                     (true, false) => "out",
@@ -440,8 +456,7 @@ impl Catalog {
             }
         }
         v["connected"] = Value::Array(connected);
-        v["duplications"] =
-            json!(visible.duplications().into_iter().filter(|d| d.database == entry.name).collect::<Vec<_>>());
+        v["duplications"] = json!(visible.duplications.iter().filter(|d| d.database == entry.name).collect::<Vec<_>>());
         Ok(v)
     }
 
@@ -467,16 +482,18 @@ impl Catalog {
         if pending {
             let orgs = if registry.all { None } else { Some(registry.member_orgs.as_slice()) };
             for r in store::pending_entries(&mut conn, orgs).await? {
-                rows.push((r.id, parse_entry(&r.doc)?, Some(r.review_state)));
+                let e = parse_entry(&r.doc)?;
+                if filter.matches(&e) {
+                    rows.push((r.id, e, Some(r.review_state)));
+                }
             }
         } else {
             let state = self.datamap_state().await?;
-            for e in state.snapshot.visible(&registry).databases {
+            for e in state.view_for(&registry).snapshot.databases.iter().filter(|e| filter.matches(e)) {
                 let id = state.ids.get(&e.name).cloned().unwrap_or_default();
-                rows.push((id, e, None));
+                rows.push((id, e.clone(), None));
             }
         }
-        rows.retain(|(_, e, _)| filter.matches(e));
         let count = rows.len();
         let results: Vec<Value> = rows
             .into_iter()
@@ -605,16 +622,16 @@ impl Catalog {
         let mut conn = self.store().conn().await?;
         let row = store::find_element(&mut conn, id).await?.ok_or_else(|| element_not_found(id))?;
         drop(conn);
-        let state = self.datamap_state().await?;
-        let visible = state.snapshot.visible(&registry_filter(actor));
+        let visible = self.datamap_view(actor).await?;
         let el = visible
+            .snapshot
             .elements
             .iter()
             .find(|e| e.name == row.name)
             .cloned()
             .map(Ok)
             .unwrap_or_else(|| parse_element(&row.doc))?;
-        Ok(element_json(&row, &el, &visible, &visible.duplications()))
+        Ok(element_json(&row, &el, &visible))
     }
 
     /// `datamap_element_list`: the dictionary, with holders and flags.
@@ -622,16 +639,14 @@ impl Catalog {
         let mut conn = self.store().conn().await?;
         let rows = store::elements(&mut conn).await?;
         drop(conn);
-        let state = self.datamap_state().await?;
-        let visible = state.snapshot.visible(&registry_filter(actor));
-        let duplications = visible.duplications();
+        let visible = self.datamap_view(actor).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            let el = match visible.elements.iter().find(|e| e.name == row.name) {
+            let el = match visible.snapshot.elements.iter().find(|e| e.name == row.name) {
                 Some(e) => e.clone(),
                 None => parse_element(&row.doc)?,
             };
-            out.push(element_json(row, &el, &visible, &duplications));
+            out.push(element_json(row, &el, &visible));
         }
         Ok(out)
     }
@@ -639,9 +654,7 @@ impl Catalog {
     /// `datamap_duplication_list`: every duplicate collection of a data
     /// element on the map the actor may see.
     pub async fn datamap_duplication_list(&self, actor: &Actor) -> Result<Vec<Value>> {
-        let state = self.datamap_state().await?;
-        let visible = state.snapshot.visible(&registry_filter(actor));
-        Ok(visible.duplications().into_iter().map(|d| json!(d)).collect())
+        Ok(self.datamap_view(actor).await?.duplications.iter().map(|d| json!(d)).collect())
     }
 
     /// `datamap_version_publish` (reviewers): freezes the approved map as
@@ -653,9 +666,8 @@ impl Catalog {
         let notes = f.text("notes", 20_000).unwrap_or_default();
         f.reject_unknown("datamap_version_publish takes version and notes.");
         f.finish()?;
-        let mut snapshot = self.datamap_state().await?.snapshot.clone();
+        let state = self.datamap_state().await?;
         let mut tx = self.store().write().await?;
-        snapshot.agencies = agencies(&mut tx).await?;
         let latest = store::version(&mut tx, None).await?;
         let (major, minor) = match (&asked, &latest) {
             (Some(a), _) => parse_version(a).ok_or_else(|| Error::field("version", "Must be MAJOR.MINOR, e.g. 1.0"))?,
@@ -667,22 +679,21 @@ impl Catalog {
         {
             return Err(Error::field("version", format!("Must come after the latest version, {}", l.version)));
         }
-        let public = snapshot.visible(&registry_filter(&Actor::anonymous()));
-        let summary = json!({"all": snapshot.summary(), "public": public.summary()});
+        let summary = json!({"all": state.all.summary(), "public": state.public.summary()});
         let row = VersionRow {
             id: kho_store::new_id(),
             version: format!("{major}.{minor}"),
             major,
             minor,
             notes,
-            snapshot: serde_json::to_string(&snapshot).map_err(Error::internal)?,
+            snapshot: serde_json::to_string(&state.all.snapshot).map_err(Error::internal)?,
             summary: summary.to_string(),
             published: timefmt::now(),
             publisher_user_id: actor.user_id().map(str::to_string),
         };
         store::insert_version(&mut tx, &row).await?;
         tx.commit().await?;
-        tracing::info!(version = %row.version, databases = snapshot.databases.len(), "data map version published");
+        tracing::info!(version = %row.version, databases = state.all.snapshot.databases.len(), "data map version published");
         Ok(version_summary_json(&row, actor))
     }
 
@@ -693,7 +704,7 @@ impl Catalog {
     }
 
     /// A published version's snapshot as the actor may see it.
-    async fn version_snapshot(&self, actor: &Actor, label: Option<&str>) -> Result<(VersionRow, Snapshot)> {
+    async fn version_snapshot(&self, actor: &Actor, label: Option<&str>) -> Result<(VersionRow, View)> {
         let mut conn = self.store().conn().await?;
         let row = store::version(&mut conn, label).await?.ok_or_else(|| match label {
             Some(l) => Error::not_found(format!("No version {l} of the data map")),
@@ -701,7 +712,8 @@ impl Catalog {
         })?;
         let snap: Snapshot = serde_json::from_str(&row.snapshot)
             .map_err(|e| Error::internal(format!("stored data map version unreadable: {e}")))?;
-        let visible = snap.visible(&registry_filter(actor));
+        let all = View::new(snap);
+        let visible = all.visible(&registry_filter(actor)).unwrap_or(all);
         Ok((row, visible))
     }
 
@@ -709,9 +721,10 @@ impl Catalog {
     /// latest) as the actor may see it: agencies, databases, elements,
     /// connections, duplicate collections and counts.
     pub async fn datamap_version_show(&self, actor: &Actor, label: Option<&str>) -> Result<Value> {
-        let (row, snap) = self.version_snapshot(actor, label).await?;
-        let edges: Vec<Value> = snap
-            .edges()
+        let (row, view) = self.version_snapshot(actor, label).await?;
+        let snap = &view.snapshot;
+        let edges: Vec<Value> = view
+            .edges
             .iter()
             .map(|e| {
                 json!({"a": snap.databases[e.a].name, "b": snap.databases[e.b].name, "platform": e.platform,
@@ -719,12 +732,12 @@ impl Catalog {
             })
             .collect();
         let mut v = version_summary_json(&row, actor);
-        v["summary"] = snap.summary();
+        v["summary"] = view.summary();
         v["agencies"] = json!(snap.agencies);
         v["databases"] = json!(snap.databases);
         v["elements"] = json!(snap.elements);
         v["connections"] = Value::Array(edges);
-        v["duplications"] = json!(snap.duplications());
+        v["duplications"] = json!(view.duplications);
         Ok(v)
     }
 
@@ -748,7 +761,7 @@ impl Catalog {
             }
         };
         let (from_row, old) = self.version_snapshot(actor, Some(&from_label)).await?;
-        let d = kho_datamap::map::diff(&old, &new);
+        let d = kho_datamap::map::diff(&old.snapshot, &new.snapshot);
         Ok(json!({"from": from_row.version, "to": to_row.version, "diff": d}))
     }
 }
@@ -828,17 +841,17 @@ fn element_not_found(id: &str) -> Error {
     Error::not_found(format!("No data element \"{id}\" in the dictionary"))
 }
 
-/// An element as the API gives it; `duplications` are the visible map's
-/// (computed once by the caller, however many elements it shows).
-fn element_json(row: &ElementRow, el: &DataElement, visible: &Snapshot, duplications: &[Duplication]) -> Value {
+/// An element as the API gives it, with its holders and duplicate
+/// collections on the map the caller sees.
+fn element_json(row: &ElementRow, el: &DataElement, visible: &View) -> Value {
     let mut v = json!(el);
     v["id"] = json!(row.id);
     v["created"] = json!(row.created);
     v["modified"] = json!(row.modified);
     let holders: Vec<&str> =
-        visible.databases.iter().filter(|d| d.elements.contains(&el.name)).map(|d| d.name.as_str()).collect();
+        visible.snapshot.databases.iter().filter(|d| d.elements.contains(&el.name)).map(|d| d.name.as_str()).collect();
     v["databases"] = json!(holders);
-    v["duplications"] = json!(duplications.iter().filter(|d| d.element == el.name).collect::<Vec<_>>());
+    v["duplications"] = json!(visible.duplications.iter().filter(|d| d.element == el.name).collect::<Vec<_>>());
     v
 }
 

@@ -97,8 +97,8 @@ struct Inner {
     ranking: cache::Versioned<(u64, u64), Vec<quality::AgencyScore>>,
     /// The DCAT catalog's count and dates, by search version.
     dcat_summary: cache::Versioned<u64, (i64, Option<String>, Option<String>)>,
-    /// The approved data map, by its generation.
-    datamap: cache::Versioned<i64, datamap::MapState>,
+    /// The approved data map, by its generation and the agencies' stamp.
+    datamap: cache::Versioned<(i64, (i64, Option<String>)), datamap::MapState>,
 }
 
 /// Version of the stored package document format. Bump it when the shape

@@ -132,20 +132,15 @@ impl Catalog {
     }
 
     /// Every indicator now, from the approved map and the catalog.
-    async fn indicators_now(&self) -> Result<(Computed, Vec<kho_datamap::Agency>)> {
+    async fn indicators_now(&self) -> Result<Computed> {
         let state = self.datamap_state().await?;
-        let mut snap = state.snapshot.clone();
-        {
-            let mut conn = self.store().conn().await?;
-            snap.agencies = crate::datamap::agencies(&mut conn).await?;
-        }
         let open = self.open_data_by_org().await?;
-        Ok((indicators::compute(&snap, &open), snap.agencies))
+        Ok(indicators::compute(&state.all, &open))
     }
 
     async fn year_figures(&self, year: i32) -> Result<YearFigures> {
         if year == this_year() {
-            let (computed, _) = self.indicators_now().await?;
+            let computed = self.indicators_now().await?;
             return Ok(YearFigures { year, computed, at: timefmt::now() });
         }
         let mut conn = self.store().conn().await?;
@@ -427,14 +422,12 @@ impl Catalog {
         let fig = self.year_figures(year).await?;
         let values = fig.computed.agencies.iter().find(|a| a.agency == g.id).map(|a| values_json(&a.values));
         let state = self.datamap_state().await?;
-        let mut conn = self.store().conn().await?;
-        let agencies = crate::datamap::agencies(&mut conn).await?;
-        let subtree = subtree(&agencies, &g.id);
+        let subtree = state.all.snapshot.subtree(&g.id);
         let dbs: Vec<&kho_datamap::DatabaseEntry> =
-            state.snapshot.databases.iter().filter(|d| subtree.contains(&d.owner_org)).collect();
+            state.all.snapshot.databases.iter().filter(|d| subtree.contains(&d.owner_org.as_str())).collect();
         let open = self.open_data_by_org().await?;
         let (datasets, meeting) =
-            subtree.iter().filter_map(|o| open.get(o)).fold((0, 0), |a, o| (a.0 + o.datasets, a.1 + o.meeting));
+            subtree.iter().filter_map(|o| open.get(*o)).fold((0, 0), |a, o| (a.0 + o.datasets, a.1 + o.meeting));
         let tasks: Vec<Value> = seed()
             .tasks
             .iter()
@@ -644,22 +637,6 @@ impl Catalog {
             "missing": missing,
         }))
     }
-}
-
-/// An organization and every organization under it.
-fn subtree(agencies: &[kho_datamap::Agency], root: &str) -> Vec<String> {
-    let mut out = vec![root.to_string()];
-    let mut i = 0;
-    while i < out.len() && out.len() <= agencies.len() {
-        let cur = out[i].clone();
-        for a in agencies.iter().filter(|a| a.parent.as_deref() == Some(cur.as_str())) {
-            if !out.contains(&a.id) {
-                out.push(a.id.clone());
-            }
-        }
-        i += 1;
-    }
-    out
 }
 
 fn method_json(m: &MethodRow) -> Value {

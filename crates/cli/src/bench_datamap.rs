@@ -99,7 +99,7 @@ pub async fn run(g: &GlobalArgs, a: DatamapArgs) -> anyhow::Result<ExitCode> {
     let agencies = v["agencies"].as_array().map_or(0, Vec::len);
     let edges = {
         let s = catalog.datamap_state().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        (s.snapshot.databases.len(), s.snapshot.edges().len())
+        (s.all.snapshot.databases.len(), s.all.edges.len())
     };
     catalog.close().await;
     let ranked = first["province"]["rows"].as_array().map_or(0, Vec::len)

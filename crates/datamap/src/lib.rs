@@ -7,7 +7,8 @@
 //!   the data elements it holds and its connections), and a data element
 //!   of the dictionary, read from request dictionaries with every field
 //!   error collected.
-//! - [`map`]: a [`map::Snapshot`] of approved entries; its connections as
+//! - [`map`]: a [`map::Snapshot`] of approved entries and a [`map::View`]
+//!   of it with everything derived computed once; its connections as
 //!   edges (each pair once, whichever side declared it); the duplicate
 //!   collection of data elements the Strategy forbids (an element held
 //!   without a connection from its master database); what a viewer may see
@@ -24,4 +25,4 @@ pub mod map;
 pub mod vocab;
 
 pub use entry::{Connection, DataElement, DatabaseEntry, Endpoint};
-pub use map::{Agency, Duplication, Edge, MapDiff, Snapshot};
+pub use map::{Agency, Duplication, Edge, MapDiff, Snapshot, View};

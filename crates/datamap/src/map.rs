@@ -112,7 +112,25 @@ impl Snapshot {
         self.agencies.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
-    /// Index of each database by name.
+    /// An agency and every agency under it (by `parent`), as ids; a loop
+    /// in the hierarchy is walked once.
+    pub fn subtree<'a>(&'a self, root: &'a str) -> Vec<&'a str> {
+        let mut out = vec![root];
+        let mut i = 0;
+        while i < out.len() {
+            let cur = out[i];
+            for a in self.agencies.iter().filter(|a| a.parent.as_deref() == Some(cur)) {
+                if !out.contains(&a.id.as_str()) {
+                    out.push(&a.id);
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// Index of each database by name (built per call: keep a [`View`]
+    /// to look names up repeatedly).
     pub fn index(&self) -> HashMap<&str, usize> {
         self.databases.iter().enumerate().map(|(i, d)| (d.name.as_str(), i)).collect()
     }
@@ -147,11 +165,9 @@ impl Snapshot {
     /// Every duplicate collection of a data element: a database holding an
     /// element whose master database does not provide it to it through a
     /// connection, or an element without a master held by several.
-    pub fn duplications(&self) -> Vec<Duplication> {
-        let index = self.index();
-        let edges = self.edges();
+    fn duplications(&self, edges: &[Edge], index: &HashMap<String, usize>) -> Vec<Duplication> {
         let mut provided: BTreeSet<(usize, usize)> = BTreeSet::new();
-        for e in &edges {
+        for e in edges {
             if e.a_to_b {
                 provided.insert((e.a, e.b));
             }
@@ -234,32 +250,77 @@ impl Snapshot {
             .collect();
         Snapshot { agencies: self.agencies.clone(), databases, elements }
     }
+}
 
-    /// Counts for the overview: databases by class, by status, restricted,
-    /// connections by platform, duplicate collections.
+/// A snapshot with what is derived from it (the position of each database
+/// by name, the edges, the duplicate collections), computed once: what a
+/// process keeps for a generation of the map and reads on every request.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    /// The map.
+    pub snapshot: Snapshot,
+    /// Its connections ([`Snapshot::edges`]).
+    pub edges: Vec<Edge>,
+    /// Its duplicate collections.
+    pub duplications: Vec<Duplication>,
+    index: HashMap<String, usize>,
+}
+
+impl View {
+    /// Derives everything from `snapshot` (sorted first).
+    pub fn new(mut snapshot: Snapshot) -> View {
+        snapshot.normalise();
+        let index: HashMap<String, usize> =
+            snapshot.databases.iter().enumerate().map(|(i, d)| (d.name.clone(), i)).collect();
+        let edges = snapshot.edges();
+        let duplications = snapshot.duplications(&edges, &index);
+        View { snapshot, edges, duplications, index }
+    }
+
+    /// The position of a database in [`Snapshot::databases`].
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    /// The database named `name`.
+    pub fn database(&self, name: &str) -> Option<&DatabaseEntry> {
+        self.position(name).map(|i| &self.snapshot.databases[i])
+    }
+
+    /// The part `filter` may see, or `None` when it sees all of it (see
+    /// [`Snapshot::visible`]).
+    pub fn visible(&self, filter: &RegistryFilter) -> Option<View> {
+        let hides =
+            |d: &DatabaseEntry| !filter.allows(&RegistryAccess { owner_org: &d.owner_org, restricted: d.restricted() });
+        self.snapshot.databases.iter().any(hides).then(|| View::new(self.snapshot.visible(filter)))
+    }
+
+    /// Counts for the overview: databases by class and status, agencies
+    /// owning them, connections by platform, elements, duplicate
+    /// collections.
     pub fn summary(&self) -> Value {
+        let s = &self.snapshot;
         let mut by_class: BTreeMap<&str, u64> = BTreeMap::new();
         let mut by_status: BTreeMap<&str, u64> = BTreeMap::new();
-        for d in &self.databases {
+        for d in &s.databases {
             *by_class.entry(kho_core::vocab::Vocabulary::code(d.class)).or_default() += 1;
             *by_status.entry(kho_core::vocab::Vocabulary::code(d.status)).or_default() += 1;
         }
-        let edges = self.edges();
         let mut by_platform: BTreeMap<&str, u64> = BTreeMap::new();
-        for e in &edges {
+        for e in &self.edges {
             *by_platform.entry(kho_core::vocab::Vocabulary::code(e.platform)).or_default() += 1;
         }
-        let agencies: BTreeSet<&str> = self.databases.iter().map(|d| d.owner_org.as_str()).collect();
+        let agencies: BTreeSet<&str> = s.databases.iter().map(|d| d.owner_org.as_str()).collect();
         json!({
-            "databases": self.databases.len(),
+            "databases": s.databases.len(),
             "agencies": agencies.len(),
-            "connections": edges.len(),
-            "elements": self.elements.len(),
-            "national": self.databases.iter().filter(|d| d.class == DatabaseClass::National).count(),
+            "connections": self.edges.len(),
+            "elements": s.elements.len(),
+            "national": s.databases.iter().filter(|d| d.class == DatabaseClass::National).count(),
             "by_class": by_class,
             "by_status": by_status,
             "by_platform": by_platform,
-            "duplications": self.duplications().len(),
+            "duplications": self.duplications.len(),
         })
     }
 }
@@ -405,6 +466,32 @@ mod tests {
     }
 
     #[test]
+    fn subtree_walks_down_the_hierarchy_and_survives_loops() {
+        let a = |id: &str, parent: Option<&str>| Agency {
+            id: id.into(),
+            name: id.into(),
+            title: id.into(),
+            title_en: None,
+            kind: None,
+            parent: parent.map(str::to_string),
+            code: None,
+        };
+        let s = Snapshot {
+            agencies: vec![
+                a("hn", None),
+                a("so", Some("hn")),
+                a("phong", Some("so")),
+                a("dn", None),
+                a("x", Some("y")),
+                a("y", Some("x")),
+            ],
+            ..Snapshot::default()
+        };
+        assert_eq!(s.subtree("hn"), vec!["hn", "so", "phong"]);
+        assert_eq!(s.subtree("x"), vec!["x", "y"]);
+    }
+
+    #[test]
     fn edges_merge_both_sides_and_skip_unknown_databases() {
         let s = sample();
         let idx = s.index();
@@ -429,7 +516,7 @@ mod tests {
 
     #[test]
     fn flags_collection_without_a_link_to_the_master() {
-        let d = sample().duplications();
+        let d = View::new(sample()).duplications;
         let got: Vec<(&str, &str, DuplicationKind)> =
             d.iter().map(|x| (x.element.as_str(), x.database.as_str(), x.kind)).collect();
         assert_eq!(
@@ -449,10 +536,10 @@ mod tests {
         let i = s.index()["giao-duc"];
         s.databases[i].connections =
             serde_json::from_value(json!([{"database": "dan-cu", "direction": "out", "platform": "ndxp"}])).unwrap();
-        assert!(s.duplications().iter().any(|d| d.database == "giao-duc" && d.element == "cccd"));
+        assert!(View::new(s.clone()).duplications.iter().any(|d| d.database == "giao-duc" && d.element == "cccd"));
         s.databases[i].connections =
             serde_json::from_value(json!([{"database": "dan-cu", "direction": "in", "platform": "ndxp"}])).unwrap();
-        assert!(!s.duplications().iter().any(|d| d.database == "giao-duc" && d.element == "cccd"));
+        assert!(!View::new(s).duplications.iter().any(|d| d.database == "giao-duc" && d.element == "cccd"));
     }
 
     #[test]

@@ -255,6 +255,15 @@ struct GroupWithCount {
     package_count: i64,
 }
 
+/// What changes whenever an organization is created, changed or deleted:
+/// how many there are and the latest modification time. Caches built
+/// from agencies (the data map's) are kept while it holds.
+pub async fn organizations_stamp(conn: &mut dyn Handle) -> Result<(i64, Option<String>), StoreError> {
+    Sql::new("SELECT CAST(COUNT(*) AS BIGINT), MAX(modified) FROM catalog_groups WHERE is_organization = 1")
+        .fetch_one(conn)
+        .await
+}
+
 /// Number of datasets of one organization/group visible under `filter`.
 pub async fn package_count(conn: &mut dyn Handle, group: &GroupRow, filter: &DatasetFilter) -> Result<i64, StoreError> {
     let mut q = Sql::new("SELECT COUNT(*) FROM packages p WHERE ");

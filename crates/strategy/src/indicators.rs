@@ -24,7 +24,7 @@
 //! the organizations under it (a province's departments).
 
 use crate::seed::Indicator;
-use kho_datamap::Snapshot;
+use kho_datamap::View;
 use kho_datamap::vocab::DatabaseClass;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -144,10 +144,11 @@ fn add(t: &mut (u64, u64), counts: bool) {
     }
 }
 
-/// Computes every indicator from the approved map (`snapshot`, all of it:
+/// Computes every indicator from the approved map (`view`, all of it:
 /// these are aggregate shares) and each organization's open data (by
 /// organization id). One pass over databases and connections.
-pub fn compute(snapshot: &Snapshot, open_data: &HashMap<String, OpenData>) -> Computed {
+pub fn compute(view: &View, open_data: &HashMap<String, OpenData>) -> Computed {
+    let snapshot = &view.snapshot;
     // Each organization's ranked agency: itself or its nearest ranked
     // ancestor (a loop in the hierarchy stops the walk).
     let by_id: HashMap<&str, &kho_datamap::Agency> = snapshot.agencies.iter().map(|a| (a.id.as_str(), a)).collect();
@@ -171,7 +172,7 @@ pub fn compute(snapshot: &Snapshot, open_data: &HashMap<String, OpenData>) -> Co
     let mut to_repository = vec![false; n];
     let mut connections = vec![0u32; n];
     let mut all_platform = vec![true; n];
-    for e in snapshot.edges() {
+    for e in &view.edges {
         for (me, other) in [(e.a, e.b), (e.b, e.a)] {
             connections[me] += 1;
             if !e.platform.is_sharing_platform() {
@@ -237,7 +238,7 @@ fn merge(into: &mut Tally, t: &Tally) {
 mod tests {
     use super::*;
     use kho_core::input::Fields;
-    use kho_datamap::{Agency, DatabaseEntry};
+    use kho_datamap::{Agency, DatabaseEntry, Snapshot};
     use serde_json::json;
 
     fn agency(id: &str, kind: Option<&str>, parent: Option<&str>) -> Agency {
@@ -270,7 +271,7 @@ mod tests {
 
     #[test]
     fn computes_each_indicator_by_hand() {
-        let mut s = Snapshot {
+        let s = Snapshot {
             agencies: vec![
                 agency("bca", Some("ministry"), None),
                 agency("byt", Some("ministry"), None),
@@ -310,13 +311,12 @@ mod tests {
             ],
             elements: vec![],
         };
-        s.normalise();
         let open = HashMap::from([
             ("byt".to_string(), OpenData { datasets: 4, meeting: 3 }),
             ("so-yt-hn".to_string(), OpenData { datasets: 2, meeting: 0 }),
             ("hn".to_string(), OpenData { datasets: 2, meeting: 1 }),
         ]);
-        let c = compute(&s, &open);
+        let c = compute(&View::new(s), &open);
         let get = |vals: &[Value], i: Indicator| {
             let v = vals.iter().find(|v| v.indicator == i).unwrap();
             (v.numerator, v.denominator)
@@ -349,7 +349,7 @@ mod tests {
             databases: vec![db("x1", "a", "national", "core", true, json!({}))],
             elements: vec![],
         };
-        let c = compute(&s, &HashMap::new());
+        let c = compute(&View::new(s), &HashMap::new());
         assert!(c.agencies.is_empty());
         assert_eq!(c.national[0].denominator, 1);
     }

@@ -20,7 +20,7 @@
 //!   reject forms (reviewers).
 //!
 //! Everything comes from catalog calls made as the visitor: the map as
-//! the visitor may see it ([`kho_catalog::Catalog::datamap_visible`], so a
+//! the visitor may see it ([`kho_catalog::Catalog::datamap_view`], so a
 //! restricted entry of another agency is never in it), entries, histories
 //! and versions. The pages only count, group and draw what they get.
 
@@ -37,7 +37,7 @@ use kho_core::input::Fields;
 use kho_core::vocab::{DataImportance, DataSharing, UpdateFrequency, Vocabulary};
 use kho_core::{Error, Result};
 use kho_datamap::vocab::{DatabaseClass, DatabaseStatus, Direction, Hosting, Platform, ReviewState};
-use kho_datamap::{Agency, DatabaseEntry, Edge, Snapshot};
+use kho_datamap::{Agency, DatabaseEntry, Edge, Snapshot, View};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -209,12 +209,13 @@ impl MapParams {
 /// by id and name, each agency's top-level agency, and the edges.
 struct MapContext<'a> {
     snap: &'a Snapshot,
+    view: &'a View,
     lang: Lang,
     by_id: HashMap<&'a str, usize>,
     by_name: HashMap<&'a str, usize>,
     /// By agency index: its top-level agency (following `parent`).
     root: Vec<usize>,
-    edges: Vec<Edge>,
+    edges: &'a [Edge],
 }
 
 /// Where agencies of a kind come in the graph's circle: ministries,
@@ -229,7 +230,8 @@ fn kind_rank(kind: Option<&str>) -> u8 {
 }
 
 impl<'a> MapContext<'a> {
-    fn new(snap: &'a Snapshot, lang: Lang) -> MapContext<'a> {
+    fn new(view: &'a View, lang: Lang) -> MapContext<'a> {
+        let snap = &view.snapshot;
         let by_id: HashMap<&str, usize> = snap.agencies.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
         let by_name = snap.agencies.iter().enumerate().map(|(i, a)| (a.name.as_str(), i)).collect();
         let root = (0..snap.agencies.len())
@@ -245,7 +247,7 @@ impl<'a> MapContext<'a> {
                 at
             })
             .collect();
-        MapContext { snap, lang, by_id, by_name, root, edges: snap.edges() }
+        MapContext { snap, view, lang, by_id, by_name, root, edges: &view.edges }
     }
 
     /// The index of the agency owning database `d`.
@@ -452,7 +454,7 @@ fn database_graph(ctx: &MapContext, matching: &[bool], tr: &Tr) -> (Graph, Vec<C
     let lang = ctx.lang;
     let n = matching.len();
     let mut degree = vec![0u64; n];
-    for e in &ctx.edges {
+    for e in ctx.edges {
         degree[e.a] += 1;
         degree[e.b] += 1;
     }
@@ -763,7 +765,7 @@ fn counts(ctx: &MapContext, matching: &[bool]) -> Counts {
     let names: HashMap<&str, usize> =
         ctx.snap.databases.iter().enumerate().map(|(i, d)| (d.name.as_str(), i)).collect();
     c.duplications =
-        ctx.snap.duplications().iter().filter(|x| names.get(x.database.as_str()).is_some_and(|d| matching[*d])).count()
+        ctx.view.duplications.iter().filter(|x| names.get(x.database.as_str()).is_some_and(|d| matching[*d])).count()
             as u64;
     c
 }
@@ -774,8 +776,9 @@ impl Portal {
         let tr = Tr::new(v.lang);
         let lang = v.lang;
         let p = MapParams::parse(query);
-        let snap = self.catalog().datamap_visible(&v.actor).await?;
-        let ctx = MapContext::new(&snap, lang);
+        let view = self.catalog().datamap_view(&v.actor).await?;
+        let snap = &view.snapshot;
+        let ctx = MapContext::new(&view, lang);
         let filter = p.filter(&ctx);
         let matching = ctx.matching(filter.as_ref());
         let c = counts(&ctx, &matching);
@@ -885,8 +888,8 @@ impl Portal {
         let tr = Tr::new(v.lang);
         let lang = v.lang;
         let p = MapParams::parse(query);
-        let snap = self.catalog().datamap_visible(&v.actor).await?;
-        let ctx = MapContext::new(&snap, lang);
+        let view = self.catalog().datamap_view(&v.actor).await?;
+        let ctx = MapContext::new(&view, lang);
         let filter = p.filter(&ctx);
         let matching = ctx.matching(filter.as_ref());
         let n = matching.iter().filter(|m| **m).count() as u64;
@@ -1142,8 +1145,9 @@ impl Portal {
             .into_iter()
             .filter_map(|r| serde_json::from_value(r).ok())
             .collect();
-        let snap = self.catalog().datamap_visible(&v.actor).await?;
-        let ctx = MapContext::new(&snap, lang);
+        let view = self.catalog().datamap_view(&v.actor).await?;
+        let snap = &view.snapshot;
+        let ctx = MapContext::new(&view, lang);
         let element_titles: HashMap<&str, String> = snap
             .elements
             .iter()
@@ -1314,7 +1318,8 @@ impl Portal {
     pub async fn datamap_elements_page(&self, v: &Visitor) -> Result<Html> {
         let tr = Tr::new(v.lang);
         let lang = v.lang;
-        let snap = self.catalog().datamap_visible(&v.actor).await?;
+        let view = self.catalog().datamap_view(&v.actor).await?;
+        let snap = &view.snapshot;
         let titles: HashMap<&str, String> =
             snap.databases.iter().map(|d| (d.name.as_str(), db_title(lang, d))).collect();
         let db = |n: &str| (n.to_string(), titles.get(n).cloned().unwrap_or_else(|| n.to_string()));
@@ -1325,8 +1330,8 @@ impl Portal {
             }
         }
         let mut dups: HashMap<String, Vec<DupRow>> = HashMap::new();
-        let all_dups = snap.duplications();
-        for d in &all_dups {
+        let all_dups = &view.duplications;
+        for d in all_dups {
             dups.entry(d.element.clone()).or_default().push(DupRow {
                 element: (d.element.clone(), d.element.clone()),
                 database: Some(db(&d.database)),
@@ -1742,7 +1747,7 @@ fn province_facts(ctx: &MapContext) -> (BTreeMap<u32, ProvinceFacts>, Vec<usize>
     let db_province: Vec<Option<u32>> =
         (0..snap.databases.len()).map(|d| ctx.owner(d).and_then(|a| province_of.get(&a).copied())).collect();
     let mut via = vec![false; snap.databases.len()];
-    for e in &ctx.edges {
+    for e in ctx.edges {
         if e.platform.is_sharing_platform() {
             via[e.a] = true;
             via[e.b] = true;
@@ -1801,10 +1806,11 @@ impl Portal {
         let p = MapParams::parse(query);
         let selected = MEASURES.iter().position(|m| m.code == p.measure).unwrap_or(0);
         let measure = &MEASURES[selected];
-        let snap = self.catalog().datamap_visible(&v.actor).await?;
-        let ctx = MapContext::new(&snap, lang);
+        let view = self.catalog().datamap_view(&v.actor).await?;
+        let snap = &view.snapshot;
+        let ctx = MapContext::new(&view, lang);
         let (facts, unmatched) = province_facts(&ctx);
-        let (agencies, _) = province_agencies(&snap);
+        let (agencies, _) = province_agencies(snap);
         let none = ProvinceFacts::default();
         let rows: Vec<ProvinceRow> = kho_admin_units::provinces()
             .iter()
@@ -1894,8 +1900,8 @@ impl Portal {
         f.insert("limit".into(), json!(1000));
         let list = self.catalog().datamap_database_list(&v.actor, Fields::new(f)).await?;
         let total = list["count"].as_u64().unwrap_or(0);
-        let snap = self.catalog().datamap_visible(&v.actor).await?;
-        let ctx = MapContext::new(&snap, lang);
+        let view = self.catalog().datamap_view(&v.actor).await?;
+        let ctx = MapContext::new(&view, lang);
         let mut queue = Vec::new();
         for doc in list["results"].as_array().into_iter().flatten().take(QUEUE_SHOWN) {
             let Ok(e) = serde_json::from_value::<DatabaseEntry>(doc.clone()) else { continue };
@@ -2078,7 +2084,8 @@ mod tests {
     #[test]
     fn provinces_count_their_agencies_and_those_under_them() {
         let s = sample();
-        let ctx = MapContext::new(&s, Lang::Vi);
+        let view = View::new(s.clone());
+        let ctx = MapContext::new(&view, Lang::Vi);
         let (facts, unmatched) = province_facts(&ctx);
         assert_eq!(unmatched.iter().map(|i| s.agencies[*i].id.as_str()).collect::<Vec<_>>(), vec!["x"]);
         let hn = &facts[&1];
@@ -2096,7 +2103,8 @@ mod tests {
     #[test]
     fn the_agency_graph_adds_up_connections_between_agencies() {
         let s = sample();
-        let ctx = MapContext::new(&s, Lang::En);
+        let view = View::new(s.clone());
+        let ctx = MapContext::new(&view, Lang::En);
         let tr = Tr::new(Lang::En);
         let all = vec![true; s.databases.len()];
         let g = agency_graph(&ctx, &all, &tr);
@@ -2123,7 +2131,8 @@ mod tests {
     #[test]
     fn database_graph_keeps_neighbours_of_the_matching() {
         let s = sample();
-        let ctx = MapContext::new(&s, Lang::Vi);
+        let view = View::new(s.clone());
+        let ctx = MapContext::new(&view, Lang::Vi);
         let tr = Tr::new(Lang::Vi);
         let only_d: Vec<bool> = s.databases.iter().map(|d| d.name == "d").collect();
         let (g, rows, total) = database_graph(&ctx, &only_d, &tr);
@@ -2140,7 +2149,8 @@ mod tests {
         assert_eq!((p.agency.as_str(), p.q.as_str(), p.page), ("hn", "bệnh", 3));
         assert_eq!(MapParams::parse(&p.query(3)), p);
         let s = sample();
-        let ctx = MapContext::new(&s, Lang::Vi);
+        let view = View::new(s.clone());
+        let ctx = MapContext::new(&view, Lang::Vi);
         let f = p.filter(&ctx).unwrap();
         assert_eq!(f.organization.as_deref(), Some("hn"));
         assert!(MapParams::parse("agency=nowhere").filter(&ctx).is_none());
@@ -2170,7 +2180,8 @@ mod tests {
         }
         s.normalise();
         let started = std::time::Instant::now();
-        let ctx = MapContext::new(&s, Lang::Vi);
+        let view = View::new(s.clone());
+        let ctx = MapContext::new(&view, Lang::Vi);
         assert!(ctx.edges.len() > 45_000, "{}", ctx.edges.len());
         let tr = Tr::new(Lang::Vi);
         let all = vec![true; s.databases.len()];
