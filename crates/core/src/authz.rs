@@ -134,8 +134,6 @@ pub enum Permission<'a> {
     ManageTokens {
         user_id: &'a str,
     },
-    /// Read one entry of the data map's registry (a database).
-    ReadRegistryEntry(RegistryAccess<'a>),
     /// Create or change an agency's registry entries (databases) and its
     /// progress reports and annual report: the agency's editors.
     EditAgencyRecords {
@@ -158,7 +156,9 @@ pub struct RegistryAccess<'a> {
     pub restricted: bool,
 }
 
-/// Which registry entries an actor may see: every unrestricted entry, and
+/// Which registry entries an actor may see (the one rule for reading the
+/// data map; the catalog applies it to single entries and whole maps):
+/// every unrestricted entry, and
 /// restricted ones (private-use or core data) only of the agencies the
 /// actor belongs to (any role, inherited down the hierarchy) or to
 /// sysadmins. An agency's unreviewed revisions follow the same rule
@@ -278,13 +278,6 @@ pub fn authorize(actor: &Actor, perm: Permission<'_>) -> Result<()> {
         Permission::ReadUserPrivate { user_id } | Permission::ManageTokens { user_id } => {
             if actor.user_id() == Some(user_id) { Ok(()) } else { deny(format!("manage user {user_id}")) }
         }
-        Permission::ReadRegistryEntry(e) => {
-            if registry_filter(actor).allows(&e) {
-                Ok(())
-            } else {
-                deny(format!("read the registry entries of organization {}", e.owner_org))
-            }
-        }
         Permission::EditAgencyRecords { org_id } => {
             if actor.user.is_some() && actor.has_role(Some(org_id), Capacity::Editor) {
                 Ok(())
@@ -374,8 +367,7 @@ mod tests {
         let member = user("m", &[("o1", Capacity::Member)]);
         let other = user("x", &[("o2", Capacity::Admin)]);
         for (who, sees) in [(&anon, false), (&member, true), (&other, false), (&Actor::system(), true)] {
-            assert!(authorize(who, Permission::ReadRegistryEntry(public)).is_ok());
-            assert_eq!(authorize(who, Permission::ReadRegistryEntry(restricted)).is_ok(), sees);
+            assert!(registry_filter(who).allows(&public));
             assert_eq!(registry_filter(who).allows(&restricted), sees);
         }
         let editor = user("e", &[("o1", Capacity::Editor)]);

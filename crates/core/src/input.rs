@@ -214,6 +214,26 @@ impl Fields {
         Some(list)
     }
 
+    /// Optional list of texts (a JSON array, or a string holding one),
+    /// each checked as [`Fields::text`] checks one (NFC, no NUL, at most
+    /// `max_chars`), trimmed; empty items are dropped and repeats kept once.
+    pub fn text_list(&mut self, key: &str, max_chars: usize) -> Vec<String> {
+        let Some(items) = self.list(key) else { return Vec::new() };
+        let mut out: Vec<String> = Vec::new();
+        for item in items {
+            let Value::String(s) = item else {
+                self.error(key, format!("Each item must be a text, not {}", json_kind(&item)));
+                continue;
+            };
+            if let Some(t) = self.check_text(key, s.trim().to_string(), max_chars)
+                && !out.contains(&t)
+            {
+                out.push(t);
+            }
+        }
+        out
+    }
+
     /// Optional value from a closed vocabulary.
     pub fn vocab<V: Vocabulary>(&mut self, key: &str) -> Option<V> {
         let s = self.text(key, SHORT_MAX)?;
@@ -1025,6 +1045,24 @@ mod tests {
 
     fn fields(v: Value) -> Fields {
         Fields::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn text_lists_are_checked_item_by_item() {
+        let mut f = Fields::from_value(serde_json::json!({
+            "a": [" co\u{0302}ng da\u{0302}n ", "công dân", "", "x"],
+            "b": ["ok", 3, "nul\u{0}"],
+            "c": "[\"một\"]",
+            "d": ["quá dài"],
+        }))
+        .unwrap();
+        // Decomposed and precomposed spellings are one item.
+        assert_eq!(f.text_list("a", 50), vec!["công dân", "x"]);
+        assert_eq!(f.text_list("b", 50), vec!["ok"]);
+        assert_eq!(f.text_list("c", 50), vec!["một"]);
+        assert!(f.text_list("d", 3).is_empty());
+        let e = f.take_errors();
+        assert!(e.has("b") && e.has("d") && !e.has("a") && !e.has("c"), "{e:?}");
     }
 
     #[test]

@@ -32,3 +32,8 @@ pub mod timefmt;
 pub mod vocab;
 
 pub use error::{Error, ErrorKind, Result, ValidationErrors};
+
+/// serde, as `vocabulary!` expands to it, so crates declaring vocabularies
+/// need no serde dependency of their own.
+#[doc(hidden)]
+pub use serde as __serde;

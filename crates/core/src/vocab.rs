@@ -40,23 +40,23 @@ macro_rules! vocabulary {
             fn label_en(self) -> &'static str { match self { $($name::$variant => $en),+ } }
         }
 
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl $crate::__serde::Serialize for $name {
+            fn serialize<S: $crate::__serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
                 s.serialize_str($crate::vocab::Vocabulary::code(*self))
             }
         }
 
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let code = <std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+        impl<'de> $crate::__serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                let code = <::std::string::String as $crate::__serde::Deserialize>::deserialize(d)?;
                 <$name as $crate::vocab::Vocabulary>::parse(&code).ok_or_else(|| {
-                    ::serde::de::Error::custom(format!("unknown {} \"{code}\"", stringify!($name)))
+                    $crate::__serde::de::Error::custom(format!("unknown {} \"{code}\"", stringify!($name)))
                 })
             }
         }
 
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str($crate::vocab::Vocabulary::code(*self))
             }
         }
@@ -144,5 +144,10 @@ mod tests {
         assert!(Capacity::Admin > Capacity::Editor && Capacity::Editor > Capacity::Member);
         assert_eq!(UpdateFrequency::parse("weekly").unwrap().label_vi(), "Hằng tuần");
         assert!(DatasetState::parse("purged").is_none());
+        // Serde reads and writes the wire code, and refuses others.
+        assert_eq!(serde_json::to_value(DataSharing::PrivateUse).unwrap(), "private_use");
+        assert_eq!(serde_json::from_value::<DataSharing>("open".into()).unwrap(), DataSharing::Open);
+        let err = serde_json::from_value::<DataSharing>("secret".into()).unwrap_err();
+        assert!(err.to_string().contains("unknown DataSharing \"secret\""), "{err}");
     }
 }

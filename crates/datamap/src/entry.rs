@@ -4,7 +4,7 @@
 use crate::vocab::{DatabaseClass, DatabaseStatus, Direction, EndpointKind, Hosting, Platform};
 use kho_core::input::Fields;
 use kho_core::vocab::{DataImportance, DataSharing, UpdateFrequency};
-use kho_core::{Error, Result, ValidationErrors};
+use kho_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,8 +13,6 @@ use std::collections::{BTreeMap, BTreeSet};
 const TITLE_MAX: usize = 500;
 /// Longest free text (purpose, legal basis, definitions).
 const TEXT_MAX: usize = 20_000;
-/// Most endpoints, entities, elements or connections on one entry.
-const ITEMS_MAX: usize = 1_000;
 
 /// One information system or database, as its agency describes it: the
 /// content of one revision. Names of other entries and of data elements
@@ -159,7 +157,7 @@ impl DatabaseEntry {
         let size_bytes = f.int_in("size_bytes", 0, i64::MAX).map(|n| n as u64);
         let update_frequency = f.vocab::<UpdateFrequency>("update_frequency");
         let endpoints = items(&mut f, "endpoints", parse_endpoint);
-        let entities = texts(&mut f, "entities", 200);
+        let entities = f.text_list("entities", 200);
         let elements = names(&mut f, "elements");
         let connections = items(&mut f, "connections", parse_connection);
         let national_repository = f.bool("national_repository").unwrap_or(false);
@@ -227,11 +225,6 @@ impl DatabaseEntry {
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
-
-    /// The title in `lang`, falling back to the Vietnamese one.
-    pub fn title_in(&self, lang: &str) -> &str {
-        self.title_translated.get(lang).map(String::as_str).unwrap_or(&self.title)
-    }
 }
 
 fn required_vocab<V: kho_core::vocab::Vocabulary>(f: &mut Fields, key: &str) -> Option<V> {
@@ -246,11 +239,8 @@ fn required_vocab<V: kho_core::vocab::Vocabulary>(f: &mut Fields, key: &str) -> 
 /// A list of objects read one by one; item errors are reported as
 /// `key[i]` problems, as CKAN reports resources.
 fn items<T>(f: &mut Fields, key: &str, parse: fn(Fields) -> Result<T>) -> Vec<T> {
+    // `Fields::list` refuses lists over `kho_core::input::LIST_MAX` items.
     let Some(list) = f.list(key) else { return Vec::new() };
-    if list.len() > ITEMS_MAX {
-        f.error(key, format!("Must have at most {ITEMS_MAX} items"));
-        return Vec::new();
-    }
     let len = list.len();
     let mut out = Vec::with_capacity(len);
     for (i, item) in list.into_iter().enumerate() {
@@ -267,26 +257,8 @@ fn items<T>(f: &mut Fields, key: &str, parse: fn(Fields) -> Result<T>) -> Vec<T>
     out
 }
 
-fn texts(f: &mut Fields, key: &str, max: usize) -> Vec<String> {
-    let Some(list) = f.list(key) else { return Vec::new() };
-    let mut out: Vec<String> = Vec::new();
-    for v in list {
-        match v {
-            Value::String(s) if !s.trim().is_empty() && s.chars().count() <= max => {
-                let s: String = s.trim().to_string();
-                if !out.contains(&s) {
-                    out.push(s);
-                }
-            }
-            Value::String(s) if s.trim().is_empty() => {}
-            _ => f.error(key, format!("Each item must be a text of at most {max} characters")),
-        }
-    }
-    out
-}
-
 fn names(f: &mut Fields, key: &str) -> Vec<String> {
-    let list = texts(f, key, 100);
+    let list = f.text_list(key, 100);
     for n in &list {
         if let Err(msg) = kho_core::names::check_name(n) {
             f.error(key, format!("\"{n}\": {msg}"));
@@ -395,15 +367,6 @@ pub fn patch(base: &Value, patch: &Map<String, Value>) -> Map<String, Value> {
         out.insert(k.clone(), v.clone());
     }
     out
-}
-
-/// Field errors of a nested list, for callers that check references.
-pub fn reference_errors(key: &str, missing: &[String], what: &str) -> ValidationErrors {
-    let mut e = ValidationErrors::default();
-    for m in missing {
-        e.add(key, format!("No {what} \"{m}\""));
-    }
-    e
 }
 
 #[cfg(test)]

@@ -343,6 +343,19 @@ mod tests {
     }
 
     #[test]
+    fn wire_codes_are_serde_names() {
+        // Stored figures are read back by code: the two spellings must agree.
+        for i in Indicator::ALL {
+            assert_eq!(serde_json::to_value(i).unwrap(), i.code());
+            assert_eq!(Indicator::parse(i.code()), Some(i));
+        }
+        for s in [Scope::Ministry, Scope::Province, Scope::National] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.code());
+            assert_eq!(Scope::parse(s.code()), Some(s));
+        }
+    }
+
+    #[test]
     fn a_loop_in_the_hierarchy_does_not_hang() {
         let s = Snapshot {
             agencies: vec![agency("a", Some("department"), Some("b")), agency("b", Some("department"), Some("a"))],

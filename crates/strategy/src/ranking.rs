@@ -189,15 +189,22 @@ mod tests {
 
     #[test]
     fn min_max_rescales_and_ties_share_a_rank() {
+        use Indicator::*;
         let m = Method { normalisation: Normalisation::MinMax, ..Method::default() };
-        let mut s = sample();
-        s.push(("d".into(), s[1].1.clone()));
+        // Connection shares 20, 50, 80 % become 0, 50, 100; protection is
+        // 40 % for everyone (no spread), so it counts 100 for all.
+        let s: Vec<(String, Vec<Value>)> = [("a", 1, 5), ("b", 1, 2), ("c", 4, 5), ("d", 4, 5)]
+            .iter()
+            .map(|&(id, n, d)| (id.to_string(), vals(&[(NationalDbConnected, n, d), (Protection4Layer, 2, 5)])))
+            .collect();
         let rows = rank(&m, &s);
-        assert_eq!((rows[0].agency.as_str(), rows[0].rank), ("b", 1));
-        assert_eq!((rows[1].agency.as_str(), rows[1].rank), ("d", 1));
-        assert_eq!(rows[2].rank, 3);
-        // a's connection share 50 lies halfway between 0 and 100.
-        assert_eq!(rows[2].parts[&Indicator::NationalDbConnected], Some(50.0));
+        let got: Vec<(&str, u32, f64)> = rows.iter().map(|r| (r.agency.as_str(), r.rank, r.score)).collect();
+        assert_eq!(got, vec![("c", 1, 100.0), ("d", 1, 100.0), ("b", 3, 75.0), ("a", 4, 50.0)]);
+        assert_eq!(rows[2].parts[&NationalDbConnected], Some(50.0));
+        assert_eq!(rows[3].parts[&Protection4Layer], Some(100.0));
+        // Without normalisation the same shares stay as they are.
+        let plain = rank(&Method::default(), &s);
+        assert_eq!(plain.iter().find(|r| r.agency == "a").unwrap().score, 30.0);
     }
 
     #[test]
