@@ -12,12 +12,15 @@
 use std::f64::consts::{PI, TAU};
 use std::fmt::{self, Write};
 
+use crate::Locale;
 use crate::numfmt::format_number;
 use crate::svg::{
-    AXIS, Anchor, GRID, LABEL_CHARS, MUTED, N, NORMAL, NOTE_LINE, SMALL, Svg, TEXT, escape, note_lines, text_width,
-    truncate,
+    AXIS, Anchor, Frame, GRID, LABEL_CHARS, MUTED, N, NORMAL, NOTE_LINE, SMALL, Svg, TEXT, escape, note_lines,
+    text_width, truncate,
 };
-use crate::{Chart, ChartKind, Locale};
+
+/// The narrowest a diagram is drawn.
+const MIN_WIDTH: f64 = 640.0;
 
 /// A coordinate as [`N`] writes it (one decimal, no "-0", no trailing
 /// ".0", 0 for non-finite), several times faster: from the integer number
@@ -446,14 +449,10 @@ fn description(g: &Graph, groups: usize, nodes: usize, edges: usize, notes: &[St
     desc
 }
 
-/// The frame shared with the other charts, which takes a [`Chart`]: only its
-/// title, description, id prefix and locale are read.
-fn begin(g: &Graph, width: f64, height: f64, desc: &str) -> Svg {
-    let mut frame = Chart::new(ChartKind::Bar, g.title.clone());
-    frame.description = desc.to_string();
-    frame.id_prefix = g.id_prefix.clone();
-    frame.locale = g.locale;
-    Svg::begin(&frame, width, height, desc)
+/// The frame shared with the other charts; a diagram with links is a
+/// group (`interactive`), not an image.
+fn begin(g: &Graph, width: f64, height: f64, desc: &str, interactive: bool) -> Svg {
+    Svg::open(&Frame { title: &g.title, description: desc, id_prefix: &g.id_prefix, interactive }, width, height)
 }
 
 /// A diagram with no node: the title, "no data", and the notes.
@@ -474,7 +473,7 @@ fn empty(g: &Graph, notes: &[String]) -> String {
         desc.push(' ');
         desc.push_str(note);
     }
-    let mut svg = begin(g, w, h, &desc);
+    let mut svg = begin(g, w, h, &desc, false);
     svg.text(w / 2.0, 110.0, Anchor::Middle, 14.0, MUTED, " class=\"empty\"", message);
     svg.notes(notes, w, h - 6.0);
     svg.finish()
@@ -606,7 +605,9 @@ impl Layout {
         }
 
         let legend = Legend::new(g);
-        let width = (x1 - x0).max(legend.width) + 32.0;
+        // A small graph is drawn no narrower than MIN_WIDTH, so its words
+        // stay readable when a page scales it to its column.
+        let width = ((x1 - x0).max(legend.width) + 32.0).max(MIN_WIDTH);
         let cx = width / 2.0 - (x0 + x1) / 2.0;
         let cy = TOP - y0;
         let legend_top = cy + y1 + 16.0;
@@ -619,7 +620,14 @@ impl Layout {
         let height = self.height + 10.0 + note_lines(notes, self.width) as f64 * NOTE_LINE;
         let groups = self.sectors.iter().filter(|s| s.group < g.groups.len()).count();
         let desc = description(g, groups, kept.nodes.len(), kept.edges.len(), notes);
-        let mut svg = begin(g, self.width, height, &desc);
+        // Links on any drawn mark make the diagram a group of links.
+        let linked = kept.nodes.iter().any(|&i| safe_href(g.nodes[i].href.as_deref()).is_some())
+            || kept.edges.iter().any(|&i| safe_href(g.edges[i].href.as_deref()).is_some())
+            || self
+                .sectors
+                .iter()
+                .any(|s| g.groups.get(s.group).is_some_and(|gr| safe_href(gr.href.as_deref()).is_some()));
+        let mut svg = begin(g, self.width, height, &desc, linked);
         let id = svg.id.clone();
         let mut out = String::with_capacity(320 * (kept.nodes.len() + kept.edges.len()) + 4096);
         // Writing into a String cannot fail: the results of write! below
@@ -1113,7 +1121,7 @@ mod tests {
         let svg = render_graph(&sample());
         check_well_formed(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
         assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"dm\""));
-        assert!(svg.contains("role=\"img\"") && svg.contains("aria-labelledby=\"dm-title dm-desc\""));
+        assert!(svg.contains("role=\"group\"") && svg.contains("aria-labelledby=\"dm-title dm-desc\""));
         let after_root = &svg[svg.find('>').unwrap() + 1..];
         assert!(after_root.starts_with(
             "<title id=\"dm-title\">Bản đồ dữ liệu</title><desc id=\"dm-desc\">Sơ đồ kết nối dữ liệu: 3 cơ quan, 5 nút, 6 kết nối.</desc>"
@@ -1206,6 +1214,35 @@ mod tests {
         let there = edges.iter().find(|e| e.contains("data-from=\"0\" data-to=\"2\"")).unwrap();
         let back = edges.iter().find(|e| e.contains("data-from=\"2\" data-to=\"0\"")).unwrap();
         assert_ne!(d(there), d(back));
+        // Their arcs bow apart by 2 × SPLIT: over the same chord, the
+        // sagittas (s = r − √(r² − c²/4)) differ by that much.
+        let (a, b) = (Placed { x: -100.0, y: -200.0, r: 5.0 }, Placed { x: 100.0, y: -200.0, r: 5.0 });
+        let sagitta = |from: Placed, to: Placed| {
+            let mut out = String::new();
+            edge_d(&mut out, from, to, true, 0.0, 0.0);
+            let r: f64 = out[out.find('A').unwrap() + 1..].split(' ').next().unwrap().parse().unwrap();
+            r - (r * r - 100.0 * 100.0).sqrt()
+        };
+        let gap = (sagitta(a, b) - sagitta(b, a)).abs();
+        // A literal, not SPLIT: the test must fail if the split is lost.
+        assert!((gap - 6.0).abs() < 0.3, "one-way arcs {gap} px apart, not 6 (2 × 3 px)");
+    }
+
+    #[test]
+    fn a_graph_of_links_is_a_group_and_one_without_is_an_image() {
+        let svg = render_graph(&sample());
+        let root = &svg[..svg.find('>').unwrap()];
+        assert!(root.contains(" role=\"group\" ") && svg.contains("<a href="), "{root}");
+        let mut plain = sample();
+        plain.groups.iter_mut().for_each(|x| x.href = None);
+        plain.nodes.iter_mut().for_each(|x| x.href = None);
+        plain.edges.iter_mut().for_each(|x| x.href = None);
+        let svg = render_graph(&plain);
+        let root = &svg[..svg.find('>').unwrap()];
+        assert!(root.contains(" role=\"img\" ") && !svg.contains("<a "), "{root}");
+        // Unsafe addresses are dropped, so they make no link either.
+        plain.nodes[0].href = Some("javascript:alert(1)".into());
+        assert!(render_graph(&plain)[..200].contains(" role=\"img\" "));
     }
 
     #[test]
@@ -1229,6 +1266,7 @@ mod tests {
         assert!(out.starts_with("M50 37.5"), "a diamond, on its point: {out}");
         // Every platform has its own dash pattern and colour.
         let mut dashes = DASHES.to_vec();
+        dashes.sort_unstable();
         dashes.dedup();
         assert_eq!(dashes.len(), 4);
         let mut colours = PLATFORM_COLOURS.iter().chain(&CLASS_COLOURS).collect::<Vec<_>>();

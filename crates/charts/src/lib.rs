@@ -21,8 +21,9 @@
 //! Invariants of the output:
 //! - Well-formed XML: every caller string is escaped, and characters XML
 //!   forbids are dropped; the root has `xmlns`, a `viewBox`, `role="img"`
-//!   and `aria-labelledby` naming its `<title>` and `<desc>`, which are its
-//!   first children.
+//!   (`role="group"` for a graph whose marks are links, so assistive
+//!   technology reaches them) and `aria-labelledby` naming its `<title>`
+//!   and `<desc>`, which are its first children.
 //! - Every id starts with [`Chart::id_prefix`], so several charts can share
 //!   one page; styling uses presentation attributes only (a `<style>` element
 //!   in inline SVG would leak into the page).

@@ -154,6 +154,15 @@ impl Anchor {
     }
 }
 
+/// What opens every document: its title, description, id prefix, and
+/// whether its marks are links.
+pub(crate) struct Frame<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) description: &'a str,
+    pub(crate) id_prefix: &'a str,
+    pub(crate) interactive: bool,
+}
+
 /// An SVG document being written.
 pub(crate) struct Svg {
     out: String,
@@ -162,25 +171,38 @@ pub(crate) struct Svg {
 }
 
 impl Svg {
+    /// Opens a chart's document (see [`Svg::open`]); `description`
+    /// replaces an empty [`Chart::description`].
+    pub(crate) fn begin(chart: &Chart, width: f64, height: f64, description: &str) -> Svg {
+        let desc = if chart.description.trim().is_empty() { description } else { chart.description.as_str() };
+        Svg::open(
+            &Frame { title: &chart.title, description: desc, id_prefix: &chart.id_prefix, interactive: false },
+            width,
+            height,
+        )
+    }
+
     /// Opens the document: root element, `<title>`, `<desc>`, a white
     /// background (so the contrast holds on a dark page) and the visible
-    /// title. `description` replaces an empty [`Chart::description`].
-    pub(crate) fn begin(chart: &Chart, width: f64, height: f64, description: &str) -> Svg {
-        let id = safe_id(&chart.id_prefix);
+    /// title. A picture is `role="img"`; a drawing whose marks are links
+    /// is a named `role="group"`, since an image's content is hidden from
+    /// assistive technology and its links could not be reached.
+    pub(crate) fn open(frame: &Frame<'_>, width: f64, height: f64) -> Svg {
+        let id = safe_id(frame.id_prefix);
         let mut svg = Svg { out: String::with_capacity(4096), id: id.clone() };
-        let desc = if chart.description.trim().is_empty() { description } else { chart.description.as_str() };
         svg.raw(format_args!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{id}\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" \
-             role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" font-family=\"{FONT}\" font-size=\"{NORMAL}\">\
+             role=\"{role}\" aria-labelledby=\"{id}-title {id}-desc\" font-family=\"{FONT}\" font-size=\"{NORMAL}\">\
              <title id=\"{id}-title\">{title}</title><desc id=\"{id}-desc\">{desc}</desc>\
              <rect class=\"background\" width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>",
             w = N(width),
             h = N(height),
-            title = escape(&chart.title),
-            desc = escape(desc),
+            role = if frame.interactive { "group" } else { "img" },
+            title = escape(frame.title),
+            desc = escape(frame.description),
         ));
         let max_chars = ((width - 32.0) / (TITLE * 0.6)).max(8.0) as usize;
-        svg.text(16.0, 26.0, Anchor::Start, TITLE, TEXT, " font-weight=\"600\"", &truncate(&chart.title, max_chars));
+        svg.text(16.0, 26.0, Anchor::Start, TITLE, TEXT, " font-weight=\"600\"", &truncate(frame.title, max_chars));
         svg
     }
 

@@ -89,30 +89,6 @@ fn href(lang: Lang, path: &str, query: &str) -> String {
     crate::lang_url(lang, &p)
 }
 
-/// A graph's SVG for a page: its nodes and groups are links, and the
-/// renderer's `role="img"` would make them presentational (screen
-/// readers could not reach them; axe-core's `nested-interactive`), so the
-/// root becomes a named group instead. A small graph is drawn at least
-/// 640 px wide (its words stay readable), a large one at most the page's
-/// width.
-fn linked_graph(g: &Graph) -> String {
-    let svg = render_graph(g);
-    let root_end = svg.find('>').unwrap_or(0);
-    let root = &svg[..root_end];
-    let width = root
-        .split(" width=\"")
-        .nth(1)
-        .and_then(|w| w.split('"').next())
-        .and_then(|w| w.parse::<f64>().ok())
-        .unwrap_or(640.0);
-    let style = format!(" style=\"width:min(100%,{}px);height:auto\"", width.max(640.0).round());
-    let root = match root.find(" role=\"img\"") {
-        Some(i) => format!("{} role=\"group\"{}", &root[..i], &root[i + " role=\"img\"".len()..]),
-        None => root.to_string(),
-    };
-    format!("{root}{style}{}", &svg[root_end..])
-}
-
 /// The parameters of the overview, graph and provinces pages, as a GET
 /// form sends them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -825,7 +801,7 @@ impl Portal {
                 href: None,
             })
             .collect();
-        let graph_svg = (c.databases > 0).then(|| linked_graph(&agency_graph(&ctx, &matching, &tr)));
+        let graph_svg = (c.databases > 0).then(|| render_graph(&agency_graph(&ctx, &matching, &tr)));
         // The page of matching databases, by title.
         let mut list: Vec<usize> = (0..matching.len()).filter(|d| matching[*d]).collect();
         list.sort_by_cached_key(|d| (db_title(lang, &snap.databases[*d]).to_lowercase(), *d));
@@ -911,7 +887,7 @@ impl Portal {
             nav: DmNav::new(v, "graph"),
             form: filter_form(&ctx, &p, &tr, "/datamap/graph"),
             unknown_agency: filter.is_none(),
-            graph_svg: (n > 0).then(|| linked_graph(&graph)),
+            graph_svg: (n > 0).then(|| render_graph(&graph)),
             script_url: self.assets().datamap_js.url(),
             platforms,
             connections,
@@ -2122,7 +2098,7 @@ mod tests {
         let only_hn: Vec<bool> = s.databases.iter().map(|d| d.owner_org == "hn").collect();
         let g = agency_graph(&ctx, &only_hn, &tr);
         assert_eq!(g.nodes.len(), 3, "{:?}", g.nodes);
-        let svg = linked_graph(&g);
+        let svg = render_graph(&g);
         assert!(svg.contains("data-node=\"0\""));
         assert!(svg.starts_with("<svg ") && svg[..svg.find('>').unwrap()].contains(" role=\"group\" aria-labelledby="));
         assert!(!svg.contains("role=\"img\""));
@@ -2196,7 +2172,7 @@ mod tests {
         // The database graph (capped by the renderer) and the provinces.
         let started = std::time::Instant::now();
         let (g, rows, total) = database_graph(&ctx, &all, &tr);
-        let svg = linked_graph(&g);
+        let svg = render_graph(&g);
         let (facts, _) = province_facts(&ctx);
         let elapsed = started.elapsed();
         assert_eq!((g.nodes.len(), rows.len(), total), (10_000, CONNECTIONS_LISTED, ctx.edges.len()));
