@@ -73,7 +73,7 @@ fn not_found(id: &str) -> Error {
 
 /// Agencies of the map: every active organization (titles, kinds and
 /// codes as they are now).
-pub(crate) async fn agencies(conn: &mut dyn Handle) -> Result<Vec<Agency>> {
+async fn agencies(conn: &mut dyn Handle) -> Result<Vec<Agency>> {
     let rows = groups::list_with_counts(conn, true, None, None, groups::GroupSort::NameAsc, 100_000, 0).await?;
     Ok(rows
         .into_iter()

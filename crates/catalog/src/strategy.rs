@@ -131,6 +131,12 @@ impl Catalog {
             .collect())
     }
 
+    /// The agencies by id, as the data map keeps them.
+    async fn agencies_by_id(&self) -> Result<HashMap<String, kho_datamap::Agency>> {
+        let state = self.datamap_state().await?;
+        Ok(state.all.snapshot.agencies.iter().map(|a| (a.id.clone(), a.clone())).collect())
+    }
+
     /// Every indicator now, from the approved map and the catalog.
     async fn indicators_now(&self) -> Result<Computed> {
         let state = self.datamap_state().await?;
@@ -148,7 +154,8 @@ impl Catalog {
         if rows.is_empty() {
             return Err(Error::not_found(format!("No indicator figures were recorded for {year}")));
         }
-        let agencies = crate::datamap::agencies(&mut conn).await?;
+        let state = self.datamap_state().await?;
+        let agencies = &state.all.snapshot.agencies;
         let kinds: HashMap<&str, Option<Scope>> =
             agencies.iter().map(|a| (a.id.as_str(), Scope::of_kind(a.kind.as_deref()))).collect();
         let at = rows.first().map(|r| r.computed.clone()).unwrap_or_default();
@@ -189,9 +196,7 @@ impl Catalog {
             ),
         };
         let fig = self.year_figures(year).await?;
-        let mut conn = self.store().conn().await?;
-        let names: HashMap<String, kho_datamap::Agency> =
-            crate::datamap::agencies(&mut conn).await?.into_iter().map(|a| (a.id.clone(), a)).collect();
+        let names = self.agencies_by_id().await?;
         let agencies: Vec<Value> = fig
             .computed
             .agencies
@@ -352,8 +357,7 @@ impl Catalog {
             None => all.first(),
         }
         .ok_or_else(|| Error::not_found("No ranking has been computed for that year yet"))?;
-        let agencies: HashMap<String, kho_datamap::Agency> =
-            crate::datamap::agencies(&mut conn).await?.into_iter().map(|a| (a.id.clone(), a)).collect();
+        let agencies = self.agencies_by_id().await?;
         let method = store::methods(&mut conn).await?.into_iter().find(|m| m.version == r.method_version);
         let name =
             |id: &str| agencies.get(id).map(|a| json!({"id": a.id, "name": a.name, "title": a.title, "code": a.code}));
@@ -582,9 +586,8 @@ impl Catalog {
             return Err(Error::field("state", format!("Value must be one of {}", REPORT_STATES.join(", "))));
         }
         let filter = registry_filter(actor);
+        let names = self.agencies_by_id().await?;
         let mut conn = self.store().conn().await?;
-        let names: HashMap<String, kho_datamap::Agency> =
-            crate::datamap::agencies(&mut conn).await?.into_iter().map(|a| (a.id.clone(), a)).collect();
         Ok(store::reports(&mut conn, i64::from(year))
             .await?
             .iter()
@@ -606,8 +609,9 @@ impl Catalog {
         f.reject_unknown("strategy_report_national takes year.");
         f.finish()?;
         let fig = self.year_figures(year).await.ok();
+        let state = self.datamap_state().await?;
+        let agencies = &state.all.snapshot.agencies;
         let mut conn = self.store().conn().await?;
-        let agencies = crate::datamap::agencies(&mut conn).await?;
         let reports = store::reports(&mut conn, i64::from(year)).await?;
         let mut states: BTreeMap<&str, u64> = REPORT_STATES.iter().map(|s| (*s, 0)).collect();
         for r in &reports {
