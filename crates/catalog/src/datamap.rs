@@ -392,30 +392,30 @@ impl Catalog {
         if row.state != "active" && !insider {
             return Err(not_found(id));
         }
-        let approved = match row.approved_revision {
-            Some(n) => store::revision(&mut conn, &row.id, n).await?,
-            None => None,
-        };
-        let rev_no = match (revision, insider) {
-            (Some(n), true) => n,
-            (Some(n), false) => {
-                // Outsiders see approved revisions only.
-                let r = store::revision(&mut conn, &row.id, n).await?;
-                if r.as_ref().is_none_or(|r| review_state(&r.review_state) != ReviewState::Approved) {
-                    return Err(not_found(id));
-                }
-                n
+        // Insiders see any revision (the latest by default); others the
+        // approved ones, and only while the approved content is one they
+        // may see.
+        let rev = if insider {
+            store::revision(&mut conn, &row.id, revision.unwrap_or(row.revision)).await?
+        } else {
+            let approved = match row.approved_revision {
+                Some(n) => store::revision(&mut conn, &row.id, n).await?,
+                None => None,
             }
-            (None, true) => row.revision,
-            (None, false) => row.approved_revision.ok_or_else(|| not_found(id))?,
-        };
-        let rev = store::revision(&mut conn, &row.id, rev_no).await?.ok_or_else(|| not_found(id))?;
-        let entry = parse_entry(&rev.doc)?;
-        // The approved content decides who sees it; an insider sees it all.
-        let gate = approved.as_ref().map(|a| parse_entry(&a.doc)).transpose()?.unwrap_or_else(|| entry.clone());
-        if !insider && !filter.allows(&RegistryAccess { owner_org: &row.owner_org, restricted: gate.restricted() }) {
-            return Err(not_found(id));
+            .ok_or_else(|| not_found(id))?;
+            let gate = parse_entry(&approved.doc)?;
+            if !filter.allows(&RegistryAccess { owner_org: &row.owner_org, restricted: gate.restricted() }) {
+                return Err(not_found(id));
+            }
+            match revision.filter(|n| *n != approved.revision) {
+                None => Some(approved),
+                Some(n) => store::revision(&mut conn, &row.id, n)
+                    .await?
+                    .filter(|r| review_state(&r.review_state) == ReviewState::Approved),
+            }
         }
+        .ok_or_else(|| not_found(id))?;
+        let entry = parse_entry(&rev.doc)?;
         if !insider && !filter.allows(&RegistryAccess { owner_org: &row.owner_org, restricted: entry.restricted() }) {
             return Err(not_found(id));
         }
