@@ -90,6 +90,16 @@ pub enum DuplicationKind {
     NoMaster,
 }
 
+impl DuplicationKind {
+    /// The wire code (as serialised).
+    pub fn code(self) -> &'static str {
+        match self {
+            DuplicationKind::NotLinkedToMaster => "not_linked_to_master",
+            DuplicationKind::NoMaster => "no_master",
+        }
+    }
+}
+
 /// One duplicate collection of a data element.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Duplication {
@@ -540,6 +550,13 @@ mod tests {
         s.databases[i].connections =
             serde_json::from_value(json!([{"database": "dan-cu", "direction": "in", "platform": "ndxp"}])).unwrap();
         assert!(!View::new(s).duplications.iter().any(|d| d.database == "giao-duc" && d.element == "cccd"));
+    }
+
+    #[test]
+    fn duplication_codes_are_serde_names() {
+        for k in [DuplicationKind::NotLinkedToMaster, DuplicationKind::NoMaster] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.code());
+        }
     }
 
     #[test]

@@ -134,6 +134,21 @@ async function main() {
       }
     });
 
+    await check('every page derived from the map keeps the restricted entry out', async () => {
+      for (const [, p] of PAGES.slice(3)) {
+        await goto(page, p);
+        assert(!(await page.content()).includes(SECRET_TITLE), `${p} shows the restricted entry`);
+      }
+    });
+
+    await check('the ranking page draws its table, chart and province map', async () => {
+      await goto(page, '/strategy/ranking');
+      assert((await page.locator('table.rank-table tbody tr').count()) >= 2, 'fewer than two ranked provinces');
+      assert((await page.locator('figure.chart svg').count()) >= 2, 'the bar chart or the map is missing');
+      assert((await page.locator('figure.chart svg [data-code], figure.chart svg rect').count()) > 0, 'empty charts');
+      await page.screenshot({ path: path.join(SHOTS, 'datamap-ranking.png'), fullPage: true });
+    });
+
     await check("pointing at a database highlights it and its neighbours", async () => {
       await goto(page, '/datamap/graph');
       await page.waitForFunction(() => document.querySelector('[data-dm-graph].dm-live'));

@@ -265,6 +265,16 @@ fn edge_platform(p: Platform) -> EdgePlatform {
     }
 }
 
+/// A platform's short name: the acronyms as people say them, "direct" in
+/// the page's language.
+fn platform_short(lang: Lang, p: Platform) -> String {
+    match p {
+        Platform::Ndxp => "NDXP".to_string(),
+        Platform::Lgsp => "LGSP".to_string(),
+        Platform::Direct => label(lang, p).to_string(),
+    }
+}
+
 fn node_class(c: DatabaseClass) -> NodeClass {
     match c {
         DatabaseClass::National => NodeClass::National,
@@ -279,9 +289,9 @@ fn legend(tr: &Tr, classes: [String; 4]) -> GraphLegend {
     GraphLegend {
         classes,
         platforms: [
-            "NDXP".to_string(),
-            "LGSP".to_string(),
-            label(lang, Platform::Direct).to_string(),
+            platform_short(lang, Platform::Ndxp),
+            platform_short(lang, Platform::Lgsp),
+            platform_short(lang, Platform::Direct),
             tr.t("dm-other"),
         ],
         two_way: label(lang, Direction::Both).to_string(),
@@ -292,7 +302,9 @@ fn legend(tr: &Tr, classes: [String; 4]) -> GraphLegend {
 /// The agencies as a graph: one node per agency with matching databases
 /// (or databases connected to matching ones), weighted by those
 /// databases; the connections between two agencies' databases added up
-/// per platform; agencies grouped under their top-level agency.
+/// into one line per pair (drawn in its most used platform, every
+/// platform's count in its title), so no pair is dropped at national
+/// scale; agencies grouped under their top-level agency.
 fn agency_graph(ctx: &MapContext, matching: &[bool], tr: &Tr) -> Graph {
     let lang = ctx.lang;
     let n_agencies = ctx.snap.agencies.len();
@@ -334,7 +346,9 @@ fn agency_graph(ctx: &MapContext, matching: &[bool], tr: &Tr) -> Graph {
     let mut groups: Vec<GraphGroup> = Vec::new();
     let mut group_of_root: HashMap<usize, usize> = HashMap::new();
     let mut intra: HashMap<usize, u64> = HashMap::new();
-    let mut agg: BTreeMap<(usize, usize, Platform), (u64, bool, bool)> = BTreeMap::new();
+    // Per pair: connections per platform (in `Platform::ALL` order) and
+    // which ways data flows.
+    let mut agg: BTreeMap<(usize, usize), ([u64; 3], bool, bool)> = BTreeMap::new();
     for e in ctx.touching(matching) {
         let (ka, kb) = (index[&keys[e.a]], index[&keys[e.b]]);
         if ka == kb {
@@ -343,8 +357,10 @@ fn agency_graph(ctx: &MapContext, matching: &[bool], tr: &Tr) -> Graph {
         }
         let (lo, hi, lo_to_hi, hi_to_lo) =
             if ka < kb { (ka, kb, e.a_to_b, e.b_to_a) } else { (kb, ka, e.b_to_a, e.a_to_b) };
-        let x = agg.entry((lo, hi, e.platform)).or_default();
-        x.0 += 1;
+        let x = agg.entry((lo, hi)).or_default();
+        if let Some(p) = Platform::ALL.iter().position(|p| *p == e.platform) {
+            x.0[p] += 1;
+        }
         x.1 |= lo_to_hi;
         x.2 |= hi_to_lo;
     }
@@ -385,15 +401,24 @@ fn agency_graph(ctx: &MapContext, matching: &[bool], tr: &Tr) -> Graph {
     }
     let edges: Vec<GraphEdge> = agg
         .into_iter()
-        .map(|((lo, hi, platform), (count, lo_to_hi, hi_to_lo))| {
+        .map(|((lo, hi), (counts, lo_to_hi, hi_to_lo))| {
             let (from, to) = if hi_to_lo && !lo_to_hi { (hi, lo) } else { (lo, hi) };
+            let count: u64 = counts.iter().sum();
+            // The most used platform (NDXP, then LGSP, on a tie) draws it.
+            let main = (0..3).max_by_key(|&i| (counts[i], std::cmp::Reverse(i))).unwrap_or(0);
+            let by_platform: Vec<String> = Platform::ALL
+                .iter()
+                .zip(counts)
+                .filter(|(_, n)| *n > 0)
+                .map(|(p, n)| format!("{} {}", platform_short(lang, *p), format::int(lang, n as i64)))
+                .collect();
             GraphEdge {
                 from,
                 to,
                 two_way: lo_to_hi && hi_to_lo,
-                platform: edge_platform(platform),
+                platform: edge_platform(Platform::ALL[main]),
                 weight: count as f64,
-                label: tr.count("dm-n-connections", count),
+                label: format!("{} ({})", tr.count("dm-n-connections", count), by_platform.join(" · ")),
                 href: None,
             }
         })
@@ -476,11 +501,7 @@ fn database_graph(ctx: &MapContext, matching: &[bool], tr: &Tr) -> (Graph, Vec<C
             detail: tr.count("dm-n-connections", degree[d]),
         });
     }
-    let platform_label = |p: Platform| match p {
-        Platform::Ndxp => "NDXP".to_string(),
-        Platform::Lgsp => "LGSP".to_string(),
-        Platform::Direct => label(lang, p).to_string(),
-    };
+    let platform_label = |p: Platform| platform_short(lang, p);
     let mut rows = Vec::new();
     let edges: Vec<GraphEdge> = touching
         .iter()
@@ -1278,6 +1299,8 @@ pub struct ElementRow {
     pub holders: Vec<(String, String)>,
     pub more_holders: u64,
     pub duplications: Vec<DupRow>,
+    /// Duplicate collections beyond those listed.
+    pub more_duplications: u64,
 }
 
 #[derive(Template)]
@@ -1305,20 +1328,22 @@ impl Portal {
                 holders.entry(el.as_str()).or_default().push(d.name.as_str());
             }
         }
-        let mut dups: HashMap<String, Vec<DupRow>> = HashMap::new();
+        // Listed like holders: the first HOLDERS_LISTED per element, then
+        // how many more (at national scale an element can be collected
+        // again by hundreds of databases).
+        let mut dups: HashMap<String, (Vec<DupRow>, u64)> = HashMap::new();
         let all_dups = &view.duplications;
         for d in all_dups {
-            dups.entry(d.element.clone()).or_default().push(DupRow {
+            let (listed, more) = dups.entry(d.element.clone()).or_default();
+            if listed.len() >= HOLDERS_LISTED {
+                *more += 1;
+                continue;
+            }
+            listed.push(DupRow {
                 element: (d.element.clone(), d.element.clone()),
                 database: Some(db(&d.database)),
                 master: d.master.as_deref().map(db),
-                why: dup_why(
-                    &tr,
-                    match d.kind {
-                        kho_datamap::map::DuplicationKind::NotLinkedToMaster => "not_linked_to_master",
-                        kho_datamap::map::DuplicationKind::NoMaster => "no_master",
-                    },
-                ),
+                why: dup_why(&tr, d.kind.code()),
             });
         }
         let elements = snap
@@ -1326,7 +1351,7 @@ impl Portal {
             .iter()
             .map(|e| {
                 let hs = holders.get(e.name.as_str()).map(Vec::as_slice).unwrap_or_default();
-                ElementRow {
+                let mut row = ElementRow {
                     name: e.name.clone(),
                     title: lang.pick(&e.title_translated, &e.title).to_string(),
                     definition: e.definition.clone().unwrap_or_default(),
@@ -1335,8 +1360,14 @@ impl Portal {
                     master: e.master.as_deref().map(db),
                     holders: hs.iter().take(HOLDERS_LISTED).map(|n| db(n)).collect(),
                     more_holders: hs.len().saturating_sub(HOLDERS_LISTED) as u64,
-                    duplications: dups.remove(&e.name).unwrap_or_default(),
+                    duplications: Vec::new(),
+                    more_duplications: 0,
+                };
+                if let Some((listed, more)) = dups.remove(&e.name) {
+                    row.duplications = listed;
+                    row.more_duplications = more;
                 }
+                row
             })
             .collect();
         let view = ElementsView {
@@ -1873,13 +1904,13 @@ impl Portal {
         let lang = v.lang;
         let mut f = Map::new();
         f.insert("pending".into(), json!(true));
-        f.insert("limit".into(), json!(1000));
+        f.insert("limit".into(), json!(QUEUE_SHOWN));
         let list = self.catalog().datamap_database_list(&v.actor, Fields::new(f)).await?;
         let total = list["count"].as_u64().unwrap_or(0);
         let view = self.catalog().datamap_view(&v.actor).await?;
         let ctx = MapContext::new(&view, lang);
         let mut queue = Vec::new();
-        for doc in list["results"].as_array().into_iter().flatten().take(QUEUE_SHOWN) {
+        for doc in list["results"].as_array().into_iter().flatten() {
             let Ok(e) = serde_json::from_value::<DatabaseEntry>(doc.clone()) else { continue };
             let id = doc["id"].as_str().unwrap_or_default().to_string();
             // The latest revision is the one awaiting review.
