@@ -25,7 +25,7 @@
 //! and versions. The pages only count, group and draw what they get.
 
 use crate::i18n::{Arg, Lang, Tr};
-use crate::pages::PageLink;
+use crate::pages::{PageLink, pager};
 use crate::{FormResult, Html, Layout, Portal, Visitor, format, render};
 use askama::Template;
 use kho_catalog::datamap::DatabaseFilter;
@@ -695,35 +695,6 @@ struct OverviewView {
     pages: Vec<PageLink>,
     first: u64,
     last: u64,
-}
-
-/// Pager links for `total` items, `per` a page.
-fn pager(tr: &Tr, total: usize, per: usize, page: usize, link: impl Fn(usize) -> String) -> Vec<PageLink> {
-    let last = total.div_ceil(per).max(1);
-    if last == 1 {
-        return Vec::new();
-    }
-    let cur = page.min(last);
-    let mut out = Vec::new();
-    if cur > 1 {
-        out.push(PageLink { label: tr.t("pager-previous"), href: Some(link(cur - 1)), current: false, rel: "prev" });
-    }
-    let mut shown: Vec<usize> = vec![1, cur.saturating_sub(1), cur, cur + 1, last];
-    shown.retain(|n| (1..=last).contains(n));
-    shown.sort();
-    shown.dedup();
-    let mut prev = 0;
-    for n in shown {
-        if n > prev + 1 {
-            out.push(PageLink { label: "…".into(), href: None, current: false, rel: "" });
-        }
-        out.push(PageLink { label: format::int(tr.lang, n as i64), href: Some(link(n)), current: n == cur, rel: "" });
-        prev = n;
-    }
-    if cur < last {
-        out.push(PageLink { label: tr.t("pager-next"), href: Some(link(cur + 1)), current: false, rel: "next" });
-    }
-    out
 }
 
 /// The overview's numbers for the matching databases.

@@ -363,7 +363,7 @@ impl Portal {
                 }
             })
             .collect();
-        let pages = pager(&tr, params, count, base, prefix);
+        let pages = search_pager(&tr, params, count, base, prefix);
         let raw_facets = found_facets
             .into_iter()
             .map(|(k, items)| {
@@ -455,17 +455,15 @@ fn card(lang: Lang, h: Hit, names: Option<&EnglishNames>) -> DatasetCard {
     }
 }
 
-fn pager(tr: &Tr, params: &SearchParams, count: u64, base: &str, prefix: &str) -> Vec<PageLink> {
-    let last = (count as usize).div_ceil(ROWS).clamp(1, 500);
+/// Page links for `total` items, `per` a page, on page `page` (first,
+/// last, the current one and its neighbours, "…" between, previous and
+/// next); `link` writes page `n`'s address. None for a single page.
+pub(crate) fn pager(tr: &Tr, total: usize, per: usize, page: usize, link: impl Fn(usize) -> String) -> Vec<PageLink> {
+    let last = total.div_ceil(per.max(1)).max(1);
     if last == 1 {
         return Vec::new();
     }
-    let cur = params.page.min(last);
-    let link = |n: usize| {
-        let mut p = params.clone();
-        p.page = n;
-        format!("{prefix}{}", p.href(base))
-    };
+    let cur = page.clamp(1, last);
     let mut out = Vec::new();
     if cur > 1 {
         out.push(PageLink { label: tr.t("pager-previous"), href: Some(link(cur - 1)), current: false, rel: "prev" });
@@ -491,6 +489,17 @@ fn pager(tr: &Tr, params: &SearchParams, count: u64, base: &str, prefix: &str) -
         out.push(PageLink { label: tr.t("pager-next"), href: Some(link(cur + 1)), current: false, rel: "next" });
     }
     out
+}
+
+/// The search results' pages (at most 500: deeper pages cost the index
+/// more than anyone reads).
+fn search_pager(tr: &Tr, params: &SearchParams, count: u64, base: &str, prefix: &str) -> Vec<PageLink> {
+    let total = (count as usize).min(500 * ROWS);
+    pager(tr, total, ROWS, params.page, |n| {
+        let mut p = params.clone();
+        p.page = n;
+        format!("{prefix}{}", p.href(base))
+    })
 }
 
 #[cfg(test)]
@@ -519,7 +528,7 @@ mod tests {
     fn pager_elides() {
         let tr = Tr::new(Lang::En);
         let p = SearchParams { page: 10, ..Default::default() };
-        let links = pager(&tr, &p, 1000, "/dataset", "/en");
+        let links = search_pager(&tr, &p, 1000, "/dataset", "/en");
         let labels: Vec<_> = links.iter().map(|l| l.label.as_str()).collect();
         assert_eq!(labels, ["Previous", "1", "…", "9", "10", "11", "…", "50", "Next"]);
         assert!(links.iter().find(|l| l.current).unwrap().href.as_deref().unwrap().starts_with("/en/dataset?page=10"));
