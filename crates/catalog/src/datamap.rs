@@ -679,7 +679,7 @@ impl Catalog {
         {
             return Err(Error::field("version", format!("Must come after the latest version, {}", l.version)));
         }
-        let summary = json!({"all": state.all.summary(), "public": state.public.summary()});
+        let summary = json!({"all": state.all.summary(None), "public": state.public.summary(None)});
         let row = VersionRow {
             id: kho_store::new_id(),
             version: format!("{major}.{minor}"),
@@ -732,7 +732,7 @@ impl Catalog {
             })
             .collect();
         let mut v = version_summary_json(&row, actor);
-        v["summary"] = view.summary();
+        v["summary"] = json!(view.summary(None));
         v["agencies"] = json!(snap.agencies);
         v["databases"] = json!(snap.databases);
         v["elements"] = json!(snap.elements);

@@ -8,7 +8,7 @@ use crate::entry::{DataElement, DatabaseEntry};
 use crate::vocab::{DatabaseClass, Direction, Platform};
 use kho_core::authz::{RegistryAccess, RegistryFilter};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// An agency as the map shows it.
@@ -305,34 +305,55 @@ impl View {
         self.snapshot.databases.iter().any(hides).then(|| View::new(self.snapshot.visible(filter)))
     }
 
-    /// Counts for the overview: databases by class and status, agencies
-    /// owning them, connections by platform, elements, duplicate
-    /// collections.
-    pub fn summary(&self) -> Value {
+    /// Counts for an overview of the databases `mask` keeps (all with
+    /// `None`): databases by class and status, the agencies owning them,
+    /// connections touching them by platform, their duplicate collections;
+    /// `elements` counts the whole dictionary.
+    pub fn summary(&self, mask: Option<&[bool]>) -> Summary {
         let s = &self.snapshot;
-        let mut by_class: BTreeMap<&str, u64> = BTreeMap::new();
-        let mut by_status: BTreeMap<&str, u64> = BTreeMap::new();
-        for d in &s.databases {
-            *by_class.entry(kho_core::vocab::Vocabulary::code(d.class)).or_default() += 1;
-            *by_status.entry(kho_core::vocab::Vocabulary::code(d.status)).or_default() += 1;
+        let keep = |i: usize| mask.is_none_or(|m| m.get(i).copied().unwrap_or(false));
+        let mut out = Summary { elements: s.elements.len() as u64, ..Summary::default() };
+        let mut agencies: BTreeSet<&str> = BTreeSet::new();
+        for (_, d) in s.databases.iter().enumerate().filter(|(i, _)| keep(*i)) {
+            out.databases += 1;
+            out.national += u64::from(d.class == DatabaseClass::National);
+            agencies.insert(d.owner_org.as_str());
+            *out.by_class.entry(d.class).or_default() += 1;
+            *out.by_status.entry(d.status).or_default() += 1;
         }
-        let mut by_platform: BTreeMap<&str, u64> = BTreeMap::new();
-        for e in &self.edges {
-            *by_platform.entry(kho_core::vocab::Vocabulary::code(e.platform)).or_default() += 1;
+        out.agencies = agencies.len() as u64;
+        for e in self.edges.iter().filter(|e| keep(e.a) || keep(e.b)) {
+            out.connections += 1;
+            *out.by_platform.entry(e.platform).or_default() += 1;
         }
-        let agencies: BTreeSet<&str> = s.databases.iter().map(|d| d.owner_org.as_str()).collect();
-        json!({
-            "databases": s.databases.len(),
-            "agencies": agencies.len(),
-            "connections": self.edges.len(),
-            "elements": s.elements.len(),
-            "national": s.databases.iter().filter(|d| d.class == DatabaseClass::National).count(),
-            "by_class": by_class,
-            "by_status": by_status,
-            "by_platform": by_platform,
-            "duplications": self.duplications.len(),
-        })
+        out.duplications =
+            self.duplications.iter().filter(|d| self.position(&d.database).is_some_and(keep)).count() as u64;
+        out
     }
+}
+
+/// The counts of [`View::summary`] (also stored with each published
+/// version).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Databases.
+    pub databases: u64,
+    /// Agencies owning them.
+    pub agencies: u64,
+    /// Connections touching them.
+    pub connections: u64,
+    /// Data elements of the dictionary.
+    pub elements: u64,
+    /// National databases among them.
+    pub national: u64,
+    /// Databases by class.
+    pub by_class: BTreeMap<DatabaseClass, u64>,
+    /// Databases by status.
+    pub by_status: BTreeMap<crate::vocab::DatabaseStatus, u64>,
+    /// Connections by platform.
+    pub by_platform: BTreeMap<Platform, u64>,
+    /// Duplicate collections by them.
+    pub duplications: u64,
 }
 
 /// What changed between two versions of the map.
@@ -414,6 +435,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> MapDiff {
 mod tests {
     use super::*;
     use kho_core::input::Fields;
+    use serde_json::json;
 
     pub(crate) fn db(name: &str, org: &str, class: &str, conns: Value, elements: Value) -> DatabaseEntry {
         DatabaseEntry::parse(
@@ -550,6 +572,19 @@ mod tests {
         s.databases[i].connections =
             serde_json::from_value(json!([{"database": "dan-cu", "direction": "in", "platform": "ndxp"}])).unwrap();
         assert!(!View::new(s).duplications.iter().any(|d| d.database == "giao-duc" && d.element == "cccd"));
+    }
+
+    #[test]
+    fn summary_counts_what_the_mask_keeps() {
+        let v = View::new(sample());
+        let all = v.summary(None);
+        assert_eq!((all.databases, all.connections, all.duplications, all.elements), (5, 3, 3, 3));
+        assert_eq!(all.by_platform[&Platform::Ndxp], 1);
+        // Only bhxh: its one connection (to y-te) and its one flag.
+        let mask: Vec<bool> = v.snapshot.databases.iter().map(|d| d.name == "bhxh").collect();
+        let one = v.summary(Some(&mask));
+        assert_eq!((one.databases, one.agencies, one.connections, one.duplications), (1, 1, 1, 1));
+        assert_eq!(serde_json::to_value(&one).unwrap()["by_class"], json!({"shared": 1}));
     }
 
     #[test]

@@ -185,7 +185,6 @@ impl MapParams {
 /// by id and name, each agency's top-level agency, and the edges.
 struct MapContext<'a> {
     snap: &'a Snapshot,
-    view: &'a View,
     lang: Lang,
     by_id: HashMap<&'a str, usize>,
     by_name: HashMap<&'a str, usize>,
@@ -223,7 +222,7 @@ impl<'a> MapContext<'a> {
                 at
             })
             .collect();
-        MapContext { snap, view, lang, by_id, by_name, root, edges: &view.edges }
+        MapContext { snap, lang, by_id, by_name, root, edges: &view.edges }
     }
 
     /// The index of the agency owning database `d`.
@@ -697,47 +696,6 @@ struct OverviewView {
     last: u64,
 }
 
-/// The overview's numbers for the matching databases.
-struct Counts {
-    databases: u64,
-    agencies: u64,
-    connections: u64,
-    duplications: u64,
-    by_class: BTreeMap<DatabaseClass, u64>,
-    by_status: BTreeMap<DatabaseStatus, u64>,
-    by_platform: BTreeMap<Platform, u64>,
-}
-
-fn counts(ctx: &MapContext, matching: &[bool]) -> Counts {
-    let mut c = Counts {
-        databases: 0,
-        agencies: 0,
-        connections: 0,
-        duplications: 0,
-        by_class: BTreeMap::new(),
-        by_status: BTreeMap::new(),
-        by_platform: BTreeMap::new(),
-    };
-    let mut agencies: BTreeSet<&str> = BTreeSet::new();
-    for (_, e) in ctx.snap.databases.iter().enumerate().filter(|(d, _)| matching[*d]) {
-        c.databases += 1;
-        agencies.insert(e.owner_org.as_str());
-        *c.by_class.entry(e.class).or_default() += 1;
-        *c.by_status.entry(e.status).or_default() += 1;
-    }
-    c.agencies = agencies.len() as u64;
-    for e in ctx.touching(matching) {
-        c.connections += 1;
-        *c.by_platform.entry(e.platform).or_default() += 1;
-    }
-    let names: HashMap<&str, usize> =
-        ctx.snap.databases.iter().enumerate().map(|(i, d)| (d.name.as_str(), i)).collect();
-    c.duplications =
-        ctx.view.duplications.iter().filter(|x| names.get(x.database.as_str()).is_some_and(|d| matching[*d])).count()
-            as u64;
-    c
-}
-
 impl Portal {
     /// `/datamap`: the overview.
     pub async fn datamap_page(&self, v: &Visitor, query: &str) -> Result<Html> {
@@ -749,7 +707,7 @@ impl Portal {
         let ctx = MapContext::new(&view, lang);
         let filter = p.filter(&ctx);
         let matching = ctx.matching(filter.as_ref());
-        let c = counts(&ctx, &matching);
+        let c = view.summary(Some(&matching));
         let num = |n: u64| format::int(lang, n as i64);
         let stats = vec![
             (tr.t("dm-stat-databases"), num(c.databases)),
@@ -2163,7 +2121,7 @@ mod tests {
         assert!(ctx.edges.len() > 45_000, "{}", ctx.edges.len());
         let tr = Tr::new(Lang::Vi);
         let all = vec![true; s.databases.len()];
-        let c = counts(&ctx, &all);
+        let c = view.summary(Some(&all));
         let g = agency_graph(&ctx, &all, &tr);
         assert_eq!(g.nodes.len(), 200);
         let svg = render_graph(&g);
