@@ -36,6 +36,8 @@ pub struct MapState {
     pub public: Arc<View>,
     /// Database ids by name.
     pub ids: HashMap<String, String>,
+    /// The harvest source of each harvested database, by name.
+    pub harvested: HashMap<String, String>,
 }
 
 impl MapState {
@@ -123,10 +125,13 @@ impl Catalog {
             .current(Some(key), || async move {
                 let mut conn = this.store().conn().await?;
                 let mut snapshot = Snapshot { agencies: agencies(&mut conn).await?, ..Snapshot::default() };
-                let mut ids = HashMap::new();
+                let (mut ids, mut harvested) = (HashMap::new(), HashMap::new());
                 for row in store::approved_entries(&mut conn).await? {
                     let e = parse_entry(&row.doc)?;
                     ids.insert(e.name.clone(), row.id.clone());
+                    if let Some(s) = row.harvest_source_id {
+                        harvested.insert(e.name.clone(), s);
+                    }
                     snapshot.databases.push(e);
                 }
                 for row in store::elements(&mut conn).await? {
@@ -135,7 +140,7 @@ impl Catalog {
                 let all = Arc::new(View::new(snapshot));
                 let public =
                     all.visible(&registry_filter(&Actor::anonymous())).map(Arc::new).unwrap_or_else(|| all.clone());
-                Ok(MapState { all, public, ids })
+                Ok(MapState { all, public, ids, harvested })
             })
             .await
     }
@@ -224,6 +229,8 @@ impl Catalog {
             approved_revision: None,
             created: now.clone(),
             modified: now.clone(),
+            harvest_source_id: None,
+            harvest_remote_id: None,
         };
         store::upsert_database(&mut tx, &row).await?;
         store::insert_revision(&mut tx, &new_revision(&row.id, 1, "create", &entry, message, actor, &now)).await?;
@@ -316,6 +323,11 @@ impl Catalog {
             }
         }
         authorize(actor, Permission::EditAgencyRecords { org_id: &row.owner_org })?;
+        if row.harvest_source_id.is_some() {
+            return Err(Error::forbidden(
+                "This entry is harvested from another node and is read-only here; change it at its source",
+            ));
+        }
         Ok(row)
     }
 
@@ -420,6 +432,15 @@ impl Catalog {
             return Err(not_found(id));
         }
         let org = groups::find(&mut conn, &entry.owner_org, Some(true)).await?;
+        let harvest = match &row.harvest_source_id {
+            Some(source) => kho_store::harvest::find_source(&mut conn, source).await?.map(|s| {
+                // Where it is kept and edited: the remote node's page of it.
+                let remote = row.harvest_remote_id.as_deref().unwrap_or(&entry.name);
+                json!({"name": s.name, "title": s.title, "url": s.url,
+                       "original": format!("{}/datamap/database/{remote}", s.url)})
+            }),
+            None => None,
+        };
         // Its declared connections to databases the actor may not see are
         // left out (a name would give them away).
         let mut entry = entry;
@@ -437,6 +458,10 @@ impl Catalog {
         v["review_state"] = json!(rev.review_state);
         v["approved_revision"] = json!(row.approved_revision);
         v["restricted"] = json!(entry.restricted());
+        v["harvested"] = json!(row.harvest_source_id.is_some());
+        if let Some(h) = harvest {
+            v["harvest_source"] = h;
+        }
         v["organization"] = org.map(|g| json!({"id": g.id, "name": g.name, "title": g.title})).unwrap_or(Value::Null);
         if insider && row.revision != rev.revision {
             v["latest_revision"] = json!(row.revision);
@@ -479,6 +504,7 @@ impl Catalog {
         }
         let registry = registry_filter(actor);
         let mut rows: Vec<(String, DatabaseEntry, Option<String>)> = Vec::new();
+        let state = self.datamap_state().await?;
         if pending {
             let orgs = if registry.all { None } else { Some(registry.member_orgs.as_slice()) };
             for r in store::pending_entries(&mut conn, orgs).await? {
@@ -488,7 +514,6 @@ impl Catalog {
                 }
             }
         } else {
-            let state = self.datamap_state().await?;
             for e in state.view_for(&registry).snapshot.databases.iter().filter(|e| filter.matches(e)) {
                 let id = state.ids.get(&e.name).cloned().unwrap_or_default();
                 rows.push((id, e.clone(), None));
@@ -504,6 +529,7 @@ impl Catalog {
                 let mut v = e.to_json();
                 v["id"] = json!(id);
                 v["restricted"] = json!(restricted);
+                v["harvested"] = json!(state.harvested.contains_key(&e.name));
                 if let Some(r) = review {
                     v["review_state"] = json!(r);
                 }
@@ -704,7 +730,7 @@ impl Catalog {
     }
 
     /// A published version's snapshot as the actor may see it.
-    async fn version_snapshot(&self, actor: &Actor, label: Option<&str>) -> Result<(VersionRow, View)> {
+    pub(crate) async fn version_snapshot(&self, actor: &Actor, label: Option<&str>) -> Result<(VersionRow, View)> {
         let mut conn = self.store().conn().await?;
         let row = store::version(&mut conn, label).await?.ok_or_else(|| match label {
             Some(l) => Error::not_found(format!("No version {l} of the data map")),

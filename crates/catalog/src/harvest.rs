@@ -38,6 +38,8 @@ use std::io::{BufRead, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod datamap;
+
 /// The job kind of a harvest run.
 pub const RUN_JOB: &str = "harvest_run";
 
@@ -55,16 +57,19 @@ pub enum SourceType {
     Ckan,
     /// A DCAT document, paged with Hydra.
     Dcat,
+    /// Another Kho node's data map, through its Action API.
+    Datamap,
 }
 
 impl SourceType {
-    /// Parses `kho`, `ckan` or `dcat` (and ckanext-harvest's `dcat_rdf`,
-    /// `dcat_json`).
+    /// Parses `kho`, `ckan`, `dcat` (and ckanext-harvest's `dcat_rdf`,
+    /// `dcat_json`) or `datamap`.
     pub fn parse(s: &str) -> Option<SourceType> {
         match s.trim().to_ascii_lowercase().as_str() {
             "kho" => Some(SourceType::Kho),
             "ckan" => Some(SourceType::Ckan),
             "dcat" | "dcat_rdf" | "dcat_json" | "dcat-ap" => Some(SourceType::Dcat),
+            "datamap" => Some(SourceType::Datamap),
             _ => None,
         }
     }
@@ -74,6 +79,7 @@ impl SourceType {
             SourceType::Kho => "kho",
             SourceType::Ckan => "ckan",
             SourceType::Dcat => "dcat",
+            SourceType::Datamap => "datamap",
         }
     }
 }
@@ -111,14 +117,20 @@ impl SourceConfig {
     }
 }
 
-fn source_json(s: &SourceRow, datasets: i64, last: Option<&RunRow>) -> Value {
-    json!({
+fn source_json(s: &SourceRow, records: i64, last: Option<&RunRow>) -> Value {
+    let mut v = json!({
         "id": s.id, "name": s.name, "title": s.title, "type": s.source_type, "url": s.url,
         "organization": s.owner_org, "schedule": s.schedule,
         "config": serde_json::from_str::<Value>(&s.config).unwrap_or(json!({})),
-        "state": s.state, "created": s.created, "datasets": datasets,
+        "state": s.state, "created": s.created, "datasets": records,
         "last_run": last.map(run_json),
-    })
+    });
+    // A data-map source's records are database entries of the map.
+    if s.source_type == SourceType::Datamap.code() {
+        v["datasets"] = json!(0);
+        v["databases"] = json!(records);
+    }
+    v
 }
 
 /// A run's report as the API gives it.
@@ -152,6 +164,9 @@ struct Agency {
     title: String,
     title_translated: BTreeMap<String, String>,
     agency_kind: Option<String>,
+    /// The agency's code (a province's administrative-unit code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    code: Option<String>,
 }
 
 /// Why a run failed as a whole.
@@ -279,7 +294,11 @@ fn input_of_ckan(pkg: &Value, kho: bool) -> Value {
 }
 
 fn agency_of_ckan(pkg: &Value) -> Option<Agency> {
-    let org = pkg.get("organization").filter(|o| o.is_object())?;
+    agency_of_org(pkg.get("organization").filter(|o| o.is_object())?)
+}
+
+/// An agency from an organization dictionary of CKAN or Kho.
+fn agency_of_org(org: &Value) -> Option<Agency> {
     let name = org.get("name").and_then(Value::as_str)?.to_string();
     let title = org.get("title").and_then(Value::as_str).unwrap_or(&name).to_string();
     let title_translated = org
@@ -288,7 +307,8 @@ fn agency_of_ckan(pkg: &Value) -> Option<Agency> {
         .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
         .unwrap_or_default();
     let agency_kind = org.get("agency_kind").and_then(Value::as_str).map(str::to_string);
-    Some(Agency { name, title, title_translated, agency_kind })
+    let code = org.get("agency_code").and_then(Value::as_str).map(str::to_string);
+    Some(Agency { name, title, title_translated, agency_kind, code })
 }
 
 fn agency_of_dcat(a: &kho_dcat::read::Agent) -> Option<Agency> {
@@ -305,7 +325,7 @@ fn agency_of_dcat(a: &kho_dcat::read::Agent) -> Option<Agency> {
         return None;
     }
     let title_translated = a.names.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    Some(Agency { name, title, title_translated, agency_kind: a.agency_kind.map(str::to_string) })
+    Some(Agency { name, title, title_translated, agency_kind: a.agency_kind.map(str::to_string), code: None })
 }
 
 fn gathered(remote_id: String, agency: Option<Agency>, dict: Value, original: Option<String>, hint: &str) -> Gathered {
@@ -343,11 +363,11 @@ impl Catalog {
         }
         let kind = f.text("type", 20).or_else(|| f.text("source_type", 20)).unwrap_or_default();
         let Some(source_type) = SourceType::parse(&kind) else {
-            errors.add("type", "Must be kho, ckan or dcat");
+            errors.add("type", "Must be kho, ckan, dcat or datamap");
             return Err(errors
                 .into_result()
                 .err()
-                .unwrap_or_else(|| Error::field("type", "Must be kho, ckan or dcat")));
+                .unwrap_or_else(|| Error::field("type", "Must be kho, ckan, dcat or datamap")));
         };
         let url = f.text("url", 2000).unwrap_or_default().trim().trim_end_matches('/').to_string();
         if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
@@ -432,7 +452,20 @@ impl Catalog {
                 }
             }
         }
-        let released = store::release_objects(&mut tx, &s.id).await?;
+        // A data-map source's entries: deleted, or handed to their agencies.
+        let entries = kho_store::datamap::harvested_databases(&mut tx, &s.id).await?;
+        if clear {
+            let message = format!("Nguồn thu thập {} đã bị xoá / Harvest source {} deleted", s.title, s.title);
+            for r in &entries {
+                datamap::delete_entry(&mut tx, r, &message, &now).await?;
+                deleted += 1;
+            }
+        }
+        let released = store::release_objects(&mut tx, &s.id).await?
+            + kho_store::datamap::release_databases(&mut tx, &s.id).await?;
+        if !entries.is_empty() {
+            kho_store::datamap::bump_generation(&mut tx).await?;
+        }
         s.state = "deleted".into();
         // Its name is free again (names are unique among all sources).
         let name = std::mem::take(&mut s.name);
@@ -448,7 +481,7 @@ impl Catalog {
         let mut conn = self.store().conn().await?;
         let mut out = Vec::new();
         for s in store::list_sources(&mut conn).await? {
-            let n = store::count_objects(&mut conn, &s.id).await?;
+            let n = source_records(&mut conn, &s).await?;
             let last = store::runs(&mut conn, &s.id, 1).await?;
             out.push(source_json(&s, n, last.first()));
         }
@@ -459,7 +492,7 @@ impl Catalog {
     pub async fn harvest_source_show(&self, id_or_name: &str) -> Result<Value> {
         let mut conn = self.store().conn().await?;
         let s = active_source(&mut conn, id_or_name).await?;
-        let n = store::count_objects(&mut conn, &s.id).await?;
+        let n = source_records(&mut conn, &s).await?;
         let runs = store::runs(&mut conn, &s.id, 20).await?;
         let mut v = source_json(&s, n, runs.first());
         v["runs"] = Value::Array(runs.iter().map(run_json).collect());
@@ -574,14 +607,9 @@ impl Catalog {
         tracing::info!(source = %source.name, run = %run.id, "harvest started");
 
         let mut errors: Vec<Value> = Vec::new();
-        let outcome = match self.gather(&source, kind, &config).await {
-            Ok(listing) => {
-                for (what, why) in &listing.skipped {
-                    note_error(&mut run, &mut errors, what, why);
-                }
-                self.import(&source, &config, listing, &mut run, &mut errors).await
-            }
-            Err(e) => Err(e),
+        let outcome = match kind {
+            SourceType::Datamap => self.harvest_datamap(&source, &config, &mut run, &mut errors).await,
+            _ => self.harvest_datasets(&source, kind, &config, &mut run, &mut errors).await,
         };
         run.finished = Some(timefmt::now());
         match outcome {
@@ -597,6 +625,22 @@ impl Catalog {
             updated = run.updated, deleted = run.deleted, unchanged = run.unchanged, errored = run.errored,
             error = run.error.as_deref().unwrap_or(""), "harvest ended");
         Ok(run)
+    }
+
+    /// A run of a dataset source: gather every remote dataset, then import.
+    async fn harvest_datasets(
+        &self,
+        source: &SourceRow,
+        kind: SourceType,
+        config: &SourceConfig,
+        run: &mut RunRow,
+        errors: &mut Vec<Value>,
+    ) -> std::result::Result<(), Fatal> {
+        let listing = self.gather(source, kind, config).await?;
+        for (what, why) in &listing.skipped {
+            note_error(run, errors, what, why);
+        }
+        self.import(source, config, listing, run, errors).await
     }
 
     async fn save_run(&self, run: &RunRow) -> Result<()> {
@@ -694,6 +738,7 @@ impl Catalog {
                     }
                 }
             }
+            SourceType::Datamap => return Err(Fatal("a data-map source has no datasets".into())),
             SourceType::Dcat => {
                 let mut next = Some(source.url.clone());
                 let mut visited: HashSet<String> = HashSet::new();
@@ -886,6 +931,12 @@ impl Catalog {
 
     /// Finds the local agency named like a remote one, creating it.
     async fn ensure_agency(&self, a: &Agency) -> Result<String> {
+        self.ensure_agency_under(a, None).await
+    }
+
+    /// Finds the local agency named like a remote one, creating it under
+    /// `parent` (a local organization id).
+    async fn ensure_agency_under(&self, a: &Agency, parent: Option<&str>) -> Result<String> {
         let mut conn = self.store().conn().await?;
         if let Some(g) = kho_store::groups::find(&mut conn, &a.name, Some(true)).await? {
             return Ok(g.id);
@@ -894,6 +945,12 @@ impl Catalog {
         let mut dict = json!({"name": a.name, "title": a.title, "title_translated": a.title_translated});
         if let Some(k) = &a.agency_kind {
             dict["agency_kind"] = json!(k);
+        }
+        if let Some(c) = &a.code {
+            dict["agency_code"] = json!(c);
+        }
+        if let Some(p) = parent {
+            dict["parent"] = json!(p);
         }
         let g = self.group_create(&Actor::system(), Fields::from_value(dict)?, true).await?;
         tracing::info!(organization = %g.name, "created the agency of harvested datasets");
@@ -1002,6 +1059,15 @@ impl Catalog {
         let suffix = &sha256_hex(remote_id.as_bytes())[..8];
         Ok(format!("{base}-{suffix}"))
     }
+}
+
+/// How many records a source brought: datasets, or a data-map source's
+/// database entries.
+async fn source_records(conn: &mut dyn kho_store::Handle, s: &SourceRow) -> Result<i64> {
+    if s.source_type == SourceType::Datamap.code() {
+        return Ok(kho_store::datamap::harvested_databases(conn, &s.id).await?.len() as i64);
+    }
+    Ok(store::count_objects(conn, &s.id).await?)
 }
 
 /// An active source by id or name.

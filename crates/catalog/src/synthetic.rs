@@ -341,6 +341,8 @@ pub async fn datamap(
             approved_revision: Some(1),
             created: now.clone(),
             modified: now.clone(),
+            harvest_source_id: None,
+            harvest_remote_id: None,
         };
         store::upsert_database(&mut tx, &row).await?;
         store::insert_revision(

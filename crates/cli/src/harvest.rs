@@ -32,15 +32,16 @@ pub enum HarvestCommand {
 
 #[derive(Subcommand)]
 pub enum SourceCommand {
-    /// Add a source: another Kho node or a CKAN site (by its Action API), or a DCAT
-    /// document (Turtle, JSON-LD or RDF/XML, paged with Hydra).
+    /// Add a source: another Kho node or a CKAN site (by its Action API), a DCAT
+    /// document (Turtle, JSON-LD or RDF/XML, paged with Hydra), or another Kho node's
+    /// data map (its registry of databases and its data dictionary).
     Add {
         /// Name of the source (lowercase letters, digits, - and _).
         name: String,
-        /// kho, ckan or dcat.
-        #[arg(long = "type", value_parser = ["kho", "ckan", "dcat"])]
+        /// kho, ckan, dcat, or datamap (another Kho node's data map).
+        #[arg(long = "type", value_parser = ["kho", "ckan", "dcat", "datamap"])]
         source_type: String,
-        /// The node's or site's base URL (kho, ckan), or the DCAT document's address (dcat).
+        /// The node's or site's base URL (kho, ckan, datamap), or the DCAT document's address (dcat).
         #[arg(long)]
         url: String,
         /// Organization for every harvested dataset (default: an organization named like

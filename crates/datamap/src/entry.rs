@@ -126,6 +126,7 @@ pub const READ_ONLY: &[&str] = &[
     "duplications",
     "connected",
     "pending",
+    "harvested",
     "harvest_source",
 ];
 

@@ -476,7 +476,7 @@ const SPECS: &[Spec] = &[
         &[&[
             ("name", "string", true, "Name of the source (lowercase letters, digits, - and _)."),
             ("url", "string", true, "The remote node or CKAN site (its base URL), or the DCAT document's address."),
-            ("type", "string", true, "kho, ckan or dcat (source_type is accepted too)."),
+            ("type", "string", true, "kho, ckan, dcat, or datamap (another Kho node's data map; source_type is accepted too)."),
             ("title", "string", false, "Title shown in reports (default: the name)."),
             (
                 "organization",

@@ -21,11 +21,27 @@ pub struct DatabaseRow {
     pub approved_revision: Option<i64>,
     pub created: String,
     pub modified: String,
+    /// The harvest source that brought it (read-only here), if any.
+    pub harvest_source_id: Option<String>,
+    /// Its id at that source.
+    pub harvest_remote_id: Option<String>,
 }
 
-crate::sqlite_row!(DatabaseRow { id, name, owner_org, state, revision, approved_revision, created, modified });
+crate::sqlite_row!(DatabaseRow {
+    id,
+    name,
+    owner_org,
+    state,
+    revision,
+    approved_revision,
+    created,
+    modified,
+    harvest_source_id,
+    harvest_remote_id
+});
 
-const DATABASE_COLUMNS: &str = "id, name, owner_org, state, revision, approved_revision, created, modified";
+const DATABASE_COLUMNS: &str =
+    "id, name, owner_org, state, revision, approved_revision, created, modified, harvest_source_id, harvest_remote_id";
 
 /// One revision of a database entry.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -75,10 +91,12 @@ const REVISION_SELECT: &str = "SELECT r.database_id, r.revision, r.action, r.doc
 /// Adds or replaces a database row.
 pub async fn upsert_database(h: &mut dyn Handle, d: &DatabaseRow) -> Result<(), StoreError> {
     Sql::new(
-        "INSERT INTO datamap_databases (id, name, owner_org, state, revision, approved_revision, created, modified) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+        "INSERT INTO datamap_databases (id, name, owner_org, state, revision, approved_revision, created, modified, \
+            harvest_source_id, harvest_remote_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
          owner_org = excluded.owner_org, state = excluded.state, revision = excluded.revision, \
-         approved_revision = excluded.approved_revision, modified = excluded.modified",
+         approved_revision = excluded.approved_revision, modified = excluded.modified, \
+         harvest_source_id = excluded.harvest_source_id, harvest_remote_id = excluded.harvest_remote_id",
     )
     .bind(&d.id)
     .bind(&d.name)
@@ -88,9 +106,30 @@ pub async fn upsert_database(h: &mut dyn Handle, d: &DatabaseRow) -> Result<(), 
     .bind(d.approved_revision)
     .bind(&d.created)
     .bind(&d.modified)
+    .bind(&d.harvest_source_id)
+    .bind(&d.harvest_remote_id)
     .execute(h)
     .await?;
     Ok(())
+}
+
+/// The active databases a harvest source brought.
+pub async fn harvested_databases(h: &mut dyn Handle, source_id: &str) -> Result<Vec<DatabaseRow>, StoreError> {
+    Sql::new(&format!(
+        "SELECT {DATABASE_COLUMNS} FROM datamap_databases WHERE harvest_source_id = $1 AND state = 'active'"
+    ))
+    .bind(source_id)
+    .fetch_all(h)
+    .await
+}
+
+/// Hands the databases a deleted harvest source brought to their agencies:
+/// ordinary, editable entries from now on. Returns how many.
+pub async fn release_databases(h: &mut dyn Handle, source_id: &str) -> Result<u64, StoreError> {
+    Sql::new("UPDATE datamap_databases SET harvest_source_id = NULL WHERE harvest_source_id = $1")
+        .bind(source_id)
+        .execute(h)
+        .await
 }
 
 /// A database by id or name (deleted ones only by id).
@@ -200,14 +239,16 @@ pub struct EntryRow {
     pub revision: i64,
     pub review_state: String,
     pub doc: String,
+    /// The harvest source that brought it, if any.
+    pub harvest_source_id: Option<String>,
 }
 
-crate::sqlite_row!(EntryRow { id, owner_org, revision, review_state, doc });
+crate::sqlite_row!(EntryRow { id, owner_org, revision, review_state, doc, harvest_source_id });
 
 /// Every active database with its approved revision (the map).
 pub async fn approved_entries(h: &mut dyn Handle) -> Result<Vec<EntryRow>, StoreError> {
     Sql::new(
-        "SELECT d.id, d.owner_org, r.revision, r.review_state, r.doc FROM datamap_databases d \
+        "SELECT d.id, d.owner_org, r.revision, r.review_state, r.doc, d.harvest_source_id FROM datamap_databases d \
          JOIN datamap_revisions r ON r.database_id = d.id AND r.revision = d.approved_revision \
          WHERE d.state = 'active' ORDER BY d.name",
     )
@@ -220,7 +261,7 @@ pub async fn approved_entries(h: &mut dyn Handle) -> Result<Vec<EntryRow>, Store
 /// agencies when `orgs` is `None`.
 pub async fn pending_entries(h: &mut dyn Handle, orgs: Option<&[String]>) -> Result<Vec<EntryRow>, StoreError> {
     let mut q = Sql::new(
-        "SELECT d.id, d.owner_org, r.revision, r.review_state, r.doc FROM datamap_databases d \
+        "SELECT d.id, d.owner_org, r.revision, r.review_state, r.doc, d.harvest_source_id FROM datamap_databases d \
          JOIN datamap_revisions r ON r.database_id = d.id AND r.revision = d.revision \
          WHERE d.state = 'active' AND r.review_state = 'pending'",
     );

@@ -85,6 +85,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0012_strategy.sql"),
         include_str!("../migrations/postgres/0012_strategy.sql"),
     ),
+    (
+        14,
+        "data map harvesting",
+        include_str!("../migrations/sqlite/0014_datamap_harvest.sql"),
+        include_str!("../migrations/postgres/0014_datamap_harvest.sql"),
+    ),
 ];
 
 /// Arbitrary constant naming Kho's migration lock on PostgreSQL.

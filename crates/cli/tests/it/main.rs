@@ -20,6 +20,7 @@ mod duplicates;
 mod fetching;
 mod harvest;
 mod harvest_ckan;
+mod harvest_datamap;
 mod harvest_pages;
 mod jobs;
 mod link_checks;

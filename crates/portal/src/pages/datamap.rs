@@ -869,6 +869,15 @@ struct ShowExtra {
     duplications: Vec<DupDoc>,
     #[serde(default)]
     modified: String,
+    #[serde(default)]
+    harvest_source: Option<HarvestDoc>,
+}
+
+/// Where a harvested entry comes from.
+#[derive(Deserialize)]
+struct HarvestDoc {
+    title: String,
+    original: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -976,6 +985,8 @@ struct DatabaseView {
     duplications: Vec<DupRow>,
     history: Vec<RevisionRow>,
     modified: String,
+    /// A harvested entry's source: (title, its page at the source).
+    harvest: Option<(String, String)>,
 }
 
 /// The label of an entry field (for changes and the fields table).
@@ -1210,6 +1221,7 @@ impl Portal {
             duplications,
             history: history.into_iter().map(|r| revision_row(&tr, &entry.name, r)).collect(),
             modified: format::date(lang, &extra.modified),
+            harvest: extra.harvest_source.map(|h| (h.title, h.original)),
             name: entry.name,
             title,
         };

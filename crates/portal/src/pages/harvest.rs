@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
 /// The source types, in the order the form offers them.
-pub const SOURCE_TYPES: [&str; 3] = ["dcat", "ckan", "kho"];
+pub const SOURCE_TYPES: [&str; 4] = ["dcat", "ckan", "kho", "datamap"];
 /// The states of a run.
 pub const RUN_STATES: [&str; 4] = ["queued", "running", "finished", "failed"];
 /// Per-record errors shown per run (all are counted; the API has them all).
@@ -38,6 +38,9 @@ struct SourceDoc {
     created: String,
     #[serde(default)]
     datasets: i64,
+    /// A data-map source's database entries.
+    #[serde(default)]
+    databases: i64,
     last_run: Option<RunDoc>,
     #[serde(default)]
     runs: Vec<RunDoc>,
@@ -237,7 +240,7 @@ fn translate(tr: &Tr, field: &str, message: &str, posted: &BTreeMap<String, Stri
         ("Must be 2–100 characters", "hv-v-name"),
         ("A harvest source with this name already exists", "hv-v-name-taken"),
         ("Must be an http:// or https:// address", "hv-v-url"),
-        ("Must be kho, ckan or dcat", "hv-v-type"),
+        ("Must be kho, ckan, dcat or datamap", "hv-v-type"),
     ];
     if let Some((_, key)) = MESSAGES.iter().find(|(en, _)| message.starts_with(en)) {
         return tr.t(key);
@@ -332,7 +335,7 @@ impl Portal {
             url: s.url,
             organization: s.organization.map(|id| orgs.get(&id).cloned().unwrap_or_else(|| (id.clone(), id))),
             schedule: s.schedule.filter(|x| !x.trim().is_empty()),
-            datasets: count(s.datasets),
+            datasets: count(s.datasets + s.databases),
             created: if s.created.is_empty() { String::new() } else { crate::format::datetime(lang, &s.created) },
             last_run: s.last_run.map(|r| run_view(tr, lang, r)),
             name: s.name,
