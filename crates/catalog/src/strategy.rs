@@ -13,9 +13,12 @@ use kho_strategy::{Indicator, Task, seed};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 
-/// A task as the API gives it: the seed's fields, today's lead agencies
-/// and the changes that moved it (with their date and legal basis).
-fn task_json(t: &Task, year: i32) -> Value {
+/// A task as the API gives it: the seed's fields, today's lead and
+/// coordinating agencies, the changes that moved it (with their date and
+/// legal basis), each agency's latest approved progress (`progress`; in
+/// lists without its text and evidence) and the overall status they make
+/// (`overall`, see `kho_strategy::progress::roll_up`).
+fn task_json(t: &Task, year: i32, progress: Option<&Vec<Value>>, full: bool) -> Value {
     let s = seed();
     let mut v = json!(t);
     let changes: Vec<Value> = t
@@ -27,8 +30,22 @@ fn task_json(t: &Task, year: i32) -> Value {
         )
         .collect();
     v["lead_today"] = json!(t.lead_today());
+    v["coordinating_today"] = json!(kho_strategy::progress::coordinating_today(t));
     v["lead_changes"] = Value::Array(changes);
     v["overdue"] = json!(t.is_overdue(year));
+    let reports = progress.cloned().unwrap_or_default();
+    v["overall"] = crate::strategy_progress::overall_json(&reports, t.is_overdue(year));
+    v["progress"] = Value::Array(if full {
+        reports
+    } else {
+        reports
+            .iter()
+            .map(|r| {
+                json!({"id": r["id"], "organization": r["organization"], "role": r["role"], "year": r["year"],
+                       "status": r["status"], "status_label": r["status_label"], "percent": r["percent"]})
+            })
+            .collect()
+    });
     v
 }
 
@@ -47,8 +64,9 @@ impl Catalog {
     /// `strategy_task_list`: the appendix's key tasks, filtered by `part`
     /// (A|B|C), `group` (Roman numeral), `agency` (a lead agency as the
     /// Decision names it or as it is today), `overdue` (true: the time
-    /// ended before this year).
-    pub fn strategy_task_list(&self, mut f: Fields) -> Result<Value> {
+    /// ended before this year), each with its approved progress and
+    /// overall status.
+    pub async fn strategy_task_list(&self, mut f: Fields) -> Result<Value> {
         let part = f.text("part", 2).map(|p| p.to_ascii_uppercase());
         let group = f.text("group", 10).map(|g| g.to_ascii_uppercase());
         let agency = f.text("agency", 300);
@@ -61,6 +79,7 @@ impl Catalog {
             return Err(Error::field("part", "Value must be one of A, B, C"));
         }
         let year = this_year();
+        let progress = self.approved_progress().await?;
         let tasks: Vec<Value> = seed()
             .tasks
             .iter()
@@ -70,16 +89,18 @@ impl Catalog {
                 agency.as_ref().is_none_or(|a| t.lead_vi.iter().any(|l| l == a) || t.lead_today().contains(&a.as_str()))
             })
             .filter(|t| overdue.is_none_or(|o| t.is_overdue(year) == o))
-            .map(|t| task_json(t, year))
+            .map(|t| task_json(t, year, progress.get(&t.id), false))
             .collect();
         Ok(json!({"count": tasks.len(), "results": tasks, "agency_changes": seed().agency_changes}))
     }
 
-    /// `strategy_task_show`: one task by id (e.g. `C.XIV.3`).
-    pub fn strategy_task_show(&self, id: &str) -> Result<Value> {
+    /// `strategy_task_show`: one task by id (e.g. `C.XIV.3`), with each
+    /// agency's latest approved progress (text and evidence included).
+    pub async fn strategy_task_show(&self, id: &str) -> Result<Value> {
         let t =
             seed().task(id).ok_or_else(|| Error::not_found(format!("No task \"{id}\" in the Strategy's appendix")))?;
-        Ok(task_json(t, this_year()))
+        let progress = self.approved_progress().await?;
+        Ok(task_json(t, this_year(), progress.get(&t.id), true))
     }
 }
 
@@ -108,7 +129,8 @@ struct YearFigures {
     at: String,
 }
 
-fn parse_year(f: &mut Fields) -> Result<i32> {
+/// The `year` of a request: this year by default, at most this year.
+pub(crate) fn parse_year(f: &mut Fields) -> Result<i32> {
     let now = this_year();
     let y = f.int_in("year", 2024, 2100).map(|y| y as i32).unwrap_or(now);
     if y > now {
@@ -182,7 +204,9 @@ impl Catalog {
     /// `strategy_indicator_list`: the computed indicators of `year`
     /// (default this year, computed now; earlier years as recorded by
     /// their ranking) for the nation and each ministry-level agency and
-    /// province (`level` narrows to one).
+    /// province (`level` narrows to one), and beside them (`entered`) the
+    /// approved values entered by hand with evidence, marked
+    /// `"source": "entered"`; those never replace a computed figure.
     pub async fn strategy_indicator_list(&self, mut f: Fields) -> Result<Value> {
         let year = parse_year(&mut f)?;
         let level = f.text("level", 20);
@@ -195,7 +219,23 @@ impl Catalog {
                     .ok_or_else(|| Error::field("level", "Value must be one of ministry, province, national"))?,
             ),
         };
-        let fig = self.year_figures(year).await?;
+        let entered: Vec<Value> = self
+            .entered_values(year)
+            .await?
+            .into_iter()
+            .filter(|(scope, _)| level.is_none_or(|l| *scope == Some(l)))
+            .map(|(_, v)| v)
+            .collect();
+        let fig = match self.year_figures(year).await {
+            Ok(fig) => fig,
+            // A past year nobody ranked may still have entered values.
+            Err(Error::NotFound(_)) if !entered.is_empty() => YearFigures {
+                year,
+                computed: Computed { national: Vec::new(), agencies: Vec::new() },
+                at: String::new(),
+            },
+            Err(e) => return Err(e),
+        };
         let names = self.agencies_by_id().await?;
         let agencies: Vec<Value> = fig
             .computed
@@ -210,7 +250,8 @@ impl Catalog {
             .collect();
         let national =
             if level.is_none_or(|l| l == Scope::National) { values_json(&fig.computed.national) } else { json!([]) };
-        Ok(json!({"year": fig.year, "computed": fig.at, "national": national, "agencies": agencies}))
+        Ok(json!({"year": fig.year, "computed": fig.at, "national": national, "agencies": agencies,
+                  "entered": entered}))
     }
 
     /// The ranking method of `version` (default: the latest; the first is
@@ -432,11 +473,19 @@ impl Catalog {
         let open = self.open_data_by_org().await?;
         let (datasets, meeting) =
             subtree.iter().filter_map(|o| open.get(*o)).fold((0, 0), |a, o| (a.0 + o.datasets, a.1 + o.meeting));
+        // The agency's approved progress of the year fills its tasks' lines.
+        let approved = self.agency_progress(&g.id, year).await?;
         let tasks: Vec<Value> = seed()
             .tasks
             .iter()
             .filter(|t| t.lead_today().iter().any(|l| *l == g.title))
-            .map(|t| json!({"id": t.id, "text_vi": t.text_vi, "deadline": t.deadline_as_written, "progress": ""}))
+            .map(|t| {
+                let p = approved.get(&t.id);
+                json!({"id": t.id, "text_vi": t.text_vi, "deadline": t.deadline_as_written,
+                       "progress": p.and_then(|p| p["text"].as_str()).unwrap_or_default(),
+                       "status": p.map(|p| p["status"].clone()), "percent": p.map(|p| p["percent"].clone()),
+                       "evidence": p.map(|p| p["evidence"].clone())})
+            })
             .collect();
         let content = json!({
             "due": format!("{year}-12-31"),

@@ -31,7 +31,7 @@ pub struct Site {
 
 /// The licence of the catalog's own metadata: open to all (CC0), as on
 /// data.europa.eu; each dataset's licence is its own.
-const CATALOG_LICENSE: &str = "cc-zero";
+pub(crate) const CATALOG_LICENSE: &str = "cc-zero";
 
 impl Site {
     /// The IRI of a dataset (see [`crate::iri::dataset`]).
@@ -97,16 +97,16 @@ impl Write for Chunks {
     }
 }
 
-fn own(iri: impl Into<String>) -> NamedNode {
+pub(crate) fn own(iri: impl Into<String>) -> NamedNode {
     NamedNode::new_unchecked(iri)
 }
 
-fn term(namespace: &str, local: &str) -> NamedNode {
+pub(crate) fn term(namespace: &str, local: &str) -> NamedNode {
     own(format!("{namespace}{local}"))
 }
 
 /// An IRI from outside (a link, an address), if it is one.
-fn checked(iri: &str) -> Option<NamedNode> {
+pub(crate) fn checked(iri: &str) -> Option<NamedNode> {
     let iri = iri.trim();
     if !(iri.starts_with("http://") || iri.starts_with("https://") || iri.starts_with("mailto:")) {
         return None;
@@ -114,7 +114,7 @@ fn checked(iri: &str) -> Option<NamedNode> {
     NamedNode::new(iri).ok()
 }
 
-fn text(value: &str, lang: &str) -> Literal {
+pub(crate) fn text(value: &str, lang: &str) -> Literal {
     // XML 1.0 (RDF/XML) cannot carry other control characters; no format needs them.
     if value.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
         let clean: String = value.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect();
@@ -123,7 +123,7 @@ fn text(value: &str, lang: &str) -> Literal {
     Literal::new_language_tagged_literal_unchecked(value, lang)
 }
 
-fn typed(value: impl Into<String>, datatype: &str) -> Literal {
+pub(crate) fn typed(value: impl Into<String>, datatype: &str) -> Literal {
     Literal::new_typed_literal(value, term(ns::XSD, datatype))
 }
 
@@ -147,7 +147,7 @@ pub fn date_literal(value: &str) -> Option<Literal> {
 /// Streams DCAT-AP 3 for a catalog or one dataset.
 pub struct Writer<W: Write> {
     out: oxrdfio::WriterQuadSerializer<W>,
-    site: Arc<Site>,
+    pub(crate) site: Arc<Site>,
     /// Shared nodes already described in this document.
     described: HashSet<String>,
     catalog: Option<(NamedNode, NamedNode)>,
@@ -167,13 +167,13 @@ impl<W: Write> Writer<W> {
         Writer { out: s.for_writer(out), site, described: HashSet::new(), catalog: None, buf: Vec::new() }
     }
 
-    fn add(&mut self, s: impl Into<NamedOrBlankNode>, p: NamedNode, o: impl Into<Term>) {
+    pub(crate) fn add(&mut self, s: impl Into<NamedOrBlankNode>, p: NamedNode, o: impl Into<Term>) {
         self.buf.push(Triple::new(s, p, o));
     }
 
     /// Writes what was added, grouped by subject in order of first
     /// appearance, so each node reads as one block.
-    fn flush(&mut self) -> io::Result<()> {
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
         let mut order: HashMap<NamedOrBlankNode, usize> = HashMap::new();
         for t in &self.buf {
             let next = order.len();
@@ -187,16 +187,16 @@ impl<W: Write> Writer<W> {
     }
 
     /// True the first time `key` is met in this document.
-    fn first(&mut self, key: &str) -> bool {
+    pub(crate) fn first(&mut self, key: &str) -> bool {
         !self.described.contains(key) && self.described.insert(key.to_string())
     }
 
-    fn is_a(&mut self, s: &NamedNode, class_ns: &str, class: &str) {
+    pub(crate) fn is_a(&mut self, s: &NamedNode, class_ns: &str, class: &str) {
         self.add(s.clone(), term(ns::RDF, "type"), term(class_ns, class));
     }
 
     /// A term of an EU authority table, typed as `class` and in its scheme.
-    fn eu_term(&mut self, table: &str, code: &str, class: (&str, &str), label: Option<&str>) -> NamedNode {
+    pub(crate) fn eu_term(&mut self, table: &str, code: &str, class: (&str, &str), label: Option<&str>) -> NamedNode {
         let iri = term(ns::EU, &format!("{table}/{code}"));
         if self.first(iri.as_str()) {
             self.is_a(&iri, class.0, class.1);
@@ -208,12 +208,17 @@ impl<W: Write> Writer<W> {
         iri
     }
 
-    fn language(&mut self, code: &str) -> NamedNode {
+    pub(crate) fn language(&mut self, code: &str) -> NamedNode {
         self.eu_term("language", code, (ns::DCT, "LinguisticSystem"), None)
     }
 
     /// A SKOS concept with its label, in a scheme with a title.
-    fn concept(&mut self, iri: NamedNode, labels: &[(&str, &str)], scheme: (&str, &[(&str, &str)])) -> NamedNode {
+    pub(crate) fn concept(
+        &mut self,
+        iri: NamedNode,
+        labels: &[(&str, &str)],
+        scheme: (&str, &[(&str, &str)]),
+    ) -> NamedNode {
         if self.first(iri.as_str()) {
             self.is_a(&iri, ns::SKOS, "Concept");
             for (l, lang) in labels {
@@ -231,19 +236,19 @@ impl<W: Write> Writer<W> {
         iri
     }
 
-    fn document(&mut self, iri: NamedNode) -> NamedNode {
+    pub(crate) fn document(&mut self, iri: NamedNode) -> NamedNode {
         self.add(iri.clone(), term(ns::RDF, "type"), term(ns::FOAF, "Document"));
         iri
     }
 
     /// An address as the target of `dcat:accessURL` and the like.
-    fn resource(&mut self, iri: NamedNode) -> NamedNode {
+    pub(crate) fn resource(&mut self, iri: NamedNode) -> NamedNode {
         // The 3.0.1 range shapes still name rdfs:Resource for these paths.
         self.add(iri.clone(), term(ns::RDF, "type"), term(ns::RDFS, "Resource"));
         iri
     }
 
-    fn licence(&mut self, license_id: &str) -> Option<NamedNode> {
+    pub(crate) fn licence(&mut self, license_id: &str) -> Option<NamedNode> {
         let iri = own(crate::iri::license(&self.site.base, license_id)?);
         if self.first(iri.as_str()) {
             self.is_a(&iri, ns::DCT, "LicenseDocument");
@@ -265,16 +270,25 @@ impl<W: Write> Writer<W> {
     /// The agency behind a dataset, described once.
     fn agency(&mut self, pkg: &Package) -> Option<NamedNode> {
         let org = pkg.organization.as_ref()?;
-        let iri = own(crate::iri::agency(&self.site.base, &org.name));
+        let vi = org.title_translated.get("vi").unwrap_or(&org.title);
+        let mut names = vec![(vi.as_str(), "vi")];
+        names.extend(
+            org.title_translated.iter().filter(|(l, _)| l.as_str() != "vi").map(|(l, t)| (t.as_str(), l.as_str())),
+        );
+        Some(self.agent(&org.name, &names, org.agency_kind.as_deref()))
+    }
+
+    /// An agency (`{site}/organization/{name}`) with its names (text,
+    /// language) and its kind's ADMS publisher type, described once.
+    pub(crate) fn agent(&mut self, name: &str, names: &[(&str, &str)], kind: Option<&str>) -> NamedNode {
+        let iri = own(crate::iri::agency(&self.site.base, name));
         if self.first(iri.as_str()) {
             self.is_a(&iri, ns::FOAF, "Agent");
             self.is_a(&iri, ns::FOAF, "Organization");
-            let vi = org.title_translated.get("vi").unwrap_or(&org.title).clone();
-            self.add(iri.clone(), term(ns::FOAF, "name"), text(&vi, "vi"));
-            for (lang, t) in org.title_translated.iter().filter(|(l, _)| l.as_str() != "vi") {
+            for (t, lang) in names {
                 self.add(iri.clone(), term(ns::FOAF, "name"), text(t, lang));
             }
-            let kind = org.agency_kind.as_deref().and_then(AgencyKind::parse).and_then(vocab::publisher_type);
+            let kind = kind.and_then(AgencyKind::parse).and_then(vocab::publisher_type);
             if let Some((code, label)) = kind {
                 let t = self.concept(
                     term(ns::ADMS_PUBLISHER_TYPE, code),
@@ -284,11 +298,11 @@ impl<W: Write> Writer<W> {
                 self.add(iri.clone(), term(ns::DCT, "type"), t);
             }
         }
-        Some(iri)
+        iri
     }
 
     /// The catalog's own agent: the operating agency.
-    fn operator(&mut self) -> NamedNode {
+    pub(crate) fn operator(&mut self) -> NamedNode {
         let site = self.site.clone();
         let iri =
             site.publisher_url.as_deref().and_then(checked).unwrap_or_else(|| own(format!("{}/#operator", site.base)));
@@ -310,7 +324,7 @@ impl<W: Write> Writer<W> {
         format!("{}/group", self.site.base)
     }
 
-    fn spatial(&mut self, value: &str) -> Option<NamedOrBlankNode> {
+    pub(crate) fn spatial(&mut self, value: &str) -> Option<NamedOrBlankNode> {
         let place = crate::iri::place(&self.site.base, value)?;
         let Some(iri) = place.iri.as_deref().and_then(checked) else {
             // Free text: a place known only by its name.

@@ -4,6 +4,8 @@
 //! ([`vocab`]) and the serialisations served ([`format`]). [`read`] goes
 //! the other way, for harvesting: a remote catalog's page, from any DCAT
 //! producer, into the dataset dictionaries `package_create` accepts.
+//! [`datamap`] writes the data map (the registry of government databases)
+//! as a catalog of its own, through the same writer.
 //!
 //! No HTTP and no database here: the catalog crate reads the datasets and
 //! the server streams what a [`export::Writer`] writes. The mapping table
@@ -16,6 +18,7 @@
 //! - a dataset's IRI is `{site}/dataset/{id}` (stable across renames), or
 //!   the IRI it was harvested with.
 
+pub mod datamap;
 pub mod export;
 pub mod format;
 pub mod iri;

@@ -94,6 +94,13 @@ pub fn access_right(s: DataSharing) -> Option<&'static str> {
     }
 }
 
+/// The EU access-right code for a database of the data map. Unlike a
+/// catalog dataset, a private-use database is exported (to its own agency
+/// and reviewers only, who may see it): `NON_PUBLIC`.
+pub fn registry_access_right(s: DataSharing) -> &'static str {
+    access_right(s).unwrap_or("NON_PUBLIC")
+}
+
 /// The sharing class of an EU access-right code (harvesting).
 pub fn sharing_from_eu(code: &str) -> Option<DataSharing> {
     match code {

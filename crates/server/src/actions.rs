@@ -152,12 +152,15 @@ pub const ACTIONS: &[ActionDef] = &[
     ),
     read(
         "strategy_task_list",
-        "Return the key tasks of the Strategy's appendix: {count, results, agency_changes}. Each task has id (part.group.no), text_vi, text_en, lead_vi (as the Decision names them), coordinating_vi, deadline_as_written, deadline {kind ongoing|year|range, start, end}, lead_today (the ministries holding it since the 1 March 2025 restructuring), lead_changes (original, current, effective, basis) and overdue. Parameters: part (A|B|C), group (Roman numeral), agency (a lead agency, as named then or now), overdue.",
+        "Return the key tasks of the Strategy's appendix: {count, results, agency_changes}. Each task has id (part.group.no), text_vi, text_en, lead_vi (as the Decision names them), coordinating_vi, deadline_as_written, deadline {kind ongoing|year|range, start, end}, lead_today (the ministries holding it since the 1 March 2025 restructuring), coordinating_today, lead_changes (original, current, effective, basis), overdue, progress (each agency's latest approved progress: organization, role, year, status, percent) and overall (status not_reported|not_started|in_progress|completed|delayed, percent, agencies). Parameters: part (A|B|C), group (Roman numeral), agency (a lead agency, as named then or now), overdue.",
     ),
-    read("strategy_task_show", "Return one key task of the Strategy's appendix. Parameters: id (e.g. C.XIV.3)."),
+    read(
+        "strategy_task_show",
+        "Return one key task of the Strategy's appendix, as strategy_task_list gives it, with each agency's latest approved progress in full (text, evidence). Parameters: id (e.g. C.XIV.3).",
+    ),
     read(
         "strategy_indicator_list",
-        "Return the indicators Kho computes (national_db_connected, shared_db_via_platform, open_data_agencies, protection_4_layer; definitions in docs/STRATEGY.md) for the nation and each ministry-level agency and province: numerator, denominator, value (percent, null when nothing is measured) and the target it measures. This year's are computed now; earlier years' as recorded when their ranking ran. Parameters: year, level (ministry|province|national).",
+        "Return the indicators Kho computes (national_db_connected, shared_db_via_platform, open_data_agencies, protection_4_layer; definitions in docs/STRATEGY.md) for the nation and each ministry-level agency and province: numerator, denominator, value (percent, null when nothing is measured) and the target it measures. This year's are computed now; earlier years' as recorded when their ranking ran. Beside them, entered: the approved values entered by hand with evidence (source \"entered\"; they never replace a computed figure). Parameters: year, level (ministry|province|national).",
     ),
     read(
         "strategy_method_list",
@@ -175,6 +178,22 @@ pub const ACTIONS: &[ActionDef] = &[
     read(
         "strategy_report_national",
         "Return the national consolidation of a year: the nation's indicators, every approved agency report, counts by state, and the ministry-level agencies and provinces without an approved report. Parameters: year.",
+    ),
+    read(
+        "strategy_progress_show",
+        "Return an agency's progress report on a task for a year, with its history (approved versions are public; drafts, submissions and rejections only to the agency and reviewers): task, organization, role (lead|coordinating|null), year, state (draft|submitted|approved|rejected), status (not_started|in_progress|completed|delayed) with status_label, percent, period, text, evidence, review_note, approved (the last approved version) and history (seq, at, user, step, state, note, changes, content). Parameters: id, or task, organization and year.",
+    ),
+    read(
+        "strategy_progress_list",
+        "Return the progress reports the caller may see: {count, results}. Parameters: task, organization, year, state, status, limit (default 100, at most 1000), offset.",
+    ),
+    read(
+        "strategy_indicator_entry_show",
+        "Return an indicator value entered by hand, with its history (approved versions are public; the rest only to its agency, or for national values to reviewers): target, scope (national|organization), organization, year, state, numerator, denominator, percent, count, value, note, evidence, approved, history. Parameters: id, or target, organization (absent for the national value) and year.",
+    ),
+    read(
+        "strategy_indicator_entry_list",
+        "Return the indicator values entered by hand that the caller may see: {count, results}. Parameters: target, organization (or national), year, state, limit, offset.",
     ),
     read(
         "datastore_info",
@@ -299,7 +318,7 @@ pub const ACTIONS: &[ActionDef] = &[
     ),
     write(
         "strategy_report_create",
-        "Start an agency's annual report (its editors), drafted from the data: indicators, data map, open data and the tasks it leads. Parameters: organization, year (default this year).",
+        "Start an agency's annual report (its editors), drafted from the data: indicators, data map, open data and the tasks it leads, with its approved progress of the year. Parameters: organization, year (default this year).",
     ),
     write(
         "strategy_report_update",
@@ -312,6 +331,30 @@ pub const ACTIONS: &[ActionDef] = &[
     write(
         "strategy_report_review",
         "Approve or reject a submitted report (reviewers). Parameters: id (or organization and year), decision (approve|reject), note (required to reject).",
+    ),
+    write(
+        "strategy_progress_update",
+        "Create or edit an agency's draft progress report on a task for a year (the agency's editors; the agency must lead or coordinate the task today, reviewers may name any). Fields not given keep the draft's values; null or empty clears one. A submitted report is frozen until reviewed; editing an approved one starts a new draft while the approved version stays public. Parameters: task, organization, year (default this year), status (not_started|in_progress|completed|delayed), percent (0-100), period, text, evidence ([{title, kind document|link|dataset, url (http/https), dataset (a public dataset's name), number and date (documents)}]; a completed task needs one).",
+    ),
+    write(
+        "strategy_progress_submit",
+        "Send a draft or rejected progress report for review (the agency's editors). Parameters: id, or task, organization and year.",
+    ),
+    write(
+        "strategy_progress_review",
+        "Approve or reject a submitted progress report (reviewers). Parameters: id (or task, organization and year), decision (approve|reject), note (required to reject).",
+    ),
+    write(
+        "strategy_indicator_entry_update",
+        "Create or edit the draft of an indicator value entered by hand for a target and year: an agency's own figure (its editors) or, without organization, the national figure (reviewers). Parameters: target (e.g. T2030-6), organization, year, numerator and denominator or percent (count for a target counted in units), note, evidence (at least one item, as for progress).",
+    ),
+    write(
+        "strategy_indicator_entry_submit",
+        "Send an entered indicator value for review. Parameters: id, or target, organization and year.",
+    ),
+    write(
+        "strategy_indicator_entry_review",
+        "Approve or reject a submitted indicator value (reviewers). Parameters: id (or target, organization and year), decision (approve|reject), note (required to reject).",
     ),
     write(
         "link_check_run",
@@ -759,8 +802,8 @@ async fn dispatch(
             c.datamap_version_diff(actor, from.as_deref(), to.as_deref()).await?.into()
         }
         "strategy_target_list" => c.strategy_target_list().into(),
-        "strategy_task_list" => c.strategy_task_list(f)?.into(),
-        "strategy_task_show" => c.strategy_task_show(&id_or_name(&mut f, "id")?)?.into(),
+        "strategy_task_list" => c.strategy_task_list(f).await?.into(),
+        "strategy_task_show" => c.strategy_task_show(&id_or_name(&mut f, "id")?).await?.into(),
         "strategy_indicator_list" => c.strategy_indicator_list(f).await?.into(),
         "strategy_method_list" => Value::Array(c.strategy_method_list().await?).into(),
         "strategy_method_create" => c.strategy_method_create(actor, f).await?.into(),
@@ -777,6 +820,16 @@ async fn dispatch(
         "strategy_report_show" => c.strategy_report_show(actor, f).await?.into(),
         "strategy_report_list" => Value::Array(c.strategy_report_list(actor, f).await?).into(),
         "strategy_report_national" => c.strategy_report_national(f).await?.into(),
+        "strategy_progress_update" => c.strategy_progress_update(actor, f).await?.into(),
+        "strategy_progress_submit" => c.strategy_progress_submit(actor, f).await?.into(),
+        "strategy_progress_review" => c.strategy_progress_review(actor, f).await?.into(),
+        "strategy_progress_show" => c.strategy_progress_show(actor, f).await?.into(),
+        "strategy_progress_list" => c.strategy_progress_list(actor, f).await?.into(),
+        "strategy_indicator_entry_update" => c.strategy_indicator_entry_update(actor, f).await?.into(),
+        "strategy_indicator_entry_submit" => c.strategy_indicator_entry_submit(actor, f).await?.into(),
+        "strategy_indicator_entry_review" => c.strategy_indicator_entry_review(actor, f).await?.into(),
+        "strategy_indicator_entry_show" => c.strategy_indicator_entry_show(actor, f).await?.into(),
+        "strategy_indicator_entry_list" => c.strategy_indicator_entry_list(actor, f).await?.into(),
         "admin_unit_list" => c.admin_unit_list(f)?.into(),
         "admin_unit_show" => c.admin_unit_show(f)?.into(),
         "admin_unit_convert" => c.admin_unit_convert(f)?.into(),

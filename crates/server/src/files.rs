@@ -76,7 +76,10 @@ pub async fn datastore_dump(
 }
 
 /// Who downloads: an API token, or else a browser signed in to the portal.
-async fn downloader(state: &AppState, headers: &axum::http::HeaderMap) -> Result<kho_core::authz::Actor, ApiError> {
+pub(crate) async fn downloader(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<kho_core::authz::Actor, ApiError> {
     let actor = crate::auth::actor(&state.catalog, headers).await?;
     if actor.user.is_some() {
         return Ok(actor);
@@ -86,7 +89,7 @@ async fn downloader(state: &AppState, headers: &axum::http::HeaderMap) -> Result
 
 /// `Content-Disposition: attachment` with the file name in ASCII and in
 /// UTF-8, so a file never renders as a page of the portal.
-fn attachment(h: &mut axum::http::HeaderMap, filename: &str) {
+pub(crate) fn attachment(h: &mut axum::http::HeaderMap, filename: &str) {
     let ascii: String =
         filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
     let disposition = format!(

@@ -2,6 +2,8 @@
 //!
 //! - [`actions`]: the CKAN Action API (`/api/3/action/{action}`, `/api/action/{action}`).
 //! - [`files`]: downloads of uploaded files at CKAN's stable URLs.
+//! - [`exports`]: downloads of the data map (CSV, XLSX, JSON, DCAT) and of
+//!   annual reports (XLSX, JSON), made for the viewer.
 //! - [`health`]: `/healthz` and `/readyz`.
 //! - [`web`]: the portal's pages (made by `kho-portal`), sessions, CSRF
 //!   checks and static assets.
@@ -18,6 +20,7 @@ pub mod actions;
 pub mod auth;
 pub mod dcat;
 pub mod error;
+pub mod exports;
 pub mod files;
 pub mod health;
 pub mod openapi;
@@ -108,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         // their text fields by max_json_bytes, not by axum's 2 MB default.
         .merge(web::router().layer(CompressionLayer::new()).layer(DefaultBodyLimit::disable()))
         .merge(dcat::router().layer(CompressionLayer::new()))
+        .merge(exports::router().layer(CompressionLayer::new()))
         .route("/dataset/{id}/resource/{resource_id}/download/{filename}", get(files::download))
         .route("/dataset/{id}/resource/{resource_id}/download", get(files::download))
         .route("/datastore/dump/{resource_id}", get(files::datastore_dump))

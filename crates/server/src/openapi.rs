@@ -60,6 +60,26 @@ const REPORT_ID: &[Param] = &[
     ("organization", "string", false, "Or the agency (with year)."),
     ("year", "integer", false, "With organization (default this year)."),
 ];
+const PROGRESS_ID: &[Param] = &[
+    ("id", "string", false, "The progress report's id."),
+    ("task", "string", false, "Or the task (with organization and year), e.g. A.I.1."),
+    ("organization", "string", false, "With task: the agency."),
+    ("year", "integer", false, "With task (default this year)."),
+];
+const ENTRY_ID: &[Param] = &[
+    ("id", "string", false, "The entry's id."),
+    ("target", "string", false, "Or the target (with organization and year), e.g. T2030-6."),
+    ("organization", "string", false, "With target: the agency; absent for the national value."),
+    ("year", "integer", false, "With target (default this year)."),
+];
+const REVIEW: &[Param] =
+    &[("decision", "string", true, "approve or reject."), ("note", "string", false, "Required to reject.")];
+const EVIDENCE: &[Param] = &[(
+    "evidence",
+    "[object]",
+    false,
+    "Items {title, kind (document|link|dataset), url (http or https; required for a link), dataset (a public dataset's name on this node), number and date (YYYY-MM-DD; required for a document)}; at most 20.",
+)];
 const MESSAGE: &[Param] = &[("message", "string", true, "Why the entry changes (kept in its history).")];
 const MESSAGE_OPTIONAL: &[Param] = &[("message", "string", false, "Why (kept in the entry's history).")];
 const DATAMAP_ENTRY_REQUIRED: &[Param] = &[
@@ -358,6 +378,35 @@ const SPECS: &[Spec] = &[
         "[object]",
     ),
     spec("strategy_report_national", &[&[("year", "integer", false, "Default this year.")]], "object"),
+    spec("strategy_progress_show", &[PROGRESS_ID], "object"),
+    spec(
+        "strategy_progress_list",
+        &[
+            &[
+                ("task", "string", false, "A task id."),
+                ("organization", "string", false, "Id or name of the agency."),
+                ("year", "integer", false, ""),
+                ("state", "string", false, "draft, submitted, approved or rejected."),
+                ("status", "string", false, "not_started, in_progress, completed or delayed."),
+            ],
+            PAGE,
+        ],
+        "object",
+    ),
+    spec("strategy_indicator_entry_show", &[ENTRY_ID], "object"),
+    spec(
+        "strategy_indicator_entry_list",
+        &[
+            &[
+                ("target", "string", false, "A target id."),
+                ("organization", "string", false, "Id or name of the agency, or national."),
+                ("year", "integer", false, ""),
+                ("state", "string", false, "draft, submitted, approved or rejected."),
+            ],
+            PAGE,
+        ],
+        "object",
+    ),
     spec("datastore_info", &[RESOURCE_ID], "object"),
     spec(
         "datastore_search",
@@ -476,7 +525,12 @@ const SPECS: &[Spec] = &[
         &[&[
             ("name", "string", true, "Name of the source (lowercase letters, digits, - and _)."),
             ("url", "string", true, "The remote node or CKAN site (its base URL), or the DCAT document's address."),
-            ("type", "string", true, "kho, ckan, dcat, or datamap (another Kho node's data map; source_type is accepted too)."),
+            (
+                "type",
+                "string",
+                true,
+                "kho, ckan, dcat, or datamap (another Kho node's data map; source_type is accepted too).",
+            ),
             ("title", "string", false, "Title shown in reports (default: the name)."),
             (
                 "organization",
@@ -575,6 +629,53 @@ const SPECS: &[Spec] = &[
         ],
         "object",
     ),
+    spec(
+        "strategy_progress_update",
+        &[
+            &[
+                ("task", "string", true, "The task's id, e.g. A.I.1."),
+                ("organization", "string", true, "Id or name of the agency (a lead or coordinating agency today)."),
+                ("year", "integer", false, "Default this year."),
+                (
+                    "status",
+                    "string",
+                    false,
+                    "not_started, in_progress, completed or delayed (required for a new report).",
+                ),
+                ("percent", "integer", false, "Share done, 0-100."),
+                ("period", "string", false, "The period reported on, e.g. 6 tháng đầu năm."),
+                ("text", "string", false, "What was done."),
+            ],
+            EVIDENCE,
+        ],
+        "object",
+    ),
+    spec("strategy_progress_submit", &[PROGRESS_ID], "object"),
+    spec("strategy_progress_review", &[PROGRESS_ID, REVIEW], "object"),
+    spec(
+        "strategy_indicator_entry_update",
+        &[
+            &[
+                ("target", "string", true, "The target's id, e.g. T2030-6."),
+                (
+                    "organization",
+                    "string",
+                    false,
+                    "Id or name of the agency; absent for the national value (reviewers).",
+                ),
+                ("year", "integer", false, "Default this year."),
+                ("numerator", "integer", false, "With denominator, for a target in percent."),
+                ("denominator", "integer", false, "Above 0."),
+                ("percent", "number", false, "Instead of numerator and denominator, 0-100."),
+                ("count", "integer", false, "For a target counted in units."),
+                ("note", "string", false, "How the value was measured."),
+            ],
+            EVIDENCE,
+        ],
+        "object",
+    ),
+    spec("strategy_indicator_entry_submit", &[ENTRY_ID], "object"),
+    spec("strategy_indicator_entry_review", &[ENTRY_ID, REVIEW], "object"),
     spec(
         "link_check_run",
         &[&[

@@ -71,7 +71,9 @@ fn pages() -> Router<AppState> {
         .route("/admin-units/{code}", get(admin_unit))
         .route("/datamap", get(datamap))
         .route("/datamap/graph", get(datamap_graph))
+        .route("/datamap/new", get(datamap_new).post(datamap_new_post))
         .route("/datamap/database/{name}", get(datamap_database))
+        .route("/datamap/database/{name}/edit", get(datamap_edit).post(datamap_edit_post))
         .route("/datamap/elements", get(datamap_elements))
         .route("/datamap/versions", get(datamap_versions))
         .route("/datamap/versions/{version}", get(datamap_version))
@@ -79,9 +81,11 @@ fn pages() -> Router<AppState> {
         .route("/datamap/review", get(datamap_review).post(datamap_review_post))
         .route("/strategy", get(strategy))
         .route("/strategy/tasks", get(strategy_tasks))
+        .route("/strategy/tasks/{id}", get(strategy_task).post(strategy_task_post))
+        .route("/strategy/review", get(strategy_review).post(strategy_review_post))
         .route("/strategy/ranking", get(strategy_ranking))
         .route("/strategy/reports", get(strategy_reports))
-        .route("/strategy/reports/{organization}/{year}", get(strategy_report))
+        .route("/strategy/reports/{organization}/{year}", get(strategy_report_or_file))
         .route("/about", get(about))
         .route("/api/docs", get(api_docs))
         .route("/user/login", get(login).post(login_post))
@@ -392,8 +396,12 @@ page_handlers! {
     datamap_version(false) => |p, v, a, q| p.datamap_version_page(&v, &a[0]).await;
     datamap_provinces(false) => |p, v, a, q| p.datamap_provinces_page(&v, &q).await;
     datamap_review(true) => |p, v, a, q| p.datamap_review_page(&v, &q).await;
+    datamap_new(true) => |p, v, a, q| p.datamap_entry_form(&v, None).await;
+    datamap_edit(true) => |p, v, a, q| p.datamap_entry_form(&v, Some(&a[0])).await;
     strategy(false) => |p, v, a, q| p.strategy_page(&v).await;
     strategy_tasks(false) => |p, v, a, q| p.strategy_tasks_page(&v, &q).await;
+    strategy_task(false) => |p, v, a, q| p.strategy_task_page(&v, &a[0], &q).await;
+    strategy_review(true) => |p, v, a, q| p.strategy_review_page(&v, &q).await;
     strategy_ranking(false) => |p, v, a, q| p.strategy_ranking_page(&v, &q).await;
     strategy_reports(false) => |p, v, a, q| p.strategy_reports_page(&v, &q).await;
     strategy_report(false) => |p, v, a, q| p.strategy_report_page(&v, &a[0], &a[1]).await;
@@ -423,6 +431,18 @@ async fn dataset_or_dcat(state: State<AppState>, lang: Extension<Lang>, path: Pa
     let mut resp = dataset_page(state, lang, path, req).await;
     resp.headers_mut().append(header::VARY, HeaderValue::from_static("Accept"));
     resp
+}
+
+/// `/strategy/reports/{organization}/{year}`: the report's page, or the
+/// report as a file when the year ends in `.xlsx` or `.json`.
+async fn strategy_report_or_file(state: State<AppState>, lang: Extension<Lang>, path: Params, req: Parts) -> Response {
+    if let Some(Path(a)) = path.as_ref()
+        && let [org, year] = a.as_slice()
+        && let Some(resp) = crate::exports::report(&state.0, &req.headers, org, year).await
+    {
+        return resp;
+    }
+    strategy_report(state, lang, path, req).await
 }
 
 /// The login page, coming back to `came_from` (a path in the page's language) after.
@@ -636,6 +656,10 @@ form_handlers! {
     harvest_post => |p, v, f, a| p.harvest_submit(v, f.fields).await;
     harvest_source_post => |p, v, f, a| p.harvest_run_submit(v, &a[0]).await;
     datamap_review_post => |p, v, f, a| p.datamap_review_submit(v, f.fields).await;
+    strategy_task_post => |p, v, f, a| p.strategy_task_submit(v, &a[0], f.fields).await;
+    strategy_review_post => |p, v, f, a| p.strategy_review_submit(v, f.fields).await;
+    datamap_new_post => |p, v, f, a| p.datamap_entry_submit(v, None, f.fields).await;
+    datamap_edit_post => |p, v, f, a| p.datamap_entry_submit(v, Some(&a[0]), f.fields).await;
 }
 
 /// The signed-in user of a browser request, from its session cookie, for

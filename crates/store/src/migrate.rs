@@ -86,6 +86,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0012_strategy.sql"),
     ),
     (
+        13,
+        "strategy progress and entered indicators",
+        include_str!("../migrations/sqlite/0013_strategy_progress.sql"),
+        include_str!("../migrations/postgres/0013_strategy_progress.sql"),
+    ),
+    (
         14,
         "data map harvesting",
         include_str!("../migrations/sqlite/0014_datamap_harvest.sql"),

@@ -9,6 +9,12 @@
 //! - [`indicators`]: the indicators Kho computes from the data map and the
 //!   catalog, for each ministry-level agency, each province and the nation.
 //! - [`ranking`]: the annual ranking by a versioned [`ranking::Method`].
+//! - [`progress`]: the tasks' progress as agencies report it (statuses, the
+//!   agencies a task concerns today, the overall status of a task);
+//!   [`entries`]: indicator values entered by hand for the targets Kho
+//!   cannot compute; [`evidence`]: what backs both; [`workflow`]: their
+//!   review (draft → submitted → approved or rejected); [`check`]: their
+//!   field-by-field problems, in English and Vietnamese.
 //!
 //! Invariant: no I/O. The seed is a compile-time constant; its tests check it
 //! row by row against the Decision's Vietnamese text, vendored verbatim in
@@ -49,9 +55,14 @@
 
 #![warn(missing_docs)]
 
+pub mod check;
+pub mod entries;
+pub mod evidence;
 pub mod indicators;
+pub mod progress;
 pub mod ranking;
 pub mod seed;
+pub mod workflow;
 
 pub use seed::{
     AgencyChange, Comparator, Deadline, Decision, EnSource, Indicator, Level, Part, Seed, SeedError, SubItem, Target,

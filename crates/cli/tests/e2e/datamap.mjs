@@ -257,6 +257,33 @@ async function main() {
       assert(problems.length === 0, `accessibility / layout problems:\n${problems.join('\n')}`);
     });
 
+    await check("an agency's entry form (signed in) has no serious accessibility problems and fits a phone", async () => {
+      const fctx = await browser.newContext({ viewport: DESKTOP, bypassCSP: true, locale: 'vi-VN' });
+      fctx.setDefaultTimeout(TIMEOUT);
+      const fp = await fctx.newPage();
+      lastPage = fp;
+      await goto(fp, '/user/login');
+      await fp.fill('#login', 'bien-tap-hn');
+      await fp.fill('#password', '12345678abc');
+      await Promise.all([fp.waitForNavigation(), fp.click('main form button[type=submit]')]);
+      const problems = [];
+      for (const [label, p] of [['form-new', '/datamap/new'], ['form-edit', '/datamap/database/csdl-ha-noi/edit']]) {
+        await goto(fp, p);
+        assert((await fp.locator('select#owner_org option').count()) >= 1, `${p} offers no agency`);
+        for (const vp of [DESKTOP, PHONE]) {
+          await fp.setViewportSize(vp);
+          const v = await axeViolations(fp, `${label} ${p} @${vp.width}px`);
+          if (v.serious) problems.push(...v.lines);
+          await fp.screenshot({ path: path.join(SHOTS, `datamap-${label}-${vp.width}.png`), fullPage: true });
+        }
+        const scroll = await fp.evaluate(() => document.documentElement.scrollWidth);
+        if (scroll > PHONE.width) problems.push(`[${label} ${p} @${PHONE.width}px] scrolls sideways: scrollWidth ${scroll}px`);
+        await fp.setViewportSize(DESKTOP);
+      }
+      await fctx.close();
+      assert(problems.length === 0, `entry form problems:\n${problems.join('\n')}`);
+    });
+
     assert(errors.length === 0, `browser errors:\n${errors.join('\n')}`);
     await ctx.close();
   } catch (e) {

@@ -293,9 +293,7 @@ backends!(a_national_node_harvests_a_provincial_data_map, |nation| async move {
 
 backends!(a_data_map_source_answering_garbage_fails_and_writes_nothing, |app| async move {
     let remote = loopback_http(|req, sock| async move {
-        if req.target.contains("organization_list") {
-            reply(sock, "200 OK", "application/json", r#"{"success": true, "result": []}"#).await;
-        } else if req.target.contains("datamap_element_list") {
+        if req.target.contains("organization_list") || req.target.contains("datamap_element_list") {
             reply(sock, "200 OK", "application/json", r#"{"success": true, "result": []}"#).await;
         } else if req.target.contains("offset=0") {
             // A first page that promises more than it gives.

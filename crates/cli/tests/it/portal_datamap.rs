@@ -543,3 +543,232 @@ backends!(datamap_in_a_browser, |app| async move {
         assert!(size > 10_000, "[{backend}] screenshot {f} missing or blank ({size} bytes)");
     }
 });
+
+backends!(agencies_describe_databases_through_the_entry_form, |app| async move {
+    let people = seed(app).await;
+    let anon_form = Browser::new(app).get("/datamap/new").await;
+    assert_eq!(anon_form.status, StatusCode::SEE_OTHER, "strangers are sent to log in");
+    let mut hn = Browser::new(app);
+    hn.login("bien-tap-hn", USER_PASSWORD).await;
+    let form = hn.get("/datamap/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    // Hà Nội's editor chooses among Hà Nội's agencies only, and may name
+    // the databases they can see (never the restricted one).
+    assert!(form.body.contains("<option value=\"ha-noi\"") && !form.body.contains("<option value=\"bo-y-te\""));
+    assert!(form.body.contains("<option value=\"csdl-y-te\">") && !form.body.contains(SECRET_NAME));
+    let csrf = form.csrf();
+
+    // Mistakes come back next to their fields, with what was typed kept.
+    let bad = hn
+        .post(
+            "/datamap/new",
+            &[
+                ("_csrf", &csrf),
+                ("_rows", "3"),
+                ("title", "Cơ sở dữ liệu giao thông Hà Nội"),
+                ("owner_org", "ha-noi"),
+                ("class", "shared"),
+                ("data_sharing", "shared"),
+                ("data_importance", "other"),
+                ("status", "building"),
+                ("records", "nhiều"),
+                ("cn_database_0", "csdl-y-te"),
+                ("cn_direction_0", "out"),
+                ("cn_platform_0", ""),
+                ("ep_url_1", "ftp://giao-thong.hanoi.gov.vn"),
+                ("message", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(bad.body.contains("id=\"error-summary\""));
+    assert!(bad.body.contains("id=\"records-error\""), "the number's error is beside it");
+    assert!(bad.body.contains("Dòng 1 (platform)"), "a row's error names its row: {}", bad.body);
+    assert!(bad.body.contains("Dòng 1 (url)") || bad.body.contains("Dòng 2 (url)"), "{}", bad.body);
+    assert!(bad.body.contains("value=\"Cơ sở dữ liệu giao thông Hà Nội\""), "what was typed is kept");
+    // Nothing was written.
+    let (status, _) =
+        app.post("datamap_database_show", json!({"id": "co-so-du-lieu-giao-thong-ha-noi"}), Some(&app.admin)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // More rows, without a script.
+    let more = hn.post("/datamap/new", &[("_csrf", &csrf), ("_rows", "3"), ("_more", "1"), ("title", "X")]).await;
+    assert_eq!(more.status, StatusCode::OK);
+    assert!(more.body.contains("name=\"cn_database_5\"") && !more.body.contains("name=\"cn_database_6\""));
+
+    // A good entry: saved as a revision awaiting review.
+    let ok = hn
+        .post(
+            "/datamap/new",
+            &[
+                ("_csrf", &csrf),
+                ("_rows", "3"),
+                ("title", "Cơ sở dữ liệu giao thông Hà Nội"),
+                ("title_en", "Ha Noi transport database"),
+                ("owner_org", "ha-noi"),
+                ("sector", "Giao thông"),
+                ("class", "shared"),
+                ("data_sharing", "shared"),
+                ("data_importance", "other"),
+                ("status", "building"),
+                ("security_level", "3"),
+                ("protection_4_layer", "true"),
+                ("records", "250000"),
+                ("entities", "Phương tiện\nNgười lái xe"),
+                ("elements", "ma-dinh-danh"),
+                ("cn_database_0", "csdl-y-te"),
+                ("cn_direction_0", "out"),
+                ("cn_platform_0", "ndxp"),
+                ("cn_elements_0", "ma-dinh-danh"),
+                ("ep_url_1", "https://giao-thong.hanoi.gov.vn/api"),
+                ("ep_kind_1", "api"),
+                ("ep_title_1", "Tra cứu phương tiện"),
+                ("message", "Khai báo lần đầu"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(ok.location(), "/datamap/database/co-so-du-lieu-giao-thong-ha-noi");
+    let e = app.ok("datamap_database_show", json!({"id": "co-so-du-lieu-giao-thong-ha-noi"}), &people.hn.token).await;
+    assert_eq!(e["review_state"], "pending");
+    assert_eq!(e["title_translated"]["en"], "Ha Noi transport database");
+    assert_eq!((e["security_level"].as_i64(), e["records"].as_i64()), (Some(3), Some(250_000)));
+    assert_eq!(e["protection_4_layer"], true);
+    assert_eq!(e["entities"], json!(["Phương tiện", "Người lái xe"]));
+    assert_eq!(e["elements"], json!(["ma-dinh-danh"]));
+    assert_eq!(
+        e["connections"],
+        json!([{"database": "csdl-y-te", "direction": "out", "platform": "ndxp", "elements": ["ma-dinh-danh"], "note": null}])
+    );
+    assert_eq!(
+        e["endpoints"],
+        json!([{"url": "https://giao-thong.hanoi.gov.vn/api", "kind": "api", "title": "Tra cứu phương tiện"}])
+    );
+    let revs = app.ok("datamap_database_revision_list", json!({"id": e["id"]}), &people.hn.token).await;
+    assert_eq!(revs[0]["message"], "Khai báo lần đầu");
+
+    // Editing: the form comes filled; a save is the next revision.
+    let page = hn.get("/datamap/database/csdl-ha-noi").await;
+    assert!(page.body.contains("href=\"/datamap/database/csdl-ha-noi/edit\""), "its editors get the form's link");
+    let edit = hn.get("/datamap/database/csdl-ha-noi/edit").await;
+    assert_eq!(edit.status, StatusCode::OK);
+    let before = app.ok("datamap_database_show", json!({"id": "csdl-ha-noi"}), &people.hn.token).await;
+    assert!(edit.body.contains(&format!("value=\"{}\"", before["title"].as_str().unwrap())));
+    let mut fields: Vec<(String, String)> = form_values(&edit.body);
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let no_reason = hn.post("/datamap/database/csdl-ha-noi/edit", &pairs).await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert!(no_reason.body.contains("id=\"message-error\""), "a change needs its reason");
+    fields.retain(|(k, _)| k != "sector" && k != "message");
+    fields.push(("sector".into(), "Hành chính".into()));
+    fields.push(("message".into(), "Bổ sung lĩnh vực".into()));
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = hn.post("/datamap/database/csdl-ha-noi/edit", &pairs).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let after = app.ok("datamap_database_show", json!({"id": "csdl-ha-noi"}), &people.hn.token).await;
+    assert_eq!(after["revision"].as_i64(), Some(before["revision"].as_i64().unwrap() + 1));
+    assert_eq!(after["sector"], "Hành chính");
+    // Only the sector changed: the filled form round-trips everything else.
+    let revs = app.ok("datamap_database_revision_list", json!({"id": "csdl-ha-noi"}), &people.hn.token).await;
+    let changed: Vec<&str> =
+        revs[0]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    assert_eq!(changed, ["sector"], "{}", revs[0]);
+
+    // Another agency's entries: no link, no form, no save.
+    let mut byt = Browser::new(app);
+    byt.login("bien-tap-byt", USER_PASSWORD).await;
+    assert!(!byt.get("/datamap/database/csdl-ha-noi").await.body.contains("/edit\""));
+    assert_eq!(byt.get("/datamap/database/csdl-ha-noi/edit").await.status, StatusCode::FORBIDDEN);
+    let csrf = byt.get("/datamap/new").await.csrf();
+    let r =
+        byt.post("/datamap/database/csdl-ha-noi/edit", &[("_csrf", &csrf), ("title", "Chiếm"), ("message", "x")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = byt
+        .post(
+            "/datamap/new",
+            &[
+                ("_csrf", &csrf),
+                ("title", "Của người khác"),
+                ("owner_org", "ha-noi"),
+                ("class", "shared"),
+                ("data_sharing", "shared"),
+                ("data_importance", "other"),
+                ("status", "planned"),
+                ("message", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // A restricted entry of another agency is not found, even by its form.
+    assert_eq!(hn.get(&format!("/datamap/database/{SECRET_NAME}/edit")).await.status, StatusCode::NOT_FOUND);
+    // Without the CSRF token nothing is saved.
+    let r = hn.post("/datamap/database/csdl-ha-noi/edit", &[("title", "Không token"), ("message", "x")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+});
+
+/// The named inputs of a form page with their values (selected options,
+/// ticked boxes, textareas), as a browser would post them.
+fn form_values(body: &str) -> Vec<(String, String)> {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[at..at + tag[at..].find('"')?].to_string())
+    };
+    let unescape = |s: &str| {
+        s.replace("&#34;", "\"")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        let end = rest.find('>').unwrap_or(rest.len() - 1);
+        let tag = &rest[..=end];
+        if tag.starts_with("<input") {
+            if let Some(name) = attr(tag, "name") {
+                let kind = attr(tag, "type").unwrap_or_default();
+                if kind != "checkbox" || tag.contains(" checked") {
+                    out.push((name, unescape(&attr(tag, "value").unwrap_or_default())));
+                }
+            }
+        } else if tag.starts_with("<textarea")
+            && let Some(name) = attr(tag, "name")
+        {
+            let close = rest.find("</textarea>").unwrap();
+            out.push((name, unescape(&rest[end + 1..close])));
+        } else if tag.starts_with("<select")
+            && let Some(name) = attr(tag, "name")
+        {
+            {
+                let close = rest.find("</select>").unwrap();
+                let inner = &rest[..close];
+                let mut opts = inner;
+                let mut chosen = Vec::new();
+                while let Some(o) = opts.find("<option") {
+                    opts = &opts[o..];
+                    let oend = opts.find('>').unwrap();
+                    let otag = &opts[..=oend];
+                    if otag.contains(" selected") {
+                        chosen.push(unescape(&attr(otag, "value").unwrap_or_default()));
+                    }
+                    opts = &opts[oend..];
+                }
+                if chosen.is_empty() && !tag.contains(" multiple") {
+                    // A browser posts the first option of a plain select.
+                    if let Some(o) = inner.find("<option") {
+                        let otag = &inner[o..o + inner[o..].find('>').unwrap() + 1];
+                        chosen.push(unescape(&attr(otag, "value").unwrap_or_default()));
+                    }
+                }
+                for c in chosen {
+                    out.push((name.clone(), c));
+                }
+            }
+        }
+        rest = &rest[end + 1..];
+    }
+    out
+}

@@ -626,11 +626,13 @@ fn filter_form(ctx: &MapContext, p: &MapParams, tr: &Tr, path: &str) -> FilterFo
 pub struct DmNav {
     pub current: &'static str,
     pub reviewer: bool,
+    /// Signed in: offered the entry form (which tells non-editors why not).
+    pub signed_in: bool,
 }
 
 impl DmNav {
     fn new(v: &Visitor, current: &'static str) -> DmNav {
-        DmNav { current, reviewer: authorize(&v.actor, Permission::Review).is_ok() }
+        DmNav { current, reviewer: authorize(&v.actor, Permission::Review).is_ok(), signed_in: v.user_name().is_some() }
     }
     /// Whether `page` is the current page.
     pub fn is(&self, page: &str) -> bool {
@@ -694,6 +696,28 @@ struct OverviewView {
     pages: Vec<PageLink>,
     first: u64,
     last: u64,
+    /// The map's downloads with the filters in force: (label, href).
+    downloads: Vec<(String, String)>,
+}
+
+/// The downloads of the map (`/datamap/export.{ext}`, the server's
+/// `exports`), each keeping the overview's filters.
+fn downloads(tr: &Tr, p: &MapParams) -> Vec<(String, String)> {
+    let filters = p.query(1);
+    let link = |ext: &str, extra: &str| {
+        let q = [filters.as_str(), extra].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("&");
+        if q.is_empty() { format!("/datamap/export.{ext}") } else { format!("/datamap/export.{ext}?{q}") }
+    };
+    vec![
+        (tr.t("dm-download-xlsx"), link("xlsx", "")),
+        (tr.t("dm-download-csv-databases"), link("csv", "bom=true")),
+        (tr.t("dm-download-csv-connections"), link("csv", "table=connections&bom=true")),
+        (tr.t("dm-download-csv-elements"), link("csv", "table=elements&bom=true")),
+        (tr.t("dm-download-json"), link("json", "")),
+        ("DCAT-AP (Turtle)".to_string(), link("ttl", "")),
+        ("DCAT-AP (JSON-LD)".to_string(), link("jsonld", "")),
+        ("DCAT-AP (RDF/XML)".to_string(), link("rdf", "")),
+    ]
 }
 
 impl Portal {
@@ -776,6 +800,7 @@ impl Portal {
             pages,
             first: (start + 1).min(total) as u64,
             last: (start + PER_PAGE).min(total) as u64,
+            downloads: downloads(&tr, &p),
         };
         Ok(Html { body: render(&view), public: v.user_name().is_none() })
     }
@@ -987,6 +1012,8 @@ struct DatabaseView {
     modified: String,
     /// A harvested entry's source: (title, its page at the source).
     harvest: Option<(String, String)>,
+    /// The entry form, for the agency's editors.
+    edit_url: Option<String>,
 }
 
 /// The label of an entry field (for changes and the fields table).
@@ -1221,6 +1248,9 @@ impl Portal {
             duplications,
             history: history.into_iter().map(|r| revision_row(&tr, &entry.name, r)).collect(),
             modified: format::date(lang, &extra.modified),
+            edit_url: (extra.harvest_source.is_none()
+                && authorize(&v.actor, Permission::EditAgencyRecords { org_id: &entry.owner_org }).is_ok())
+            .then(|| crate::lang_url(lang, &format!("/datamap/database/{}/edit", entry.name))),
             harvest: extra.harvest_source.map(|h| (h.title, h.original)),
             name: entry.name,
             title,

@@ -3,6 +3,7 @@
 
 pub mod admin_units;
 pub mod datamap;
+pub mod datamap_form;
 pub mod dataset;
 pub mod harvest;
 pub mod links;
@@ -12,6 +13,7 @@ pub mod resource_quality;
 pub mod seo;
 pub mod staff;
 pub mod strategy;
+pub mod strategy_progress;
 pub mod table;
 
 use crate::i18n::{Lang, Tr};

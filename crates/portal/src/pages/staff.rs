@@ -167,7 +167,7 @@ pub fn translate_validation(tr: &Tr, message: &str) -> String {
 }
 
 /// The per-field messages of a validation error.
-fn field_errors(tr: &Tr, err: &Error) -> BTreeMap<String, String> {
+pub(crate) fn field_errors(tr: &Tr, err: &Error) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     if let Error::Validation(v) = err {
         for (field, msgs) in v.to_map() {
@@ -189,7 +189,7 @@ fn field_errors(tr: &Tr, err: &Error) -> BTreeMap<String, String> {
     out
 }
 
-fn vocab_options<V: Vocabulary>(lang: Lang, empty: Option<String>) -> Vec<(String, String)> {
+pub(crate) fn vocab_options<V: Vocabulary>(lang: Lang, empty: Option<String>) -> Vec<(String, String)> {
     empty
         .into_iter()
         .map(|e| (String::new(), e))
@@ -206,7 +206,7 @@ fn vocab_options<V: Vocabulary>(lang: Lang, empty: Option<String>) -> Vec<(Strin
 }
 
 /// The posted value of a field (first one).
-fn first(fields: &BTreeMap<String, Vec<String>>, k: &str) -> String {
+pub(crate) fn first(fields: &BTreeMap<String, Vec<String>>, k: &str) -> String {
     fields.get(k).and_then(|v| v.first()).cloned().unwrap_or_default()
 }
 

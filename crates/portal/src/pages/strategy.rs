@@ -1,6 +1,7 @@
 //! The National Data Strategy on the portal: `/strategy` (the Decision's
 //! targets with the figures Kho computes), `/strategy/tasks` (the key
-//! tasks, with the ministries holding them today), `/strategy/ranking`
+//! tasks, with the ministries holding them today and their overall status;
+//! a task's own page is `strategy_progress`'s), `/strategy/ranking`
 //! (the annual ranking with its chart, its history and a map of the
 //! provinces) and `/strategy/reports` (the year's reports, the national
 //! consolidation, and each report as a printable page).
@@ -43,6 +44,40 @@ pub struct TargetRow {
     /// 0–100 for the bar, when computed.
     pub bar: Option<u32>,
     pub detail: String,
+    /// The nation's approved values entered by hand, with their evidence.
+    pub entered: Vec<EnteredLine>,
+}
+
+/// An approved value entered by hand, shown beside the computed one.
+pub struct EnteredLine {
+    pub value: String,
+    pub detail: String,
+    pub note: String,
+    pub evidence: Vec<super::strategy_progress::EvidenceLink>,
+}
+
+/// The nation's entered values of a target, from `strategy_indicator_list`.
+fn entered_lines(lang: Lang, figures: &Value, target: &str) -> Vec<EnteredLine> {
+    figures["entered"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["scope"] == "national" && e["target"]["id"] == target)
+        .map(|e| {
+            let value = e["value"].as_f64().unwrap_or(0.0);
+            let (value, detail) = match (e["numerator"].as_u64(), e["denominator"].as_u64(), e["count"].as_u64()) {
+                (Some(n), Some(d), _) => (percent(lang, Some(value)), format!("{n} / {d}")),
+                (_, _, Some(c)) => (format::int(lang, c as i64), String::new()),
+                _ => (percent(lang, Some(value)), String::new()),
+            };
+            EnteredLine {
+                value,
+                detail,
+                note: e["note"].as_str().unwrap_or_default().to_string(),
+                evidence: super::strategy_progress::evidence_links(lang, &e["evidence"]),
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -57,6 +92,8 @@ struct StrategyView {
 /// A task as the page shows it.
 pub struct TaskRow {
     pub id: String,
+    /// The overall status from the approved progress (code, label).
+    pub overall: (String, String),
     pub text: String,
     pub lead: String,
     pub lead_today: Option<String>,
@@ -183,7 +220,9 @@ impl Portal {
             .map(|x| {
                 let fig = x["indicator"].as_str().and_then(|code| national.iter().find(|n| n["indicator"] == code));
                 let value = fig.and_then(|f| f["value"].as_f64());
+                let entered = entered_lines(lang, &figures, x["id"].as_str().unwrap_or_default());
                 TargetRow {
+                    entered,
                     section: x["section"].as_str().unwrap_or_default().to_string(),
                     area: text(lang, x, "area"),
                     text: text(lang, x, "text"),
@@ -235,7 +274,7 @@ impl Portal {
         if !overdue {
             q.remove("overdue");
         }
-        let r = self.catalog().strategy_task_list(Fields::new(q))?;
+        let r = self.catalog().strategy_task_list(Fields::new(q)).await?;
         let join = |v: &Value| v.as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; "));
         let rows: Vec<TaskRow> = r["results"]
             .as_array()
@@ -248,8 +287,16 @@ impl Portal {
                     (join(&t["lead_vi"]), join(&t["coordinating_vi"]))
                 };
                 let today = if lang == Lang::En { &t["lead_current_en"] } else { &t["lead_current_vi"] };
+                let overall = &t["overall"];
                 TaskRow {
                     id: t["id"].as_str().unwrap_or_default().to_string(),
+                    overall: (
+                        overall["status"].as_str().unwrap_or_default().to_string(),
+                        overall[if lang == Lang::En { "label_en" } else { "label" }]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
+                    ),
                     text: text(lang, t, "text"),
                     lead: lead.unwrap_or_default(),
                     lead_today: join(today),
