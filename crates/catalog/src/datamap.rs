@@ -38,30 +38,58 @@ pub struct MapState {
     pub ids: HashMap<String, String>,
     /// The harvest source of each harvested database, by name.
     pub harvested: HashMap<String, String>,
+    /// Agencies owning restricted entries: only their members need a view
+    /// of their own.
+    restricted_orgs: BTreeSet<String>,
+    /// Views cut for members, by the restricted agencies they belong to
+    /// (what they see beyond the public view depends on nothing else), so
+    /// a ministry's members share one view per generation.
+    cut: std::sync::Mutex<HashMap<Vec<String>, Arc<View>>>,
 }
 
+/// Member views kept per generation before the oldest are let go.
+const CUT_VIEWS_KEPT: usize = 256;
+
 impl MapState {
-    /// The map as `filter` sees it: one of the kept views unless the
-    /// viewer belongs to an agency with restricted entries (then it is
-    /// cut for them).
+    fn new(all: Arc<View>, ids: HashMap<String, String>, harvested: HashMap<String, String>) -> MapState {
+        let public = all.visible(&registry_filter(&Actor::anonymous())).map(Arc::new).unwrap_or_else(|| all.clone());
+        let restricted_orgs =
+            all.snapshot.databases.iter().filter(|d| d.restricted()).map(|d| d.owner_org.clone()).collect();
+        MapState { all, public, ids, harvested, restricted_orgs, cut: Default::default() }
+    }
+
+    /// The map as `filter` sees it: the whole map for reviewers, the
+    /// public view for anyone outside the agencies with restricted
+    /// entries, else the view kept for those agencies' members.
     pub fn view_for(&self, filter: &RegistryFilter) -> Arc<View> {
         if filter.all {
             return self.all.clone();
         }
-        let own_restricted = self
-            .all
-            .snapshot
-            .databases
-            .iter()
-            .any(|d| d.restricted() && filter.member_orgs.iter().any(|o| o == &d.owner_org));
-        if !own_restricted {
+        let mut key: Vec<String> =
+            filter.member_orgs.iter().filter(|o| self.restricted_orgs.contains(*o)).cloned().collect();
+        if key.is_empty() {
             return self.public.clone();
         }
-        self.all.visible(filter).map(Arc::new).unwrap_or_else(|| self.all.clone())
+        key.sort();
+        key.dedup();
+        let mut cut = self.cut.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(v) = cut.get(&key) {
+            return v.clone();
+        }
+        let view = self
+            .all
+            .visible(&RegistryFilter { all: false, member_orgs: key.clone() })
+            .map(Arc::new)
+            .unwrap_or_else(|| self.all.clone());
+        if cut.len() >= CUT_VIEWS_KEPT {
+            cut.clear();
+        }
+        cut.insert(key, view.clone());
+        view
     }
 }
 
-fn parse_entry(doc: &str) -> Result<DatabaseEntry> {
+pub(crate) fn parse_entry(doc: &str) -> Result<DatabaseEntry> {
     serde_json::from_str(doc).map_err(|e| Error::internal(format!("stored data-map entry unreadable: {e}")))
 }
 
@@ -137,10 +165,7 @@ impl Catalog {
                 for row in store::elements(&mut conn).await? {
                     snapshot.elements.push(parse_element(&row.doc)?);
                 }
-                let all = Arc::new(View::new(snapshot));
-                let public =
-                    all.visible(&registry_filter(&Actor::anonymous())).map(Arc::new).unwrap_or_else(|| all.clone());
-                Ok(MapState { all, public, ids, harvested })
+                Ok(MapState::new(Arc::new(View::new(snapshot)), ids, harvested))
             })
             .await
     }
@@ -153,8 +178,15 @@ impl Catalog {
     /// Checks that every database `names` refers to exists and that the
     /// actor may see it (unseen ones are reported as missing, so a name
     /// reveals nothing).
-    async fn check_database_refs(&self, conn: &mut dyn Handle, actor: &Actor, names: &[String]) -> Result<Vec<String>> {
-        let state = self.datamap_state().await?;
+    /// `state` is read before any write transaction opens, so a rebuild of
+    /// the kept map never runs while the write lock is held.
+    async fn check_database_refs(
+        &self,
+        conn: &mut dyn Handle,
+        state: &MapState,
+        actor: &Actor,
+        names: &[String],
+    ) -> Result<Vec<String>> {
         let filter = registry_filter(actor);
         let rows = store::databases_named(conn, names).await?;
         let mut missing = Vec::new();
@@ -175,6 +207,7 @@ impl Catalog {
     async fn check_entry(
         &self,
         conn: &mut dyn Handle,
+        state: &MapState,
         actor: &Actor,
         e: &DatabaseEntry,
         previous: Option<&DatabaseEntry>,
@@ -183,7 +216,7 @@ impl Catalog {
         let mut names: Vec<String> = e.connections.iter().map(|c| c.database.clone()).collect();
         names.sort();
         names.dedup();
-        for m in self.check_database_refs(conn, actor, &names).await? {
+        for m in self.check_database_refs(conn, state, actor, &names).await? {
             errors.add("connections", format!("No database \"{m}\" in the data map"));
         }
         let known: BTreeSet<String> = store::elements(conn).await?.into_iter().map(|r| r.name).collect();
@@ -211,6 +244,7 @@ impl Catalog {
         let mut f = f;
         f.ignore(&["message"]);
         let mut entry = DatabaseEntry::parse(f)?;
+        let state = self.datamap_state().await?;
         let mut tx = self.store().write().await?;
         let org = crate::datasets::active_org(&mut tx, &entry.owner_org, "owner_org").await?;
         authorize(actor, Permission::EditAgencyRecords { org_id: &org.id })?;
@@ -218,7 +252,7 @@ impl Catalog {
         if store::find_database(&mut tx, &entry.name).await?.is_some() {
             return Err(Error::field("name", "That name is already in use in the data map"));
         }
-        self.check_entry(&mut tx, actor, &entry, None).await?;
+        self.check_entry(&mut tx, &state, actor, &entry, None).await?;
         let now = timefmt::now();
         let row = DatabaseRow {
             id: kho_store::new_id(),
@@ -252,8 +286,9 @@ impl Catalog {
             .map(str::to_string)
             .ok_or_else(|| Error::field("id", "Missing value"))?;
         let message = f.map().get("message").and_then(Value::as_str).map(str::trim).unwrap_or("").to_string();
+        let state = self.datamap_state().await?;
         let mut tx = self.store().write().await?;
-        let mut row = self.editable_row(&mut tx, actor, &id).await?;
+        let mut row = self.editable_row(&mut tx, &state, actor, &id).await?;
         if message.is_empty() {
             return Err(Error::field("message", "Missing value: say why the entry changes"));
         }
@@ -277,7 +312,7 @@ impl Catalog {
             authorize(actor, Permission::EditAgencyRecords { org_id: &org.id })?;
         }
         entry.owner_org = org.id;
-        self.check_entry(&mut tx, actor, &entry, Some(&previous)).await?;
+        self.check_entry(&mut tx, &state, actor, &entry, Some(&previous)).await?;
         let now = timefmt::now();
         row.revision += 1;
         row.modified = now.clone();
@@ -291,8 +326,9 @@ impl Catalog {
     /// `datamap_database_delete`: asks for an entry's removal from the map
     /// (a revision awaiting review). `message` says why.
     pub async fn datamap_database_delete(&self, actor: &Actor, id: &str, message: &str) -> Result<Value> {
+        let state = self.datamap_state().await?;
         let mut tx = self.store().write().await?;
-        let mut row = self.editable_row(&mut tx, actor, id).await?;
+        let mut row = self.editable_row(&mut tx, &state, actor, id).await?;
         if message.trim().is_empty() {
             return Err(Error::field("message", "Missing value: say why the entry is removed"));
         }
@@ -309,12 +345,17 @@ impl Catalog {
     }
 
     /// The active entry `id` names, which `actor` may edit.
-    async fn editable_row(&self, conn: &mut dyn Handle, actor: &Actor, id: &str) -> Result<DatabaseRow> {
+    async fn editable_row(
+        &self,
+        conn: &mut dyn Handle,
+        state: &MapState,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<DatabaseRow> {
         let row = store::find_database(conn, id).await?.filter(|r| r.state == "active").ok_or_else(|| not_found(id))?;
         if !registry_filter(actor).sees_unreviewed(&row.owner_org) {
             // Not one of the actor's agencies: whether it exists is told
             // only if the actor may see it.
-            let state = self.datamap_state().await?;
             let visible = state.all.database(&row.name).is_some_and(|e| {
                 registry_filter(actor).allows(&RegistryAccess { owner_org: &e.owner_org, restricted: e.restricted() })
             });
@@ -378,9 +419,7 @@ impl Catalog {
             row.approved_revision = Some(rev_no);
             row.owner_org = entry.owner_org.clone();
             if rev.action == "delete" {
-                row.state = "deleted".into();
-                // Its name is free again.
-                row.name = format!("{}~{}", row.name, &row.id[..8.min(row.id.len())]);
+                retire(&mut row);
             }
             row.modified = now;
             store::upsert_database(&mut tx, &row).await?;
@@ -445,10 +484,11 @@ impl Catalog {
         // left out (a name would give them away).
         let mut entry = entry;
         let targets: Vec<String> = entry.connections.iter().map(|c| c.database.clone()).collect();
-        let hidden = self.check_database_refs(&mut conn, actor, &targets).await?;
+        let state = self.datamap_state().await?;
+        let hidden = self.check_database_refs(&mut conn, &state, actor, &targets).await?;
         entry.connections.retain(|c| !hidden.contains(&c.database));
         drop(conn);
-        let visible = self.datamap_state().await?.view_for(&filter);
+        let visible = state.view_for(&filter);
         let mut v = entry.to_json();
         v["id"] = json!(row.id);
         v["state"] = json!(row.state);
@@ -513,6 +553,17 @@ impl Catalog {
                     rows.push((r.id, e, Some(r.review_state)));
                 }
             }
+            // As show: declared connections to databases the actor may not
+            // see are left out (a name would give them away).
+            let mut targets: Vec<String> =
+                rows.iter().flat_map(|(_, e, _)| e.connections.iter().map(|c| c.database.clone())).collect();
+            targets.sort();
+            targets.dedup();
+            let hidden: BTreeSet<String> =
+                self.check_database_refs(&mut conn, &state, actor, &targets).await?.into_iter().collect();
+            for (_, e, _) in &mut rows {
+                e.connections.retain(|c| !hidden.contains(&c.database));
+            }
         } else {
             for e in state.view_for(&registry).snapshot.databases.iter().filter(|e| filter.matches(e)) {
                 let id = state.ids.get(&e.name).cloned().unwrap_or_default();
@@ -545,38 +596,48 @@ impl Catalog {
     pub async fn datamap_database_revision_list(&self, actor: &Actor, id: &str) -> Result<Vec<Value>> {
         // Visible at all (the same rule as show)?
         self.datamap_database_show(actor, id, None).await?;
+        let state = self.datamap_state().await?;
         let mut conn = self.store().conn().await?;
         let row = store::find_database(&mut conn, id).await?.ok_or_else(|| not_found(id))?;
-        let insider = registry_filter(actor).sees_unreviewed(&row.owner_org);
-        let mut revs = store::revisions(&mut conn, &row.id).await?;
-        if !insider {
-            revs.retain(|r| review_state(&r.review_state) == ReviewState::Approved);
+        let filter = registry_filter(actor);
+        let insider = filter.sees_unreviewed(&row.owner_org);
+        let mut revs: Vec<(RevisionRow, DatabaseEntry)> = Vec::new();
+        for r in store::revisions(&mut conn, &row.id).await? {
+            let e = parse_entry(&r.doc)?;
+            // Outsiders see approved revisions, and only those whose
+            // content they may see: an entry that was core or private-use
+            // for a while does not show that time field by field.
+            let readable = insider
+                || (review_state(&r.review_state) == ReviewState::Approved
+                    && filter.allows(&RegistryAccess { owner_org: &e.owner_org, restricted: e.restricted() }));
+            if readable {
+                revs.push((r, e));
+            }
         }
         // Connections to databases the actor may not see are left out of
         // every revision before diffing (a name in a change would give
         // them away), as show leaves them out of the entry.
-        let docs: Vec<Value> = revs.iter().map(|r| serde_json::from_str(&r.doc).unwrap_or(Value::Null)).collect();
-        let mut targets: Vec<String> = docs
-            .iter()
-            .flat_map(|d| d["connections"].as_array().into_iter().flatten())
-            .filter_map(|c| c["database"].as_str().map(str::to_string))
-            .collect();
+        let mut targets: Vec<String> =
+            revs.iter().flat_map(|(_, e)| e.connections.iter().map(|c| c.database.clone())).collect();
         targets.sort();
         targets.dedup();
         let hidden: BTreeSet<String> =
-            self.check_database_refs(&mut conn, actor, &targets).await?.into_iter().collect();
+            self.check_database_refs(&mut conn, &state, actor, &targets).await?.into_iter().collect();
+        let docs: Vec<Value> = revs
+            .iter_mut()
+            .map(|(_, e)| {
+                e.connections.retain(|c| !hidden.contains(&c.database));
+                e.to_json()
+            })
+            .collect();
+        let mut revs: Vec<RevisionRow> = revs.into_iter().map(|(r, _)| r).collect();
         // Oldest first to diff each against the one before it.
         let mut docs = docs;
         revs.reverse();
         docs.reverse();
         let mut out = Vec::with_capacity(revs.len());
         let mut before: Option<Value> = None;
-        for (r, mut doc) in revs.iter().zip(docs) {
-            if !hidden.is_empty()
-                && let Some(list) = doc.get_mut("connections").and_then(Value::as_array_mut)
-            {
-                list.retain(|c| c["database"].as_str().is_none_or(|n| !hidden.contains(n)));
-            }
+        for (r, doc) in revs.iter().zip(docs) {
             let changes = match &before {
                 Some(b) => kho_core::diff::diff(b, &doc),
                 None => Vec::new(),
@@ -593,6 +654,7 @@ impl Catalog {
     pub async fn datamap_element_save(&self, actor: &Actor, f: Fields, create: bool) -> Result<Value> {
         authorize(actor, Permission::Review)?;
         let id = f.map().get("id").and_then(Value::as_str).map(str::to_string);
+        let state = self.datamap_state().await?;
         let mut tx = self.store().write().await?;
         let mut f = f;
         if let (false, Some(id)) = (create, &id)
@@ -621,7 +683,7 @@ impl Catalog {
             el.name = e.name.clone();
         }
         if let Some(m) = &el.master {
-            let missing = self.check_database_refs(&mut tx, actor, std::slice::from_ref(m)).await?;
+            let missing = self.check_database_refs(&mut tx, &state, actor, std::slice::from_ref(m)).await?;
             if !missing.is_empty() {
                 return Err(Error::field("master", format!("No database \"{m}\" in the data map")));
             }
@@ -899,7 +961,14 @@ fn fold(s: &str) -> String {
     folded.to_lowercase().chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect()
 }
 
-fn new_revision(
+/// Marks an entry deleted and frees its name for a new entry.
+pub(crate) fn retire(row: &mut DatabaseRow) {
+    row.state = "deleted".into();
+    row.name = format!("{}~{}", row.name, &row.id[..8.min(row.id.len())]);
+}
+
+/// A revision by `actor`, awaiting review.
+pub(crate) fn new_revision(
     database_id: &str,
     revision: i64,
     action: &str,

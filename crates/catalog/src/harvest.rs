@@ -370,8 +370,8 @@ impl Catalog {
                 .unwrap_or_else(|| Error::field("type", "Must be kho, ckan, dcat or datamap")));
         };
         let url = f.text("url", 2000).unwrap_or_default().trim().trim_end_matches('/').to_string();
-        if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
-            errors.add("url", "Must be an http:// or https:// address");
+        if let Err(problem) = kho_core::names::check_http_url(&url) {
+            errors.add("url", problem.to_string());
         }
         let title = f.text("title", 500).filter(|t| !t.trim().is_empty()).unwrap_or_else(|| name.clone());
         // Kept in its plain form ("@daily" as "0 0 * * *"): what lists show.
@@ -461,8 +461,8 @@ impl Catalog {
                 deleted += 1;
             }
         }
-        let released = store::release_objects(&mut tx, &s.id).await?
-            + kho_store::datamap::release_databases(&mut tx, &s.id).await?;
+        let released = store::release_objects(&mut tx, &s.id).await?;
+        let released_databases = kho_store::datamap::release_databases(&mut tx, &s.id).await?;
         if !entries.is_empty() {
             kho_store::datamap::bump_generation(&mut tx).await?;
         }
@@ -473,7 +473,7 @@ impl Catalog {
         store::upsert_source(&mut tx, &s).await?;
         self.commit(tx).await?;
         tracing::info!(source = %name, datasets = released, deleted, "harvest source deleted");
-        Ok(json!({"name": name, "datasets": released, "deleted": deleted}))
+        Ok(json!({"name": name, "datasets": released, "databases": released_databases, "deleted": deleted}))
     }
 
     /// `harvest_source_list`: active sources with their last run.
@@ -1065,7 +1065,7 @@ impl Catalog {
 /// database entries.
 async fn source_records(conn: &mut dyn kho_store::Handle, s: &SourceRow) -> Result<i64> {
     if s.source_type == SourceType::Datamap.code() {
-        return Ok(kho_store::datamap::harvested_databases(conn, &s.id).await?.len() as i64);
+        return Ok(kho_store::datamap::count_harvested(conn, &s.id).await?);
     }
     Ok(store::count_objects(conn, &s.id).await?)
 }

@@ -9,6 +9,7 @@ use kho_core::timefmt;
 use kho_store::strategy::{self as store, MethodRow, RankingRow, ReportRow, ValueRow};
 use kho_strategy::indicators::{self, AgencyValues, Computed, OpenData, Scope};
 use kho_strategy::ranking::{self, Method};
+use kho_strategy::workflow::{ReviewState, Step};
 use kho_strategy::{Indicator, Task, seed};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -139,7 +140,16 @@ pub(crate) fn parse_year(f: &mut Fields) -> Result<i32> {
     Ok(y)
 }
 
-const REPORT_STATES: &[&str] = &["draft", "submitted", "approved", "rejected"];
+/// A report's state after `step`: the same workflow as progress and
+/// entered values (`kho_strategy::workflow`), except that a report keeps
+/// one version, so an approved report is final.
+fn report_step(row: &ReportRow, step: Step) -> Result<ReviewState> {
+    let now = ReviewState::parse(&row.state).ok_or_else(|| Error::internal("report in an unknown state"))?;
+    if now == ReviewState::Approved && step == Step::Edit {
+        return Err(Error::field("id", "The report is approved; an approved report is final"));
+    }
+    now.after(step).map_err(|e| Error::field("id", format!("The report: {e}")))
+}
 
 impl Catalog {
     /// Each organization's public datasets and those meeting the open-data
@@ -164,6 +174,16 @@ impl Catalog {
         let state = self.datamap_state().await?;
         let open = self.open_data_by_org().await?;
         Ok(indicators::compute(&state.all, &open))
+    }
+
+    /// A year's figures, or `None` for a past year nobody ranked (its
+    /// figures were never recorded).
+    async fn recorded_figures(&self, year: i32) -> Result<Option<YearFigures>> {
+        match self.year_figures(year).await {
+            Ok(f) => Ok(Some(f)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn year_figures(&self, year: i32) -> Result<YearFigures> {
@@ -226,15 +246,15 @@ impl Catalog {
             .filter(|(scope, _)| level.is_none_or(|l| *scope == Some(l)))
             .map(|(_, v)| v)
             .collect();
-        let fig = match self.year_figures(year).await {
-            Ok(fig) => fig,
+        let fig = match self.recorded_figures(year).await? {
+            Some(fig) => fig,
             // A past year nobody ranked may still have entered values.
-            Err(Error::NotFound(_)) if !entered.is_empty() => YearFigures {
+            None if !entered.is_empty() => YearFigures {
                 year,
                 computed: Computed { national: Vec::new(), agencies: Vec::new() },
                 at: String::new(),
             },
-            Err(e) => return Err(e),
+            None => return Err(Error::not_found(format!("No indicator figures were recorded for {year}"))),
         };
         let names = self.agencies_by_id().await?;
         let agencies: Vec<Value> = fig
@@ -379,7 +399,7 @@ impl Catalog {
         tracing::info!(year, method = version, "strategy ranking computed");
         let mut out = Map::new();
         for level in ["ministry", "province"] {
-            out.insert(level.into(), self.strategy_ranking_show(Some(year), level).await?);
+            out.insert(level.into(), self.ranking_show(Some(year), level).await?);
         }
         Ok(Value::Object(out))
     }
@@ -387,7 +407,17 @@ impl Catalog {
     /// `strategy_ranking_show`: a level's ranking (`ministry` or
     /// `province`) for `year` (default the latest ranked), with its
     /// method, and every ranked year's ranks (history).
-    pub async fn strategy_ranking_show(&self, year: Option<i32>, level: &str) -> Result<Value> {
+    pub async fn strategy_ranking_show(&self, mut f: Fields) -> Result<Value> {
+        let year = f.int_in("year", 2000, 2100).map(|y| y as i32);
+        let level = f.text("level", 20).unwrap_or_else(|| Scope::Province.code().to_string());
+        f.reject_unknown("strategy_ranking_show takes year and level.");
+        f.finish()?;
+        self.ranking_show(year, &level).await
+    }
+
+    /// A year's ranking of `level` (the latest without `year`) with its
+    /// history, as `strategy_ranking_show` answers it.
+    pub async fn ranking_show(&self, year: Option<i32>, level: &str) -> Result<Value> {
         if !matches!(level, "ministry" | "province") {
             return Err(Error::field("level", "Value must be one of ministry, province"));
         }
@@ -441,7 +471,7 @@ impl Catalog {
             (None, None) => return Err(Error::field("id", "Missing value: the report's id, or organization and year")),
         };
         let row = row.ok_or_else(|| Error::not_found("No such report"))?;
-        if row.state != "approved" && !registry_filter(actor).sees_unreviewed(&row.org_id) {
+        if row.state != ReviewState::Approved.code() && !registry_filter(actor).sees_unreviewed(&row.org_id) {
             return Err(Error::not_found("No such report"));
         }
         Ok(row)
@@ -464,8 +494,13 @@ impl Catalog {
             return Err(Error::field("year", format!("{} already has a report for {year}", g.title)));
         }
         drop(conn);
-        let fig = self.year_figures(year).await?;
-        let values = fig.computed.agencies.iter().find(|a| a.agency == g.id).map(|a| values_json(&a.values));
+        // A past year's report may be drafted before (or without) its
+        // ranking: its indicators are then left empty.
+        let fig = self.recorded_figures(year).await?;
+        let values = fig
+            .as_ref()
+            .and_then(|f| f.computed.agencies.iter().find(|a| a.agency == g.id))
+            .map(|a| values_json(&a.values));
         let state = self.datamap_state().await?;
         let subtree = state.all.snapshot.subtree(&g.id);
         let dbs: Vec<&kho_datamap::DatabaseEntry> =
@@ -478,7 +513,12 @@ impl Catalog {
         let tasks: Vec<Value> = seed()
             .tasks
             .iter()
-            .filter(|t| t.lead_today().iter().any(|l| *l == g.title))
+            // Led by the agency by name or as one of a group the Decision
+            // names ("các bộ, ngành", "UBND các tỉnh"): the same rule as progress.
+            .filter(|t| {
+                kho_strategy::progress::role_of(t, &g.title, Scope::of_kind(g.agency_kind.as_deref()))
+                    == Some(kho_strategy::progress::AgencyRole::Lead)
+            })
             .map(|t| {
                 let p = approved.get(&t.id);
                 json!({"id": t.id, "text_vi": t.text_vi, "deadline": t.deadline_as_written,
@@ -502,7 +542,7 @@ impl Catalog {
             id: kho_store::new_id(),
             org_id: g.id.clone(),
             year: i64::from(year),
-            state: "draft".into(),
+            state: ReviewState::Draft.code().into(),
             content: content.to_string(),
             created: now.clone(),
             modified: now,
@@ -527,12 +567,7 @@ impl Catalog {
         f.reject_unknown("strategy_report_update takes id (or organization and year), narrative and tasks.");
         f.finish()?;
         authorize(actor, Permission::EditAgencyRecords { org_id: &row.org_id })?;
-        if !matches!(row.state.as_str(), "draft" | "rejected") {
-            return Err(Error::field(
-                "id",
-                format!("The report is {}; only a draft or a rejected report is edited", row.state),
-            ));
-        }
+        row.state = report_step(&row, Step::Edit)?.code().into();
         let mut content: Value = serde_json::from_str(&row.content).unwrap_or(json!({}));
         if let Some(n) = narrative {
             content["narrative"] = json!(n);
@@ -563,11 +598,9 @@ impl Catalog {
         let mut row = self.visible_report(actor, &mut f).await?;
         f.finish()?;
         authorize(actor, Permission::EditAgencyRecords { org_id: &row.org_id })?;
-        if !matches!(row.state.as_str(), "draft" | "rejected") {
-            return Err(Error::field("id", format!("The report is already {}", row.state)));
-        }
+        let next = report_step(&row, Step::Submit)?;
         let now = timefmt::now();
-        row.state = "submitted".into();
+        row.state = next.code().into();
         row.submitted = Some(now.clone());
         row.submitter_user_id = actor.user_id().map(str::to_string);
         row.modified = now;
@@ -585,19 +618,16 @@ impl Catalog {
         let note = f.text("note", 5000);
         let mut row = self.visible_report(actor, &mut f).await?;
         f.finish()?;
-        let state = match decision.as_deref() {
-            Some("approve") => "approved",
-            Some("reject") if note.as_deref().is_some_and(|n| !n.trim().is_empty()) => "rejected",
-            Some("reject") => {
-                return Err(Error::field("note", "Missing value: tell the agency why the report is rejected"));
-            }
-            _ => return Err(Error::field("decision", "Value must be one of approve, reject")),
-        };
-        if row.state != "submitted" {
-            return Err(Error::field("id", format!("The report is {}, not submitted", row.state)));
+        let step = decision
+            .as_deref()
+            .and_then(Step::decision)
+            .ok_or_else(|| Error::field("decision", "Value must be one of approve, reject"))?;
+        if step == Step::Reject && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            return Err(Error::field("note", "Missing value: tell the agency why the report is rejected"));
         }
+        let next = report_step(&row, step)?;
         let now = timefmt::now();
-        row.state = state.into();
+        row.state = next.code().into();
         row.reviewed = Some(now.clone());
         row.reviewer_user_id = actor.user_id().map(str::to_string);
         row.review_note = note;
@@ -630,9 +660,10 @@ impl Catalog {
         f.reject_unknown("strategy_report_list takes year and state.");
         f.finish()?;
         if let Some(s) = &state
-            && !REPORT_STATES.contains(&s.as_str())
+            && ReviewState::parse(s).is_none()
         {
-            return Err(Error::field("state", format!("Value must be one of {}", REPORT_STATES.join(", "))));
+            let codes: Vec<&str> = ReviewState::ALL.iter().map(|s| s.code()).collect();
+            return Err(Error::field("state", format!("Value must be one of {}", codes.join(", "))));
         }
         let filter = registry_filter(actor);
         let names = self.agencies_by_id().await?;
@@ -640,7 +671,7 @@ impl Catalog {
         Ok(store::reports(&mut conn, i64::from(year))
             .await?
             .iter()
-            .filter(|r| r.state == "approved" || filter.sees_unreviewed(&r.org_id))
+            .filter(|r| r.state == ReviewState::Approved.code() || filter.sees_unreviewed(&r.org_id))
             .filter(|r| state.as_ref().is_none_or(|s| &r.state == s))
             .map(|r| {
                 let a = names.get(&r.org_id);
@@ -657,12 +688,12 @@ impl Catalog {
         let year = parse_year(&mut f)?;
         f.reject_unknown("strategy_report_national takes year.");
         f.finish()?;
-        let fig = self.year_figures(year).await.ok();
+        let fig = self.recorded_figures(year).await?;
         let state = self.datamap_state().await?;
         let agencies = &state.all.snapshot.agencies;
         let mut conn = self.store().conn().await?;
         let reports = store::reports(&mut conn, i64::from(year)).await?;
-        let mut states: BTreeMap<&str, u64> = REPORT_STATES.iter().map(|s| (*s, 0)).collect();
+        let mut states: BTreeMap<&str, u64> = ReviewState::ALL.iter().map(|s| (s.code(), 0)).collect();
         for r in &reports {
             if let Some(n) = states.get_mut(r.state.as_str()) {
                 *n += 1;
@@ -670,7 +701,7 @@ impl Catalog {
         }
         let approved: Vec<Value> = reports
             .iter()
-            .filter(|r| r.state == "approved")
+            .filter(|r| r.state == ReviewState::Approved.code())
             .map(|r| {
                 let a = agencies.iter().find(|a| a.id == r.org_id);
                 report_json(r, a.map(|a| a.name.as_str()), a.map(|a| a.title.as_str()))
@@ -679,7 +710,7 @@ impl Catalog {
         let missing: Vec<Value> = agencies
             .iter()
             .filter(|a| Scope::of_kind(a.kind.as_deref()).is_some())
-            .filter(|a| !reports.iter().any(|r| r.org_id == a.id && r.state == "approved"))
+            .filter(|a| !reports.iter().any(|r| r.org_id == a.id && r.state == ReviewState::Approved.code()))
             .map(|a| json!({"id": a.id, "name": a.name, "title": a.title, "level": Scope::of_kind(a.kind.as_deref())}))
             .collect();
         Ok(json!({
@@ -706,4 +737,45 @@ fn report_json(r: &ReportRow, name: Option<&str>, title: Option<&str>) -> Value 
     json!({"id": r.id, "organization": {"id": r.org_id, "name": name, "title": title}, "year": r.year,
            "state": r.state, "due": due, "late": late, "content": content, "created": r.created, "modified": r.modified,
            "submitted": r.submitted, "reviewed": r.reviewed, "review_note": r.review_note})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(state: &str, submitted: Option<&str>) -> ReportRow {
+        ReportRow {
+            id: "r".into(),
+            org_id: "o".into(),
+            year: 2024,
+            state: state.into(),
+            content: "{}".into(),
+            created: "2024-11-01T00:00:00.000000".into(),
+            modified: "2024-11-01T00:00:00.000000".into(),
+            submitted: submitted.map(str::to_string),
+            submitter_user_id: None,
+            reviewed: None,
+            reviewer_user_id: None,
+            review_note: None,
+        }
+    }
+
+    #[test]
+    fn a_report_sent_after_31_december_is_late() {
+        let on_time = report("submitted", Some("2024-12-31T23:59:59.000000"));
+        let late = report("submitted", Some("2025-01-02T08:00:00.000000"));
+        assert_eq!(report_json(&on_time, None, None)["late"], false);
+        assert_eq!(report_json(&late, None, None)["late"], true);
+        assert_eq!(report_json(&report("draft", None), None, None)["late"], false);
+    }
+
+    #[test]
+    fn reports_follow_the_shared_workflow_but_an_approved_one_is_final() {
+        assert_eq!(report_step(&report("rejected", None), Step::Edit).unwrap(), ReviewState::Draft);
+        assert_eq!(report_step(&report("rejected", None), Step::Submit).unwrap(), ReviewState::Submitted);
+        assert!(report_step(&report("submitted", None), Step::Edit).is_err(), "frozen while reviewed");
+        assert!(report_step(&report("approved", None), Step::Edit).is_err(), "final");
+        assert!(report_step(&report("draft", None), Step::Approve).is_err(), "only a submitted one is reviewed");
+        assert_eq!(report_step(&report("submitted", None), Step::Reject).unwrap(), ReviewState::Rejected);
+    }
 }

@@ -5,6 +5,49 @@ pub const NAME_MAX: usize = 100;
 /// Shortest allowed name, as in CKAN.
 pub const NAME_MIN: usize = 2;
 
+/// Why a web address is refused by [`check_http_url`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum UrlProblem {
+    /// Not `http://` or `https://`.
+    #[error("Must be an http:// or https:// address")]
+    Scheme,
+    /// Blanks or control characters.
+    #[error("A web address must not contain spaces")]
+    Spaces,
+    /// Nothing (or no valid host) after the scheme.
+    #[error("The web address has no host name after http:// or https://")]
+    Host,
+}
+
+/// Checks a web address people will follow as a link: `http://` or
+/// `https://` (any case), a host, no blanks or control characters.
+/// Nothing is fetched.
+pub fn check_http_url(url: &str) -> Result<(), UrlProblem> {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &url[8..]
+    } else if lower.starts_with("http://") {
+        &url[7..]
+    } else {
+        return Err(UrlProblem::Scheme);
+    };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(UrlProblem::Spaces);
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // The host follows any user information and precedes any port.
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = if host_port.starts_with('[') {
+        host_port.split(']').next().map(|h| h.trim_start_matches('[')).unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    if host.is_empty() || host.starts_with('.') || host.contains("..") {
+        return Err(UrlProblem::Host);
+    }
+    Ok(())
+}
+
 /// Checks a dataset, organization or group name the way CKAN's
 /// `name_validator` does and returns CKAN's message when it fails.
 pub fn check_name(value: &str) -> Result<(), &'static str> {
@@ -101,6 +144,23 @@ pub fn fold_vietnamese(c: char) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn web_addresses_people_follow() {
+        for ok in ["https://data.gov.vn", "HTTP://a.vn:8080/x?y#z", "https://u@[::1]/", "http://127.0.0.1"] {
+            assert_eq!(check_http_url(ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            ("ftp://a.vn", UrlProblem::Scheme),
+            ("javascript:alert(1)", UrlProblem::Scheme),
+            ("http://", UrlProblem::Host),
+            ("https://:80/x", UrlProblem::Host),
+            ("http://a..vn", UrlProblem::Host),
+            ("https://a.vn/có dấu cách", UrlProblem::Spaces),
+        ] {
+            assert_eq!(check_http_url(bad), Err(why), "{bad}");
+        }
+    }
 
     #[test]
     fn names_follow_ckan() {

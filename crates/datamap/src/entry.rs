@@ -271,9 +271,9 @@ fn names(f: &mut Fields, key: &str) -> Vec<String> {
 fn parse_endpoint(mut f: Fields) -> Result<Endpoint> {
     let url = f.required_text("url", 2000);
     if let Some(u) = &url
-        && !(u.starts_with("http://") || u.starts_with("https://"))
+        && let Err(problem) = kho_core::names::check_http_url(u)
     {
-        f.error("url", "Must be an http:// or https:// address");
+        f.error("url", problem.to_string());
     }
     let kind = f.vocab::<EndpointKind>("kind").unwrap_or(EndpointKind::Api);
     let title = f.text("title", TITLE_MAX);

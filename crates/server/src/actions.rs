@@ -808,11 +808,7 @@ async fn dispatch(
         "strategy_method_list" => Value::Array(c.strategy_method_list().await?).into(),
         "strategy_method_create" => c.strategy_method_create(actor, f).await?.into(),
         "strategy_ranking_run" => c.strategy_ranking_run(actor, f).await?.into(),
-        "strategy_ranking_show" => {
-            let year = int(&mut f, "year")?.map(|y| y as i32);
-            let level = opt_text(&mut f, "level").unwrap_or_else(|| "province".into());
-            c.strategy_ranking_show(year, &level).await?.into()
-        }
+        "strategy_ranking_show" => c.strategy_ranking_show(f).await?.into(),
         "strategy_report_create" => c.strategy_report_create(actor, f).await?.into(),
         "strategy_report_update" => c.strategy_report_update(actor, f).await?.into(),
         "strategy_report_submit" => c.strategy_report_submit(actor, f).await?.into(),

@@ -126,10 +126,21 @@ pub async fn harvested_databases(h: &mut dyn Handle, source_id: &str) -> Result<
 /// Hands the databases a deleted harvest source brought to their agencies:
 /// ordinary, editable entries from now on. Returns how many.
 pub async fn release_databases(h: &mut dyn Handle, source_id: &str) -> Result<u64, StoreError> {
-    Sql::new("UPDATE datamap_databases SET harvest_source_id = NULL WHERE harvest_source_id = $1")
+    Sql::new("UPDATE datamap_databases SET harvest_source_id = NULL WHERE harvest_source_id = $1 AND state = 'active'")
         .bind(source_id)
         .execute(h)
         .await
+}
+
+/// How many active databases a harvest source brought.
+pub async fn count_harvested(h: &mut dyn Handle, source_id: &str) -> Result<i64, StoreError> {
+    let (n,): (i64,) = Sql::new(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM datamap_databases WHERE harvest_source_id = $1 AND state = 'active'",
+    )
+    .bind(source_id)
+    .fetch_one(h)
+    .await?;
+    Ok(n)
 }
 
 /// A database by id or name (deleted ones only by id).

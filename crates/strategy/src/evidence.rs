@@ -237,35 +237,17 @@ fn parse_item(i: usize, map: &Map<String, Value>, today: &str) -> Result<Evidenc
     }
 }
 
-/// Checks a web address: `http://` or `https://` (any case), a host, no
-/// blanks or control characters. Nothing is fetched.
+/// Checks a web address ([`kho_core::names::check_http_url`]) and its length.
 pub fn check_url(url: &str) -> Result<(), Problem> {
+    use kho_core::names::UrlProblem;
     if url.chars().count() > URL_MAX {
         return Err(Problem::TooLong(URL_MAX));
     }
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    let rest = if lower.starts_with("https://") {
-        &url[8..]
-    } else if lower.starts_with("http://") {
-        &url[7..]
-    } else {
-        return Err(Problem::UrlScheme);
-    };
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Problem::UrlSpaces);
-    }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    // The host follows any user information and precedes any port.
-    let host_port = authority.rsplit('@').next().unwrap_or_default();
-    let host = if host_port.starts_with('[') {
-        host_port.split(']').next().map(|h| h.trim_start_matches('[')).unwrap_or_default()
-    } else {
-        host_port.split(':').next().unwrap_or_default()
-    };
-    if host.is_empty() || host.starts_with('.') || host.contains("..") {
-        return Err(Problem::UrlHost);
-    }
-    Ok(())
+    kho_core::names::check_http_url(url).map_err(|p| match p {
+        UrlProblem::Scheme => Problem::UrlScheme,
+        UrlProblem::Spaces => Problem::UrlSpaces,
+        UrlProblem::Host => Problem::UrlHost,
+    })
 }
 
 #[cfg(test)]

@@ -30,10 +30,13 @@
 
 use super::{Agency, Fatal, SourceConfig, note_error};
 use crate::Catalog;
+use kho_core::authz::Actor;
 use kho_core::input::Fields;
 use kho_core::timefmt;
+use kho_core::vocab::Vocabulary;
+use kho_datamap::vocab::ReviewState;
 use kho_datamap::{DataElement, DatabaseEntry};
-use kho_store::datamap::{self as store, DatabaseRow, ElementRow, RevisionRow};
+use kho_store::datamap::{self as store, DatabaseRow, ElementRow};
 use kho_store::harvest::{RunRow, SourceRow};
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
@@ -288,9 +291,14 @@ impl Catalog {
 
         // Connections to databases neither harvested now nor kept here are
         // dropped; the others take the local names.
+        // The dictionary's masters may be databases kept here (a national
+        // one the province's dictionary names) without any connection.
+        let masters =
+            remote.elements.iter().filter_map(|v| v.get("master").and_then(Value::as_str)).map(str::to_string);
         let mut targets: Vec<String> = placed
             .iter()
             .flat_map(|(i, _)| i.entry.connections.iter().map(|c| c.database.clone()))
+            .chain(masters)
             .filter(|n| !names.contains_key(n))
             .collect();
         targets.sort();
@@ -388,10 +396,9 @@ impl Catalog {
             changed = true;
         }
 
-        // Gone at the source. Entries that could not be read this time are
-        // not gone: they stay as they were.
-        let unreadable: HashSet<&str> = errors.iter().filter_map(|e| e["remote_id"].as_str()).collect();
-        for (remote_id, r) in mine.iter().filter(|(id, _)| !seen.contains(*id) && !unreadable.contains(id.as_str())) {
+        // Gone at the source. Entries listed but unreadable this time are
+        // in `seen`, so they stay as they were.
+        for (remote_id, r) in mine.iter().filter(|(id, _)| !seen.contains(*id)) {
             delete_entry(&mut tx, r, &message, &now).await?;
             tracing::debug!(remote_id = %remote_id, database = %r.name, "harvested entry gone at its source");
             run.deleted += 1;
@@ -422,21 +429,19 @@ pub(super) async fn delete_entry(
 ) -> crate::Result<()> {
     let Some(n) = row.approved_revision else { return Ok(()) };
     let Some(rev) = store::revision(&mut *tx, &row.id, n).await? else { return Ok(()) };
-    let entry: DatabaseEntry = serde_json::from_str(&rev.doc)
-        .map_err(|e| crate::Error::internal(format!("stored entry {} unreadable: {e}", row.name)))?;
+    let entry = crate::datamap::parse_entry(&rev.doc)?;
     let mut r = row.clone();
     r.revision += 1;
     r.approved_revision = Some(r.revision);
-    r.state = "deleted".into();
-    // Its name is free again.
-    r.name = format!("{}~{}", r.name, &r.id[..8.min(r.id.len())]);
+    crate::datamap::retire(&mut r);
     r.modified = now.into();
     store::upsert_database(&mut *tx, &r).await?;
     insert(tx, &r, "delete", &entry, message, now).await?;
     Ok(())
 }
 
-/// Appends an approved revision written by the harvester.
+/// Appends a revision written by the harvester, approved as it comes (it
+/// was reviewed at its source).
 async fn insert(
     tx: &mut kho_store::Tx,
     row: &DatabaseRow,
@@ -445,21 +450,10 @@ async fn insert(
     message: &str,
     now: &str,
 ) -> crate::Result<()> {
-    let rev = RevisionRow {
-        database_id: row.id.clone(),
-        revision: row.revision,
-        action: action.into(),
-        doc: serde_json::to_string(entry).map_err(crate::Error::internal)?,
-        message: message.into(),
-        author_user_id: None,
-        author_name: None,
-        created: now.into(),
-        review_state: "approved".into(),
-        reviewer_user_id: None,
-        reviewer_name: None,
-        reviewed: Some(now.into()),
-        review_note: None,
-    };
+    let mut rev =
+        crate::datamap::new_revision(&row.id, row.revision, action, entry, message.into(), &Actor::system(), now);
+    rev.review_state = ReviewState::Approved.code().into();
+    rev.reviewed = Some(now.into());
     store::insert_revision(tx, &rev).await?;
     Ok(())
 }

@@ -438,4 +438,63 @@ backends!(restricted_entries_and_other_agencies_records_stay_out_of_reach, |app|
     // Anonymous writes are refused outright.
     let (s, _) = app.post("datamap_database_create", entry("csdl-x", "da-nang", "shared", json!({})), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // An entry that was core for a while: outsiders' history skips that
+    // time (its content, field by field, would tell what it held).
+    let e = app
+        .ok(
+            "datamap_database_create",
+            entry("csdl-tam-mat", "bo-y-te", "shared", json!({"sector": "Y tế"})),
+            &byt.token,
+        )
+        .await;
+    approve(app, e["id"].as_str().unwrap()).await;
+    for (patch, why) in [
+        (json!({"data_importance": "core", "purpose": "giai-doan-mat"}), "Tạm thời là dữ liệu cốt lõi"),
+        (json!({"data_importance": "important", "purpose": null}), "Hết thời hạn"),
+    ] {
+        let mut body = patch;
+        body["id"] = json!("csdl-tam-mat");
+        body["message"] = json!(why);
+        let p = app.ok("datamap_database_patch", body, &byt.token).await;
+        approve(app, p["id"].as_str().unwrap()).await;
+    }
+    for (who, token, revisions) in [
+        ("anonymous", None, vec![3, 1]),
+        ("Đà Nẵng's editor", Some(dn.token.as_str()), vec![3, 1]),
+        ("the ministry", Some(byt.token.as_str()), vec![3, 2, 1]),
+    ] {
+        let (s, v) = app.post("datamap_database_revision_list", json!({"id": "csdl-tam-mat"}), token).await;
+        assert_eq!(s, StatusCode::OK, "{who}: {v}");
+        let got: Vec<i64> = v["result"].as_array().unwrap().iter().map(|r| r["revision"].as_i64().unwrap()).collect();
+        assert_eq!(got, revisions, "{who}");
+        assert_eq!(v.to_string().contains("giai-doan-mat"), revisions.len() == 3, "{who}: {v}");
+    }
+
+    // A pending entry does not name a database that became restricted
+    // after it was written.
+    let mo = app.ok("datamap_database_create", entry("csdl-dn-mo", "da-nang", "shared", json!({})), &dn.token).await;
+    approve(app, mo["id"].as_str().unwrap()).await;
+    app.ok(
+        "datamap_database_create",
+        entry(
+            "csdl-hn-cho",
+            "ha-noi",
+            "shared",
+            json!({"connections": [{"database": "csdl-dn-mo", "direction": "in", "platform": "lgsp"}]}),
+        ),
+        &hn.token,
+    )
+    .await;
+    let p = app
+        .ok(
+            "datamap_database_patch",
+            json!({"id": "csdl-dn-mo", "data_sharing": "private_use", "message": "Chỉ dùng nội bộ"}),
+            &dn.token,
+        )
+        .await;
+    approve(app, p["id"].as_str().unwrap()).await;
+    let (_, v) = app.post("datamap_database_list", json!({"pending": true}), Some(&hn.token)).await;
+    let mine = v["result"]["results"].as_array().unwrap().iter().find(|e| e["name"] == "csdl-hn-cho").unwrap();
+    assert_eq!(mine["connections"], json!([]), "{mine}");
 });

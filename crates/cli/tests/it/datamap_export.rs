@@ -9,7 +9,7 @@
 //! session) in any format, while their agency and a sysadmin get them.
 
 use crate::backends;
-use crate::support::{TestApp, TestUser};
+use crate::support::{TestApp, TestUser, USER_PASSWORD};
 use calamine::{Data, Reader, Xlsx};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -32,9 +32,6 @@ const Y_TE_LEGAL: &str = "- Luật Dữ liệu số 60/2024/QH15";
 const DCT: &str = "http://purl.org/dc/terms/";
 const DCAT: &str = "http://www.w3.org/ns/dcat#";
 const EU: &str = "http://publications.europa.eu/resource/authority/";
-
-/// The password `TestApp::user` gives every user.
-const USER_PASSWORD: &str = "12345678abc";
 
 /// The sheets of the map's workbook.
 const SHEETS: [&str; 3] = ["Cơ sở dữ liệu", "Kết nối", "Từ điển dữ liệu"];
@@ -260,34 +257,9 @@ async fn ok(app: &TestApp, path: &str, who: Who<'_>) -> Got {
 
 /// Signs `user` in through the login form; returns the session cookie.
 async fn session(app: &TestApp, user: &str) -> String {
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let form = client.get(format!("{}/user/login", app.base)).send().await.unwrap();
-    let csrf_cookie = form
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").to_string())
-        .collect::<Vec<_>>()
-        .join("; ");
-    let page = form.text().await.unwrap();
-    let i = page.find("name=\"_csrf\" value=\"").expect("a CSRF field");
-    let csrf = &page[i + 20..][..page[i + 20..].find('"').unwrap()];
-    let resp = client
-        .post(format!("{}/user/login", app.base))
-        .header("cookie", csrf_cookie)
-        .form(&[("_csrf", csrf), ("login", user), ("password", USER_PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "login failed");
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("kho_session="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-        .expect("a session cookie")
+    let mut b = crate::portal::Browser::new(app);
+    b.login(user, USER_PASSWORD).await;
+    b.cookie_header()
 }
 
 /// The records of a CSV download (the header first), without a BOM.

@@ -132,6 +132,15 @@ backends!(a_national_node_harvests_a_provincial_data_map, |nation| async move {
             &province.admin,
         )
         .await;
+    // An element whose master is the national database, which no
+    // harvested entry connects to.
+    province
+        .ok(
+            "datamap_element_create",
+            json!({"name": "ma-can-cuoc", "title": "Số căn cước", "data_type": "string", "master": "csdl-dan-cu"}),
+            &province.admin,
+        )
+        .await;
     registered(&province, entry("csdl-ho-tich-da-nang", "da-nang", json!({"sector": "Tư pháp"}))).await;
     registered(
         &province,
@@ -207,6 +216,8 @@ backends!(a_national_node_harvests_a_provincial_data_map, |nation| async move {
     assert_eq!(el["title"], "Số định danh cá nhân (quốc gia)");
     let el = nation.ok("datamap_element_show", json!({"id": "ma-benh-an"}), &nation.admin).await;
     assert_eq!(el["title"], "Mã bệnh án điện tử");
+    let el = nation.ok("datamap_element_show", json!({"id": "ma-can-cuoc"}), &nation.admin).await;
+    assert_eq!(el["master"], "csdl-dan-cu", "a master kept here stays the master");
     // The national database now shows the province's connection to it.
     let national = nation.ok("datamap_database_show", json!({"id": "csdl-dan-cu"}), &nation.admin).await;
     assert!(
@@ -274,7 +285,8 @@ backends!(a_national_node_harvests_a_provincial_data_map, |nation| async move {
     assert_eq!(v["summary"]["databases"], 4, "{v}");
 
     // Deleting the source hands its entries to their agencies: editable again.
-    nation.ok("harvest_source_delete", json!({"id": "tinh-dn"}), &nation.admin).await;
+    let released = nation.ok("harvest_source_delete", json!({"id": "tinh-dn"}), &nation.admin).await;
+    assert_eq!((released["databases"].as_i64(), released["deleted"].as_i64()), (Some(2), Some(0)), "{released}");
     let e = nation.ok("datamap_database_show", json!({"id": "csdl-ho-tich-da-nang"}), &nation.admin).await;
     assert_eq!(e["harvested"], false);
     nation
@@ -285,7 +297,8 @@ backends!(a_national_node_harvests_a_provincial_data_map, |nation| async move {
         )
         .await;
     // Deleting with clear removes a source's entries from the map.
-    province.ok("harvest_source_delete", json!({"id": "quoc-gia", "clear": true}), &province.admin).await;
+    let cleared = province.ok("harvest_source_delete", json!({"id": "quoc-gia", "clear": true}), &province.admin).await;
+    assert_eq!((cleared["databases"].as_i64(), cleared["deleted"].as_i64()), (Some(0), Some(1)), "{cleared}");
     let (status, _) = province.post("datamap_database_show", json!({"id": "csdl-dan-cu"}), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     province.finish().await;

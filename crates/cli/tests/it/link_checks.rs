@@ -328,7 +328,7 @@ backends!(links_are_checked_recorded_and_reported_to_members, |app| async move {
 
     // The page: for members, in both languages; linked from the organization page for them only.
     let mut m = Browser::new(app);
-    m.login("thanh-vien", "12345678abc").await;
+    m.login("thanh-vien", crate::support::USER_PASSWORD).await;
     let p = m.get("/organization/so-tai-chinh/links").await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.body);
     assert!(p.body.contains("Liên kết hỏng") && p.body.contains(&web.url("/missing.csv")), "{}", p.body);
@@ -338,7 +338,7 @@ backends!(links_are_checked_recorded_and_reported_to_members, |app| async move {
     assert!(p.body.contains("Broken links") && p.body.contains("The server answered with error 404"), "{}", p.body);
     assert!(m.get("/organization/so-tai-chinh").await.body.contains("/organization/so-tai-chinh/links"));
     let mut o = Browser::new(app);
-    o.login("nguoi-ngoai", "12345678abc").await;
+    o.login("nguoi-ngoai", crate::support::USER_PASSWORD).await;
     let p = o.get("/organization/so-tai-chinh/links").await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
     assert!(!p.body.contains("private-missing") && !p.body.contains("/missing.csv"));
@@ -349,7 +349,7 @@ backends!(links_are_checked_recorded_and_reported_to_members, |app| async move {
     assert!(!anon.get("/organization/so-tai-chinh").await.body.contains("/links"));
     // An editor checks again from the page.
     let mut e = Browser::new(app);
-    e.login("bien-tap", "12345678abc").await;
+    e.login("bien-tap", crate::support::USER_PASSWORD).await;
     let p = e.get("/organization/so-tai-chinh/links").await;
     assert!(p.body.contains("Kiểm tra ngay"));
     let p = e.post("/organization/so-tai-chinh/links", &[("_csrf", &p.csrf())]).await;

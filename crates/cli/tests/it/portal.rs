@@ -44,7 +44,9 @@ impl Browser {
         Browser { base: app.base.clone(), client, cookies: BTreeMap::new() }
     }
 
-    fn cookie_header(&self) -> String {
+    /// The browser's cookies as a `Cookie` header (for requests made
+    /// beside it, such as downloads read as bytes).
+    pub fn cookie_header(&self) -> String {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
@@ -241,7 +243,7 @@ backends!(private_datasets_never_appear_on_pages, |app| async move {
     ];
     let mut anon = Browser::new(app);
     let mut outsider = Browser::new(app);
-    outsider.login("nguoi-ngoai", "12345678abc").await;
+    outsider.login("nguoi-ngoai", crate::support::USER_PASSWORD).await;
     for b in [&mut anon, &mut outsider] {
         for p in pages {
             for path in [p.to_string(), format!("/en{}", if p == "/" { "" } else { p })] {
@@ -277,7 +279,7 @@ backends!(private_datasets_never_appear_on_pages, |app| async move {
     assert!(home.body.contains("<strong>1</strong>"), "the home count must be the public count");
     // A member of the owning agency sees it, marked private, and downloads it.
     let mut insider = Browser::new(app);
-    insider.login("noi-bo", "12345678abc").await;
+    insider.login("noi-bo", crate::support::USER_PASSWORD).await;
     let page = insider.get("/dataset?q=XYZ").await;
     assert!(page.body.contains("Hồ sơ tuyệt mật <mark>XYZ</mark>") && page.body.contains("Riêng tư"), "{}", page.body);
     assert_eq!(insider.get("/dataset/ho-so-mat").await.status, StatusCode::OK);
@@ -299,18 +301,24 @@ backends!(every_form_rejects_missing_or_wrong_csrf, |app| async move {
     let form = b.get("/user/login").await;
     let good = form.csrf();
     for fields in [
-        vec![("login", "bien-tap"), ("password", "12345678abc")],
-        vec![("_csrf", "0".repeat(48).leak() as &str), ("login", "bien-tap"), ("password", "12345678abc")],
+        vec![("login", "bien-tap"), ("password", crate::support::USER_PASSWORD)],
+        vec![
+            ("_csrf", "0".repeat(48).leak() as &str),
+            ("login", "bien-tap"),
+            ("password", crate::support::USER_PASSWORD),
+        ],
     ] {
         let r = b.post("/user/login", &fields).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
         assert!(!b.cookies.contains_key("kho_session"));
     }
     let mut stranger = Browser::new(app);
-    let r = stranger.post("/user/login", &[("_csrf", &good), ("login", "bien-tap"), ("password", "12345678abc")]).await;
+    let r = stranger
+        .post("/user/login", &[("_csrf", &good), ("login", "bien-tap"), ("password", crate::support::USER_PASSWORD)])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "a token without its cookie must fail");
 
-    b.login("bien-tap", "12345678abc").await;
+    b.login("bien-tap", crate::support::USER_PASSWORD).await;
     let session_csrf = b.get("/dashboard").await.csrf();
     let rid = app.ok("package_show", json!({"id": "co-san"}), &app.admin).await["resources"][0]["id"]
         .as_str()
@@ -392,7 +400,7 @@ backends!(staff_work_through_the_forms, |app| async move {
             &[
                 ("_csrf", &form.csrf()),
                 ("login", "bien-tap"),
-                ("password", "12345678abc"),
+                ("password", crate::support::USER_PASSWORD),
                 ("came_from", "/dataset/new"),
             ],
         )
@@ -638,7 +646,7 @@ backends!(staff_edit_and_delete_resources_and_datasets, |app| async move {
 
     // Someone outside the agency cannot even see the edit forms.
     let mut stranger = Browser::new(app);
-    stranger.login("nguoi-ngoai", "12345678abc").await;
+    stranger.login("nguoi-ngoai", crate::support::USER_PASSWORD).await;
     for path in [
         format!("/dataset/bang/resource/{rid}/edit"),
         format!("/dataset/bang/resource/{rid}/delete"),
@@ -651,7 +659,7 @@ backends!(staff_edit_and_delete_resources_and_datasets, |app| async move {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     let mut b = Browser::new(app);
-    b.login("bien-tap", "12345678abc").await;
+    b.login("bien-tap", crate::support::USER_PASSWORD).await;
     let page = b.get(&format!("/dataset/bang/resource/{rid}")).await;
     assert!(page.body.contains(&format!("/dataset/bang/resource/{rid}/edit")), "editors see the edit link");
     let form = b.get(&format!("/dataset/bang/resource/{rid}/edit")).await;

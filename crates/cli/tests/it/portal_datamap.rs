@@ -9,7 +9,7 @@
 use crate::backends;
 use crate::portal::Browser;
 use crate::portal_e2e::{tools, workspace};
-use crate::support::{TestApp, TestUser};
+use crate::support::{TestApp, TestUser, USER_PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -18,9 +18,6 @@ use std::time::{Duration, Instant};
 /// The restricted entry: its name and title must never reach outsiders.
 pub const SECRET_NAME: &str = "csdl-benh-an-tuyet-mat";
 pub const SECRET_TITLE: &str = "Hồ sơ bệnh án tuyệt mật";
-
-/// The password `TestApp::user` gives every user.
-const USER_PASSWORD: &str = "12345678abc";
 
 /// The people of the map.
 pub struct People {

@@ -4,7 +4,7 @@
 
 use crate::backends;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 backends!(the_decisions_targets_and_tasks_are_served_with_todays_ministries, |app| async move {
     let (_, v) = app.get("strategy_target_list", &[], None).await;
@@ -281,7 +281,17 @@ backends!(indicators_match_hand_computed_values_the_ranking_orders_and_reports_a
     assert_eq!(report["content"]["open_data"], json!({"datasets": 2, "meeting_threshold": 1}));
     let tasks: Vec<&str> =
         report["content"]["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
-    assert_eq!(tasks, vec!["C.IV.1", "C.IV.2", "C.IV.3", "C.XIV.1", "C.XIV.2"], "the tasks Bộ Y tế leads today");
+    // Led by name (C.IV, C.XIV) and as one of "các bộ, ngành, địa phương"
+    // (A.III.1–2, A.IV.1, A.VII.2 and every task of part B).
+    assert_eq!(
+        tasks,
+        vec![
+            "A.III.1", "A.III.2", "A.IV.1", "A.VII.2", "B.I.1", "B.I.2", "B.I.3", "B.II.1", "B.II.2", "B.II.3",
+            "B.III.1", "B.III.2", "B.III.3", "B.III.4", "B.IV.1", "B.IV.2", "B.IV.3", "C.IV.1", "C.IV.2", "C.IV.3",
+            "C.XIV.1", "C.XIV.2"
+        ],
+        "the tasks Bộ Y tế leads today"
+    );
     let id = report["id"].as_str().unwrap().to_string();
     // Another agency can neither see nor touch the draft.
     for (action, body, status) in [
@@ -309,11 +319,30 @@ backends!(indicators_match_hand_computed_values_the_ranking_orders_and_reports_a
     assert_eq!(s, StatusCode::CONFLICT, "a submitted report is frozen");
     let (s, _) = app.post("strategy_report_review", json!({"id": id, "decision": "approve"}), Some(&byt.token)).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "an agency does not approve its own report");
+    // Sent back with a reason, mended, sent again.
+    let (s, _) = app.post("strategy_report_review", json!({"id": id, "decision": "reject"}), Some(&app.admin)).await;
+    assert_eq!(s, StatusCode::CONFLICT, "a report is sent back with a reason");
+    let back = app
+        .ok("strategy_report_review", json!({"id": id, "decision": "reject", "note": "Bổ sung số liệu"}), &app.admin)
+        .await;
+    assert_eq!((back["state"].as_str(), back["review_note"].as_str()), (Some("rejected"), Some("Bổ sung số liệu")));
+    let mended = app
+        .ok(
+            "strategy_report_update",
+            json!({"id": id, "narrative": "Năm 2026, Bộ Y tế hoàn thành kết nối CSDL y tế."}),
+            &byt.token,
+        )
+        .await;
+    assert_eq!(mended["state"], "draft", "a mended report is a draft again");
+    let (s, _) = app.post("strategy_report_review", json!({"id": id, "decision": "approve"}), Some(&app.admin)).await;
+    assert_eq!(s, StatusCode::CONFLICT, "only a submitted report is reviewed");
+    assert_eq!(app.ok("strategy_report_submit", json!({"id": id}), &byt.token).await["state"], "submitted");
     let approved = app.ok("strategy_report_review", json!({"id": id, "decision": "approve"}), &app.admin).await;
     assert_eq!(approved["state"], "approved");
     let (_, v) = app.get("strategy_report_show", &[("organization", "bo-y-te")], None).await;
     assert_eq!(v["result"]["content"]["narrative"], "Năm 2026, Bộ Y tế hoàn thành kết nối CSDL y tế.");
-    assert_eq!(v["result"]["content"]["tasks"][0]["progress"], "Đã trình Chính phủ dự thảo Nghị định");
+    let c_iv_1 = v["result"]["content"]["tasks"].as_array().unwrap().iter().find(|t| t["id"] == "C.IV.1").unwrap();
+    assert_eq!(c_iv_1["progress"], "Đã trình Chính phủ dự thảo Nghị định");
     let (_, v) = app.get("strategy_report_national", &[], None).await;
     let n = &v["result"];
     assert_eq!(n["reports"].as_array().unwrap().len(), 1);
@@ -323,6 +352,18 @@ backends!(indicators_match_hand_computed_values_the_ranking_orders_and_reports_a
     missing.sort();
     assert_eq!(missing, vec!["bo-cong-an", "da-nang", "ha-noi"]);
     assert_eq!(figure(&n["indicators"], "protection_4_layer"), (3, 5));
+
+    // Last year's report, drafted before anyone ranked that year: no
+    // figures yet, and a province's tasks are those the Decision gives
+    // "the provinces" (C.XV) and "ministries, sectors and localities".
+    let past = time::OffsetDateTime::now_utc().year() - 1;
+    let old = app.ok("strategy_report_create", json!({"organization": "da-nang", "year": past}), &app.admin).await;
+    assert_eq!(old["content"]["indicators"], Value::Null);
+    let tasks: Vec<&str> =
+        old["content"]["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert!(tasks.contains(&"C.XV.1") && tasks.contains(&"B.I.1") && tasks.contains(&"A.III.1"), "{tasks:?}");
+    assert!(!tasks.contains(&"C.IV.1"), "a ministry's own task is not a province's");
+    assert_eq!(tasks.len(), 19, "{tasks:?}");
 
     // The pages say the same.
     let (s, _, html) = app.page("/strategy").await;

@@ -7,12 +7,10 @@
 
 use crate::backends;
 use crate::portal::Browser;
-use crate::support::{TestApp, TestUser};
+use crate::support::{TestApp, TestUser, USER_PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// The password `TestApp::user` gives.
-const PASSWORD: &str = "12345678abc";
 /// Lead: Bộ Công an; coordinating: Bộ Thông tin và Truyền thông (Bộ Khoa
 /// học và Công nghệ today) and every ministry and province. Due 2024–2030.
 const TASK: &str = "A.II.1";
@@ -565,14 +563,14 @@ backends!(task_page_shows_approved_progress_only_and_its_form_works_with_csrf, |
 
     // Another agency's editor: no sight of Hà Nội's draft.
     let mut b = Browser::new(app);
-    b.login("bien-tap-bo-cong-an", PASSWORD).await;
+    b.login("bien-tap-bo-cong-an", USER_PASSWORD).await;
     let p = b.get(&format!("/strategy/tasks/{TASK}")).await;
     assert!(p.body.contains("st-progress-form") && !p.body.contains("Bản nháp riêng của Hà Nội"));
     assert_eq!(b.get("/strategy/review").await.status, StatusCode::FORBIDDEN);
 
     // Hà Nội's editor: its draft in the form; errors beside their fields; then submitted.
     let mut h = Browser::new(app);
-    h.login("bien-tap-ha-noi", PASSWORD).await;
+    h.login("bien-tap-ha-noi", USER_PASSWORD).await;
     let page = h.get(&format!("/strategy/tasks/{TASK}")).await;
     assert!(page.body.contains(">Bản nháp riêng của Hà Nội</textarea>"), "{}", page.body);
     assert!(page.body.contains("Bản nháp"));

@@ -89,6 +89,9 @@ pub struct TestApp {
     server: tokio::task::JoinHandle<()>,
 }
 
+/// The password of every user `TestApp::user` creates.
+pub const USER_PASSWORD: &str = "12345678abc";
+
 /// A user created by a test, with a token.
 #[derive(Debug, Clone)]
 pub struct TestUser {
@@ -198,12 +201,12 @@ impl TestApp {
         v["result"].clone()
     }
 
-    /// Creates a user with a token.
+    /// Creates a user with a token; their password is [`USER_PASSWORD`].
     pub async fn user(&self, name: &str) -> TestUser {
         let u = self
             .ok(
                 "user_create",
-                json!({"name": name, "email": format!("{name}@kho.test"), "password": "12345678abc"}),
+                json!({"name": name, "email": format!("{name}@kho.test"), "password": USER_PASSWORD}),
                 &self.admin,
             )
             .await;

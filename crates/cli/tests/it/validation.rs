@@ -353,7 +353,7 @@ backends!(publishers_edit_schemas_and_validate_again_through_forms, |app| async 
     let page = anon.get(&format!("{base}/schema")).await;
     assert!(page.status.is_redirection(), "{}", page.status);
     let mut b = crate::portal::Browser::new(app);
-    b.login("bien-tap", "12345678abc").await;
+    b.login("bien-tap", crate::support::USER_PASSWORD).await;
     let form = b.get(&format!("{base}/schema")).await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     assert!(form.body.contains("f2_minimum") && form.body.contains("dân số"), "{}", form.body);

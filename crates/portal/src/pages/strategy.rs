@@ -328,7 +328,7 @@ impl Portal {
             _ => "province",
         };
         let year = q.get("year").and_then(Value::as_str).and_then(|y| y.parse::<i32>().ok());
-        let shown = match self.catalog().strategy_ranking_show(year, level).await {
+        let shown = match self.catalog().ranking_show(year, level).await {
             Ok(r) => Some(r),
             Err(e) if e.kind() == kho_core::ErrorKind::NotFound => None,
             Err(e) => return Err(e),
