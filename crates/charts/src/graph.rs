@@ -10,7 +10,7 @@
 //! bent toward the centre would have.
 
 use std::f64::consts::{PI, TAU};
-use std::fmt::{self, Write};
+use std::fmt::Write;
 
 use crate::Locale;
 use crate::numfmt::format_number;
@@ -21,32 +21,6 @@ use crate::svg::{
 
 /// The narrowest a diagram is drawn.
 const MIN_WIDTH: f64 = 640.0;
-
-/// A coordinate as [`N`] writes it (one decimal, no "-0", no trailing
-/// ".0", 0 for non-finite), several times faster: from the integer number
-/// of tenths rather than through float formatting, which took most of the
-/// time of a large diagram. Falls back to [`N`] beyond 10^14.
-#[derive(Clone, Copy)]
-struct C(f64);
-
-impl fmt::Display for C {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let tenths = if self.0.is_finite() { (self.0 * 10.0).round() } else { 0.0 };
-        if tenths.abs() >= 1e15 {
-            return N(self.0).fmt(f);
-        }
-        // Exact: |tenths| < 10^15 < 2^53.
-        let tenths = tenths as i64;
-        if tenths == 0 {
-            return f.write_str("0");
-        }
-        let (sign, abs) = (if tenths < 0 { "-" } else { "" }, tenths.unsigned_abs());
-        match abs % 10 {
-            0 => write!(f, "{sign}{}", abs / 10),
-            d => write!(f, "{sign}{}.{d}", abs / 10),
-        }
-    }
-}
 
 /// At most this many nodes are drawn; beyond it the heaviest are kept.
 pub const MAX_GRAPH_NODES: usize = 400;
@@ -642,7 +616,7 @@ impl Layout {
                 out,
                 "<marker id=\"{id}-arrow{suffix}\" viewBox=\"0 0 10 10\" refX=\"{}\" refY=\"5\" markerWidth=\"10\" \
                  markerHeight=\"10\" markerUnits=\"userSpaceOnUse\" orient=\"auto\"><path d=\"M0 0L10 5L0 10Z\" fill=\"{colour}\"/></marker>",
-                C(10.0 - ARROW_TIP)
+                N(10.0 - ARROW_TIP)
             );
         }
         out.push_str("</defs>");
@@ -680,7 +654,7 @@ impl Layout {
                 out,
                 "\" stroke=\"{}\" stroke-width=\"{}\"",
                 PLATFORM_COLOURS[p],
-                C((weight(e.weight).sqrt() * escale).max(1.0))
+                N((weight(e.weight).sqrt() * escale).max(1.0))
             );
             if !DASHES[p].is_empty() {
                 let _ = write!(out, " stroke-dasharray=\"{}\"", DASHES[p]);
@@ -830,32 +804,32 @@ fn shape(out: &mut String, class: NodeClass, x: f64, y: f64, r: f64) {
         NodeClass::National => write!(
             out,
             "M{} {}A{r} {r} 0 1 0 {} {}A{r} {r} 0 1 0 {} {}Z",
-            C(x - r),
-            C(y),
-            C(x + r),
-            C(y),
-            C(x - r),
-            C(y),
-            r = C(r)
+            N(x - r),
+            N(y),
+            N(x + r),
+            N(y),
+            N(x - r),
+            N(y),
+            r = N(r)
         ),
         NodeClass::Shared => {
             let h = r * PI.sqrt() / 2.0;
             write!(
                 out,
                 "M{} {}L{} {}L{} {}L{} {}Z",
-                C(x - h),
-                C(y - h),
-                C(x + h),
-                C(y - h),
-                C(x + h),
-                C(y + h),
-                C(x - h),
-                C(y + h)
+                N(x - h),
+                N(y - h),
+                N(x + h),
+                N(y - h),
+                N(x + h),
+                N(y + h),
+                N(x - h),
+                N(y + h)
             )
         }
         NodeClass::Specialised => {
             let d = r * (PI / 2.0).sqrt();
-            write!(out, "M{} {}L{} {}L{} {}L{} {}Z", C(x), C(y - d), C(x + d), C(y), C(x), C(y + d), C(x - d), C(y))
+            write!(out, "M{} {}L{} {}L{} {}L{} {}Z", N(x), N(y - d), N(x + d), N(y), N(x), N(y + d), N(x - d), N(y))
         }
         NodeClass::Other => {
             // Equilateral, centroid at the centre.
@@ -864,12 +838,12 @@ fn shape(out: &mut String, class: NodeClass, x: f64, y: f64, r: f64) {
             write!(
                 out,
                 "M{} {}L{} {}L{} {}Z",
-                C(x),
-                C(y - height * 2.0 / 3.0),
-                C(x + side / 2.0),
-                C(y + height / 3.0),
-                C(x - side / 2.0),
-                C(y + height / 3.0)
+                N(x),
+                N(y - height * 2.0 / 3.0),
+                N(x + side / 2.0),
+                N(y + height / 3.0),
+                N(x - side / 2.0),
+                N(y + height / 3.0)
             )
         }
     };
@@ -878,15 +852,15 @@ fn shape(out: &mut String, class: NodeClass, x: f64, y: f64, r: f64) {
 /// The arc of radius `r` about (`cx`, `cy`) from angle `a0` clockwise to
 /// `a1`; two half circles for a whole one.
 fn arc_d(cx: f64, cy: f64, r: f64, a0: f64, a1: f64) -> String {
-    let at = |a: f64| (C(cx + r * a.cos()), C(cy + r * a.sin()));
+    let at = |a: f64| (N(cx + r * a.cos()), N(cy + r * a.sin()));
     let span = a1 - a0;
     if span >= TAU - 1e-6 {
         let ((x0, y0), (x1, y1)) = (at(a0), at(a0 + PI));
-        return format!("M{x0} {y0}A{r} {r} 0 1 1 {x1} {y1}A{r} {r} 0 1 1 {x0} {y0}", r = C(r));
+        return format!("M{x0} {y0}A{r} {r} 0 1 1 {x1} {y1}A{r} {r} 0 1 1 {x0} {y0}", r = N(r));
     }
     let ((x0, y0), (x1, y1)) = (at(a0), at(a1));
     let large = if span > PI { 1 } else { 0 };
-    format!("M{x0} {y0}A{r} {r} 0 {large} 1 {x1} {y1}", r = C(r))
+    format!("M{x0} {y0}A{r} {r} 0 {large} 1 {x1} {y1}", r = N(r))
 }
 
 /// The circle an edge follows, relative to the diagram's centre.
@@ -943,20 +917,20 @@ fn edge_d(out: &mut String, a: Placed, b: Placed, one_way: bool, cx: f64, cy: f6
             let (ca, cb) = (cut(start_cut), cut(end_cut));
             let (a0, a1, span) =
                 if ca + cb < span - 1e-3 { (aa + dir * ca, ab - dir * cb, span - ca - cb) } else { (aa, ab, span) };
-            let at = |t: f64| (C(cx + arc.ox + arc.rho * t.cos()), C(cy + arc.oy + arc.rho * t.sin()));
+            let at = |t: f64| (N(cx + arc.ox + arc.rho * t.cos()), N(cy + arc.oy + arc.rho * t.sin()));
             let ((x0, y0), (x1, y1)) = (at(a0), at(a1));
             let large = if span > PI { 1 } else { 0 };
-            let _ = write!(out, "M{x0} {y0}A{r} {r} 0 {large} {} {x1} {y1}", arc.sweep, r = C(arc.rho));
+            let _ = write!(out, "M{x0} {y0}A{r} {r} 0 {large} {} {x1} {y1}", arc.sweep, r = N(arc.rho));
         }
         None => {
             let (ux, uy) = if c > start_cut + end_cut { (dx / c, dy / c) } else { (0.0, 0.0) };
             let _ = write!(
                 out,
                 "M{} {}L{} {}",
-                C(cx + a.x + ux * start_cut),
-                C(cy + a.y + uy * start_cut),
-                C(cx + b.x - ux * end_cut),
-                C(cy + b.y - uy * end_cut)
+                N(cx + a.x + ux * start_cut),
+                N(cy + a.y + uy * start_cut),
+                N(cx + b.x - ux * end_cut),
+                N(cy + b.y - uy * end_cut)
             );
         }
     }
@@ -1001,10 +975,10 @@ impl Legend {
         let id = svg.id.clone();
         svg.raw(format_args!(
             "<g class=\"legend\"><rect class=\"legend-box\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\" fill=\"#ffffff\" stroke=\"{GRID}\"/>",
-            C(x0),
-            C(top),
-            C(self.width),
-            C(self.height)
+            N(x0),
+            N(top),
+            N(self.width),
+            N(self.height)
         ));
         let row_y = |i: usize| top + 12.0 + LEGEND_ROW * (i as f64 + 0.5);
         let item = |svg: &mut Svg, full: &str, sample: String, x: f64, y: f64, offset: f64| {
@@ -1026,10 +1000,10 @@ impl Legend {
         let line = |x: f64, y: f64, colour: &str, width: &str, extra: &str| {
             format!(
                 "<path class=\"swatch\" d=\"M{} {}L{} {}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width}\"{extra}/>",
-                C(x),
-                C(y),
-                C(x + SAMPLE_LINE - 10.0),
-                C(y)
+                N(x),
+                N(y),
+                N(x + SAMPLE_LINE - 10.0),
+                N(y)
             )
         };
         for p in 0..4 {
@@ -1627,40 +1601,6 @@ mod tests {
         assert!(out.contains('L'), "through the centre, straight: {out}");
     }
 
-    #[test]
-    fn fast_coordinates_match_the_crate_s_format() {
-        let values = [
-            0.0,
-            -0.0,
-            0.04,
-            -0.04,
-            0.05,
-            -0.05,
-            0.15,
-            1.0,
-            1.25,
-            -2.5,
-            123456.78,
-            9.95,
-            -9.95,
-            1e13,
-            -1e13,
-            1e14,
-            1e15,
-            1e300,
-            f64::MAX,
-            f64::MIN,
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::MIN_POSITIVE,
-            0.1 + 0.2,
-        ];
-        for v in values {
-            assert_eq!(C(v).to_string(), N(v).to_string(), "{v}");
-        }
-    }
-
     fn weights() -> impl Strategy<Value = f64> {
         prop_oneof![
             any::<f64>(),
@@ -1698,11 +1638,6 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
-        #[test]
-        fn fast_coordinates_always_match(v in prop_oneof![any::<f64>(), -1e7..1e7f64, (-100_000i64..100_000).prop_map(|t| t as f64 / 20.0)]) {
-            prop_assert_eq!(C(v).to_string(), N(v).to_string());
-        }
-
         #[test]
         fn random_graphs_never_panic_and_stay_well_formed(
             groups in proptest::collection::vec(("\\PC{0,30}", proptest::option::of("\\PC{0,20}")), 0..8),

@@ -39,16 +39,37 @@ pub(crate) const NOTE_LINE: f64 = 15.0;
 pub(crate) struct N(pub f64);
 
 impl fmt::Display for N {
+    /// One decimal, no "-0", no trailing ".0", 0 for non-finite values;
+    /// written from the integer number of tenths (float formatting took
+    /// most of the time of a large diagram), through floats beyond 10^14.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = if self.0.is_finite() { (self.0 * 10.0).round() / 10.0 } else { 0.0 };
-        // Rounding can overflow the largest floats to infinity.
-        let v = if v.is_finite() { v } else { 0.0 };
-        if v == 0.0 {
+        let tenths = if self.0.is_finite() { (self.0 * 10.0).round() } else { 0.0 };
+        if tenths.abs() >= 1e15 {
+            return f.write_str(&by_float(self.0));
+        }
+        // Exact: |tenths| < 10^15 < 2^53.
+        let tenths = tenths as i64;
+        if tenths == 0 {
             return f.write_str("0");
         }
-        let s = format!("{v:.1}");
-        f.write_str(s.strip_suffix(".0").unwrap_or(&s))
+        let (sign, abs) = (if tenths < 0 { "-" } else { "" }, tenths.unsigned_abs());
+        match abs % 10 {
+            0 => write!(f, "{sign}{}", abs / 10),
+            d => write!(f, "{sign}{}.{d}", abs / 10),
+        }
     }
+}
+
+/// [`N`]'s format through float formatting.
+fn by_float(x: f64) -> String {
+    let v = if x.is_finite() { (x * 10.0).round() / 10.0 } else { 0.0 };
+    // Rounding can overflow the largest floats to infinity.
+    let v = if v.is_finite() { v } else { 0.0 };
+    if v == 0.0 {
+        return "0".into();
+    }
+    let s = format!("{v:.1}");
+    s.strip_suffix(".0").unwrap_or(&s).to_string()
 }
 
 /// `s` escaped for XML text and attribute values, on one line, without the
@@ -317,6 +338,48 @@ pub(crate) fn tooltip(label: &str, value: f64, locale: Locale) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_integer_path_matches_float_formatting() {
+        let values = [
+            0.0,
+            -0.0,
+            0.04,
+            -0.04,
+            0.05,
+            -0.05,
+            0.15,
+            1.0,
+            1.25,
+            -2.5,
+            123456.78,
+            9.95,
+            -9.95,
+            1e13,
+            -1e13,
+            1e14,
+            1e15,
+            1e300,
+            f64::MAX,
+            f64::MIN,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            0.1 + 0.2,
+        ];
+        for v in values {
+            assert_eq!(N(v).to_string(), by_float(v), "{v}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_integer_path_always_matches(v in prop_oneof![any::<f64>(), -1e7..1e7f64, (-100_000i64..100_000).prop_map(|t| t as f64 / 20.0)]) {
+            prop_assert_eq!(N(v).to_string(), by_float(v));
+        }
+    }
 
     #[test]
     fn coordinates_have_one_decimal() {
