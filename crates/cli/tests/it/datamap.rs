@@ -385,7 +385,9 @@ backends!(restricted_entries_and_other_agencies_records_stay_out_of_reach, |app|
         assert_eq!(v["result"]["summary"]["databases"], 1 + sees_moh as i64 + sees_hn as i64, "{who}: version counts");
     }
 
-    // Writing to another agency's records.
+    // Writing to another agency's records: refused, and nothing changed.
+    let revisions = |v: &Value| v.as_array().unwrap().len();
+    let before = app.ok("datamap_database_revision_list", json!({"id": "csdl-co-so-y-te"}), &app.admin).await;
     for (action, body) in [
         ("datamap_database_create", entry("csdl-gia", "bo-y-te", "shared", json!({}))),
         ("datamap_database_patch", json!({"id": "csdl-co-so-y-te", "title": "x", "message": "x"})),
@@ -402,6 +404,12 @@ backends!(restricted_entries_and_other_agencies_records_stay_out_of_reach, |app|
         let (s, v) = app.post(action, body, Some(&dn.token)).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{action}: {v}");
     }
+    let after = app.ok("datamap_database_revision_list", json!({"id": "csdl-co-so-y-te"}), &app.admin).await;
+    assert_eq!(revisions(&after), revisions(&before), "no revision was written");
+    let (s, _) = app.post("datamap_element_show", json!({"id": "phan-tu"}), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "no element was created");
+    let (_, v) = app.post("datamap_version_list", json!({}), None).await;
+    assert_eq!(v["result"].as_array().unwrap().len(), 1, "no version was published: {v}");
     // A restricted entry answers as a missing one, even to writes.
     for (action, body) in [
         ("datamap_database_patch", json!({"id": "csdl-benh-an", "title": "x", "message": "x"})),
@@ -498,3 +506,29 @@ backends!(restricted_entries_and_other_agencies_records_stay_out_of_reach, |app|
     let mine = v["result"]["results"].as_array().unwrap().iter().find(|e| e["name"] == "csdl-hn-cho").unwrap();
     assert_eq!(mine["connections"], json!([]), "{mine}");
 });
+
+/// `kho bench datamap` (the scale benchmark) runs end to end on a
+/// small map: it generates the map, computes the indicators and both
+/// rankings, and serves the overview and the other map pages. Timings are
+/// the benchmark's business, not the test's.
+#[test]
+fn the_scale_benchmark_runs_on_a_small_map() {
+    let out = std::process::Command::new(crate::support::kho_bin())
+        .args(["bench", "datamap", "--databases", "300", "--connections", "1500", "--datasets", "50"])
+        .args(["--requests", "3", "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(v["databases"], 300);
+    let connections = v["connections"].as_u64().unwrap();
+    assert!((1000..=1500).contains(&connections), "distinct pairs of 1,500 declared: {connections}");
+    assert_eq!(v["overview_status"], 200);
+    assert!(v["overview_bytes"].as_u64().unwrap() > 10_000);
+    assert!(v["agencies_ranked"].as_u64().unwrap() > 10, "{v}");
+    assert_eq!(v["pass"], out.status.code() == Some(0));
+    let pages: Vec<&str> = v["pages"].as_array().unwrap().iter().map(|p| p["path"].as_str().unwrap()).collect();
+    assert_eq!(pages, ["/datamap/graph", "/datamap/elements", "/datamap/provinces", "/strategy/ranking"]);
+    assert!(v["pages"].as_array().unwrap().iter().all(|p| p["bytes"].as_u64().unwrap() > 1000), "{v}");
+}
