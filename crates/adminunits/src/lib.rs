@@ -176,6 +176,9 @@ const ALIASES_LEGACY: &[(u32, &[&str])] = &[
 /// left as "pho ...".
 const PREFIXES: &[&str] = &["thanh pho", "thu do", "tinh", "tp", "t"];
 
+/// The authority before a province's name in an agency's title (folded).
+const AUTHORITIES: &[&str] = &["uy ban nhan dan", "ubnd"];
+
 /// Words after a name that do not change which province it is (English).
 const SUFFIXES: &[&str] = &["city", "province"];
 
@@ -370,12 +373,16 @@ fn candidates(folded: &str) -> Vec<&str> {
     fn strip_suffix(s: &str) -> Option<&str> {
         SUFFIXES.iter().find_map(|p| s.strip_suffix(p).and_then(|rest| rest.strip_suffix(' ')))
     }
-    let mut out = vec![folded];
-    let unprefixed = strip_prefix(folded);
-    out.extend(unprefixed);
-    if let Some(s) = strip_suffix(folded) {
-        out.push(s);
-        out.extend(strip_prefix(s));
+    // A province's People's Committee names it after "Ủy ban nhân dân".
+    let authority = AUTHORITIES.iter().find_map(|p| folded.strip_prefix(p).and_then(|rest| rest.strip_prefix(' ')));
+    let mut out = Vec::new();
+    for name in std::iter::once(folded).chain(authority) {
+        out.push(name);
+        out.extend(strip_prefix(name));
+        if let Some(s) = strip_suffix(name) {
+            out.push(s);
+            out.extend(strip_prefix(s));
+        }
     }
     out
 }
@@ -477,6 +484,16 @@ mod tests {
         assert_eq!(fold("Khánh Hoà"), fold("Khánh Hòa"));
         // Decomposed input folds like composed input.
         assert_eq!(fold("Ha\u{300} No\u{302}\u{323}i"), "ha noi");
+    }
+
+    #[test]
+    fn a_peoples_committee_names_its_province() {
+        let dn = find_province("Đà Nẵng").unwrap().code;
+        for title in ["Ủy ban nhân dân thành phố Đà Nẵng", "Uỷ ban nhân dân Thành phố Đà Nẵng", "UBND TP. Đà Nẵng"]
+        {
+            assert_eq!(find_province(title).map(|p| p.code), Some(dn), "{title}");
+        }
+        assert!(find_province("Ủy ban nhân dân").is_none());
     }
 
     #[test]

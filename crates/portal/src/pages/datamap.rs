@@ -1618,6 +1618,9 @@ impl Figure {
 pub struct ProvinceFacts {
     /// Whether an agency of the map is this province.
     pub has_agency: bool,
+    /// That agency (its index among the map's agencies), the first if
+    /// several match.
+    pub agency: Option<usize>,
     /// Its databases.
     pub databases: u64,
     /// Connections with at least one end among them.
@@ -1682,12 +1685,7 @@ fn province_agencies(snap: &Snapshot) -> (Vec<(usize, u32)>, Vec<usize>) {
     let mut unmatched = Vec::new();
     for (i, a) in snap.agencies.iter().enumerate().filter(|(_, a)| a.kind.as_deref() == Some("province")) {
         let by_code = a.code.as_deref().and_then(kho_admin_units::find_province);
-        let by_title = || {
-            let t = a.title.trim();
-            let t =
-                ["Ủy ban nhân dân ", "Uỷ ban nhân dân ", "UBND "].iter().find_map(|p| t.strip_prefix(p)).unwrap_or(t);
-            kho_admin_units::find_province(t)
-        };
+        let by_title = || kho_admin_units::find_province(&a.title);
         match by_code.or_else(by_title) {
             Some(p) => matched.push((i, p.code)),
             None => unmatched.push(i),
@@ -1712,7 +1710,9 @@ fn province_facts(ctx: &MapContext) -> (BTreeMap<u32, ProvinceFacts>, Vec<usize>
     let mut province_of: HashMap<usize, u32> = HashMap::new();
     let mut facts: BTreeMap<u32, ProvinceFacts> = BTreeMap::new();
     for &(a, code) in &matched {
-        facts.entry(code).or_default().has_agency = true;
+        let f = facts.entry(code).or_default();
+        f.has_agency = true;
+        f.agency.get_or_insert(a);
         let mut stack = vec![a];
         while let Some(x) = stack.pop() {
             if province_of.contains_key(&x) {
@@ -1788,7 +1788,6 @@ impl Portal {
         let snap = &view.snapshot;
         let ctx = MapContext::new(&view, lang);
         let (facts, unmatched) = province_facts(&ctx);
-        let (agencies, _) = province_agencies(snap);
         let none = ProvinceFacts::default();
         let rows: Vec<ProvinceRow> = kho_admin_units::provinces()
             .iter()
@@ -1797,7 +1796,7 @@ impl Portal {
                 ProvinceRow {
                     code: pr.code,
                     name: pr.name.clone(),
-                    agency: agencies.iter().find(|(_, c)| *c == pr.code).map(|(a, _)| snap.agencies[*a].name.clone()),
+                    agency: f.agency.map(|a| snap.agencies[a].name.clone()),
                     figures: MEASURES
                         .iter()
                         .map(|m| (m.figure)(f).map(|x| x.text(lang)).unwrap_or_else(|| "—".into()))
